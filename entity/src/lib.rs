@@ -1,0 +1,17 @@
+//! SeaORM entities of shopgraph: one module per table, plus the enums stored in them.
+//!
+//! This crate only describes tables. Every rule about what may be written lives in `service`,
+//! and the GraphQL shapes live in `api`, so a column rename here never silently changes the
+//! public schema.
+
+pub mod enums;
+pub mod order;
+pub mod order_item;
+pub mod point_transaction;
+pub mod post;
+pub mod product;
+pub mod role;
+pub mod user;
+pub mod user_role;
+
+pub use enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};

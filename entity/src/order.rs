@@ -1,0 +1,43 @@
+//! `orders`: financial records, so a customer with orders cannot be deleted.
+
+use crate::enums::OrderStatus;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub customer_id: i32,
+    pub status: OrderStatus,
+    pub total_cents: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::CustomerId",
+        to = "super::user::Column::Id",
+        on_delete = "Restrict"
+    )]
+    Customer,
+    #[sea_orm(has_many = "super::order_item::Entity")]
+    OrderItem,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Customer.def()
+    }
+}
+
+impl Related<super::order_item::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::OrderItem.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

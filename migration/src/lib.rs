@@ -1,0 +1,29 @@
+//! The schema's history: one dated migration per change, each with a `down`.
+//!
+//! Rules that protect data (NOT NULL, CHECK, UNIQUE, foreign keys with their ON DELETE
+//! behaviour) are declared here so that the database refuses bad rows even if a bug in the
+//! service layer tried to write one.
+
+pub use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::MigrationStatus;
+
+mod checks;
+mod m20261123_000001_create_users_and_roles;
+mod m20261123_000002_create_posts;
+mod m20261123_000003_create_catalog_and_orders;
+mod m20261123_000004_create_point_transactions;
+
+/// Every migration of shopgraph, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_users_and_roles::Migration),
+            Box::new(m20261123_000002_create_posts::Migration),
+            Box::new(m20261123_000003_create_catalog_and_orders::Migration),
+            Box::new(m20261123_000004_create_point_transactions::Migration),
+        ]
+    }
+}

@@ -1,0 +1,214 @@
+//! Opening the database (SQLite or PostgreSQL from one URL), running migrations, and starting
+//! write transactions the same way everywhere.
+
+use crate::Result;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How to reach the database and size its pool.
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    pub url: String,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// Connections kept open when idle.
+    pub min_connections: u32,
+    /// How long to wait for a new connection to open.
+    pub connect_timeout: Duration,
+    /// How long a request may wait for a free pooled connection.
+    pub acquire_timeout: Duration,
+    /// Close connections idle for longer than this.
+    pub idle_timeout: Duration,
+    /// Statements slower than this are logged as warnings.
+    pub slow_statement: Duration,
+}
+
+/// Counts every SQL statement the pool runs; the N+1 tests and the benchmark read it.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run since the pool opened.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// An open pool and its statement counter.
+pub struct Connected {
+    pub db: DatabaseConnection,
+    pub statements: StatementCounter,
+}
+
+/// Which database a URL names.
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+/// Opens the pool.
+///
+/// SQLite gets `journal_mode=WAL` (readers never block the writer), `synchronous=NORMAL`
+/// (safe with WAL, far fewer fsyncs than sqlx's FULL default), `foreign_keys=ON` (off by
+/// default in SQLite) and `busy_timeout=5s` on every pooled connection, because those are
+/// per-connection settings and SeaORM's defaults would give one connection with none of them.
+pub async fn connect(config: &DbConfig) -> Result<Connected> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(config.max_connections)
+        .min_connections(config.min_connections)
+        .connect_timeout(config.connect_timeout)
+        .acquire_timeout(config.acquire_timeout)
+        .idle_timeout(config.idle_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    let mut db = Database::connect(options).await?;
+    let statements = StatementCounter::default();
+    let counter = statements.0.clone();
+    let slow = config.slow_statement;
+    db.set_metric_callback(move |info| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        if info.elapsed >= slow {
+            // The SQL text only, never the bound values: those may be personal data.
+            tracing::warn!(
+                elapsed_ms = info.elapsed.as_millis() as u64,
+                failed = info.failed,
+                sql = %info.statement.sql,
+                "slow SQL statement"
+            );
+        }
+    });
+    Ok(Connected { db, statements })
+}
+
+/// Starts a transaction that will write.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front, so concurrent writers
+/// queue on `busy_timeout` instead of failing with "database is locked" when a deferred
+/// transaction tries to upgrade from reader to writer.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// Answers whether the database responds (readiness probe).
+pub async fn ping(db: &DatabaseConnection) -> Result<()> {
+    Ok(db.ping().await?)
+}
+
+/// One migration's name and whether it has been applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied: bool,
+}
+
+/// Every known migration, oldest first, with its state.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<MigrationState>> {
+    let all = Migrator::get_migration_with_status(db).await?;
+    Ok(all
+        .iter()
+        .map(|m| MigrationState {
+            name: m.name().to_owned(),
+            applied: m.status() == migration::MigrationStatus::Applied,
+        })
+        .collect())
+}
+
+/// A migration that was applied and how long it took.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub name: String,
+    pub duration: Duration,
+}
+
+/// Key of the PostgreSQL advisory lock held while migrating (any constant; ours spells "shopgrph").
+const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
+
+/// Applies every pending migration, one at a time so each is logged with its duration.
+///
+/// It runs on a dedicated single-connection pool: on PostgreSQL a session-level advisory lock
+/// is taken on that connection first, so two instances starting at once against one database
+/// queue here and the second finds nothing left to do.
+pub async fn migrate_up(config: &DbConfig) -> Result<Vec<Applied>> {
+    let single = DbConfig { max_connections: 1, min_connections: 1, ..config.clone() };
+    let Connected { db, .. } = connect(&single).await?;
+    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
+    if postgres {
+        db.execute_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),
+        ))
+        .await?;
+    }
+    let outcome = apply_pending(&db).await;
+    if postgres {
+        db.execute_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
+        ))
+        .await?;
+    }
+    db.close().await?;
+    outcome
+}
+
+async fn apply_pending(db: &DatabaseConnection) -> Result<Vec<Applied>> {
+    let mut applied = Vec::new();
+    loop {
+        let pending = Migrator::get_pending_migrations(db).await?;
+        let Some(next) = pending.first() else { break };
+        let name = next.name().to_owned();
+        let started = Instant::now();
+        Migrator::up(db, Some(1)).await.inspect_err(|err| {
+            tracing::error!(migration = %name, error = %err, "migration failed");
+        })?;
+        let duration = started.elapsed();
+        tracing::info!(migration = %name, duration_ms = duration.as_secs_f64() * 1000.0, "applied migration");
+        applied.push(Applied { name, duration });
+    }
+    Ok(applied)
+}
+
+/// Rolls back the last `steps` applied migrations.
+pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<()> {
+    Ok(Migrator::down(db, Some(steps)).await?)
+}
+
+/// Drops every table and applies all migrations again.
+pub async fn migrate_fresh(db: &DatabaseConnection) -> Result<()> {
+    Ok(Migrator::fresh(db).await?)
+}
+
+/// Reads one `PRAGMA` value on a pooled SQLite connection (used to prove the settings above).
+pub async fn sqlite_pragma(db: &DatabaseConnection, name: &str) -> Result<Option<String>> {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        return Err(crate::Error::invalid("pragma", "unknown pragma"));
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, format!("PRAGMA {name}")))
+        .await?;
+    Ok(match row {
+        Some(row) => Some(
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))?,
+        ),
+        None => None,
+    })
+}

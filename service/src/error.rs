@@ -1,0 +1,57 @@
+//! The service layer's error: it speaks the domain, never SQL.
+
+use sea_orm::{DbErr, SqlErr};
+
+/// Result of a service call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a service call can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The row the caller named does not exist.
+    #[error("{entity} {id} was not found")]
+    NotFound { entity: &'static str, id: String },
+    /// The caller's input breaks a rule; `field` names the input field at fault.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The write would break a uniqueness or reference rule.
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    /// Not enough units of a product left to fill an order line.
+    #[error("product {product_id} has {available} in stock, {requested} requested")]
+    OutOfStock { product_id: i32, requested: i32, available: i32 },
+    /// Anything the database reported that is not the caller's fault.
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+impl Error {
+    /// Input rejected for `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
+    }
+
+    /// No `entity` with this `id`.
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound { entity, id: id.to_string() }
+    }
+
+    /// A conflict on `field`.
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict { field: field.into(), message: message.into() }
+    }
+
+    /// Turns a unique-constraint violation on one of `fields` into a [`Error::Conflict`] that
+    /// names the field; every other error passes through unchanged.
+    ///
+    /// Both backends name the column in their message (`UNIQUE constraint failed: users.email`
+    /// on SQLite, `users_email_key` on PostgreSQL), which is what we match on.
+    pub fn on_unique(err: DbErr, fields: &[&str]) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
+            if let Some(field) = fields.iter().find(|f| message.contains(*f)) {
+                return Self::conflict(*field, format!("{field} is already taken"));
+            }
+        }
+        Self::Database(err)
+    }
+}

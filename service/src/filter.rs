@@ -1,0 +1,121 @@
+//! Typed comparisons that list queries accept, turned into SQL conditions.
+//!
+//! The GraphQL layer owns the input shapes and converts them into these; everything here is
+//! plain data so it can be part of a DataLoader key (hence `Hash + Eq`).
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{ColumnTrait, Condition, Value};
+
+/// Comparisons on an ordered value (ids, numbers, enums, timestamps). All given parts must hold.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cmp<T> {
+    pub eq: Option<T>,
+    pub ne: Option<T>,
+    pub in_: Option<Vec<T>>,
+    pub gt: Option<T>,
+    pub gte: Option<T>,
+    pub lt: Option<T>,
+    pub lte: Option<T>,
+}
+
+impl<T> Default for Cmp<T> {
+    fn default() -> Self {
+        Self { eq: None, ne: None, in_: None, gt: None, gte: None, lt: None, lte: None }
+    }
+}
+
+impl<T: Into<Value> + Clone> Cmp<T> {
+    /// Only `eq`.
+    pub fn eq(value: T) -> Self {
+        Self { eq: Some(value), ..Self::default() }
+    }
+
+    /// The SQL condition on `col`.
+    pub fn condition(&self, col: impl ColumnTrait) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(v) = &self.eq {
+            cond = cond.add(col.eq(v.clone()));
+        }
+        if let Some(v) = &self.ne {
+            cond = cond.add(col.ne(v.clone()));
+        }
+        if let Some(vs) = &self.in_ {
+            cond = cond.add(col.is_in(vs.iter().cloned()));
+        }
+        if let Some(v) = &self.gt {
+            cond = cond.add(col.gt(v.clone()));
+        }
+        if let Some(v) = &self.gte {
+            cond = cond.add(col.gte(v.clone()));
+        }
+        if let Some(v) = &self.lt {
+            cond = cond.add(col.lt(v.clone()));
+        }
+        if let Some(v) = &self.lte {
+            cond = cond.add(col.lte(v.clone()));
+        }
+        cond
+    }
+}
+
+/// Comparisons on text. `contains` and `starts_with` ignore ASCII case on both backends.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TextCmp {
+    pub eq: Option<String>,
+    pub ne: Option<String>,
+    pub in_: Option<Vec<String>>,
+    pub contains: Option<String>,
+    pub starts_with: Option<String>,
+}
+
+impl TextCmp {
+    /// The SQL condition on `col`.
+    pub fn condition(&self, col: impl ColumnTrait) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(v) = &self.eq {
+            cond = cond.add(col.eq(v.clone()));
+        }
+        if let Some(v) = &self.ne {
+            cond = cond.add(col.ne(v.clone()));
+        }
+        if let Some(vs) = &self.in_ {
+            cond = cond.add(col.is_in(vs.iter().cloned()));
+        }
+        // SQLite's LIKE ignores ASCII case and PostgreSQL's does not; lowering both sides gives
+        // one behaviour everywhere.
+        if let Some(v) = &self.contains {
+            cond = cond.add(lower_like(col, format!("%{}%", escape_like(v))));
+        }
+        if let Some(v) = &self.starts_with {
+            cond = cond.add(lower_like(col, format!("{}%", escape_like(v))));
+        }
+        cond
+    }
+}
+
+fn lower_like(col: impl ColumnTrait, pattern: String) -> Expr {
+    Expr::expr(Func::lower(col.into_expr())).like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
+}
+
+/// Escapes LIKE's wildcards so user text matches literally.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(escape_like("plain"), "plain");
+    }
+}

@@ -1,0 +1,247 @@
+//! Posts: reading, listing (also per author, many authors at once), and the write rules.
+
+use crate::filter::{Cmp, TextCmp};
+use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::{Error, Result, clock, db, users, validate};
+use chrono::{DateTime, Utc};
+use entity::{PostStatus, post};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use std::collections::HashMap;
+
+/// Longest title.
+pub const TITLE_MAX: usize = 200;
+/// Longest body.
+pub const CONTENT_MAX: usize = 100_000;
+
+/// What lists of posts can be filtered on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PostFilter {
+    pub id: Cmp<i32>,
+    pub author_id: Cmp<i32>,
+    pub status: Cmp<PostStatus>,
+    pub title: TextCmp,
+    pub published_at: Cmp<DateTime<Utc>>,
+    pub created_at: Cmp<DateTime<Utc>>,
+}
+
+impl PostFilter {
+    fn condition(&self) -> Condition {
+        Condition::all()
+            .add(self.id.condition(post::Column::Id))
+            .add(self.author_id.condition(post::Column::AuthorId))
+            .add(self.status.condition(post::Column::Status))
+            .add(self.title.condition(post::Column::Title))
+            .add(self.published_at.condition(post::Column::PublishedAt))
+            .add(self.created_at.condition(post::Column::CreatedAt))
+    }
+}
+
+/// Indexed columns posts can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PostSort {
+    Id,
+    CreatedAt,
+    PublishedAt,
+}
+
+impl SortKey for PostSort {
+    type Entity = post::Entity;
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::CreatedAt => "created_at",
+            Self::PublishedAt => "published_at",
+        }
+    }
+
+    fn column(self) -> post::Column {
+        match self {
+            Self::Id => post::Column::Id,
+            Self::CreatedAt => post::Column::CreatedAt,
+            Self::PublishedAt => post::Column::PublishedAt,
+        }
+    }
+
+    fn id_column() -> post::Column {
+        post::Column::Id
+    }
+
+    fn nullable(self) -> bool {
+        self == Self::PublishedAt
+    }
+
+    fn is_id(self) -> bool {
+        self == Self::Id
+    }
+
+    fn value(self, m: &post::Model) -> SortValue {
+        match self {
+            Self::Id => SortValue::Int(m.id.into()),
+            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
+            Self::PublishedAt => SortValue::Time(m.published_at),
+        }
+    }
+
+    fn id(m: &post::Model) -> i32 {
+        m.id
+    }
+}
+
+/// One post by id.
+#[tracing::instrument(skip(db))]
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<post::Model>> {
+    Ok(post::Entity::find_by_id(id).one(db).await?)
+}
+
+/// One page of posts.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &PostFilter,
+    sort: Sort<PostSort>,
+    page: &PageArgs,
+) -> Result<Page<post::Model>> {
+    let select = post::Entity::find().filter(filter.condition());
+    pagination::fetch_page(db, select, sort, page).await
+}
+
+/// How many posts match `filter`.
+#[tracing::instrument(skip(db))]
+pub async fn count(db: &impl ConnectionTrait, filter: &PostFilter) -> Result<u64> {
+    Ok(post::Entity::find().filter(filter.condition()).count(db).await?)
+}
+
+/// The same page of posts for each of `author_ids`, in one statement.
+#[tracing::instrument(skip(db, author_ids), fields(keys = author_ids.len()))]
+pub async fn pages_by_authors(
+    db: &impl ConnectionTrait,
+    author_ids: &[i32],
+    filter: &PostFilter,
+    sort: Sort<PostSort>,
+    page: &PageArgs,
+) -> Result<HashMap<i32, Page<post::Model>>> {
+    let select = post::Entity::find()
+        .filter(post::Column::AuthorId.is_in(author_ids.iter().copied()))
+        .filter(filter.condition());
+    pagination::fetch_pages_by_parent(
+        db,
+        select,
+        post::Column::AuthorId,
+        |p| p.author_id,
+        author_ids,
+        sort,
+        page,
+    )
+    .await
+}
+
+/// How many posts matching `filter` each of `author_ids` has, in one statement.
+#[tracing::instrument(skip(db, author_ids), fields(keys = author_ids.len()))]
+pub async fn counts_by_authors(
+    db: &impl ConnectionTrait,
+    author_ids: &[i32],
+    filter: &PostFilter,
+) -> Result<HashMap<i32, u64>> {
+    let select = post::Entity::find()
+        .filter(post::Column::AuthorId.is_in(author_ids.iter().copied()))
+        .filter(filter.condition());
+    pagination::count_by_parent(db, select, post::Column::AuthorId).await
+}
+
+/// Input for a new post.
+#[derive(Clone, Debug)]
+pub struct NewPost {
+    pub author_id: i32,
+    pub title: String,
+    pub content: String,
+    /// Publish right away instead of saving a draft.
+    pub publish: bool,
+}
+
+/// Creates a post (a draft unless `publish`).
+#[tracing::instrument(skip(db, input), fields(author_id = input.author_id))]
+pub async fn create(db: &DatabaseConnection, input: NewPost) -> Result<post::Model> {
+    let title = validate::text("title", &input.title, TITLE_MAX)?;
+    let content = validate::body("content", &input.content, CONTENT_MAX)?;
+    let txn = db::begin_write(db).await?;
+    if users::get(&txn, input.author_id).await?.is_none() {
+        return Err(Error::not_found("user", input.author_id));
+    }
+    let now = clock::now();
+    let (status, published_at) =
+        if input.publish { (PostStatus::Published, Some(now)) } else { (PostStatus::Draft, None) };
+    let post = post::ActiveModel {
+        author_id: Set(input.author_id),
+        title: Set(title),
+        content: Set(content),
+        status: Set(status),
+        published_at: Set(published_at),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(post)
+}
+
+/// Changes to a post; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct PostPatch {
+    pub title: Option<String>,
+    pub content: Option<String>,
+}
+
+/// Updates a post's title or content.
+#[tracing::instrument(skip(db, patch))]
+pub async fn update(db: &DatabaseConnection, id: i32, patch: PostPatch) -> Result<post::Model> {
+    let title = patch.title.as_deref().map(|t| validate::text("title", t, TITLE_MAX)).transpose()?;
+    let content =
+        patch.content.as_deref().map(|c| validate::body("content", c, CONTENT_MAX)).transpose()?;
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("post", id))?;
+    let mut active: post::ActiveModel = current.into();
+    if let Some(title) = title {
+        active.title = Set(title);
+    }
+    if let Some(content) = content {
+        active.content = Set(content);
+    }
+    active.updated_at = Set(clock::now());
+    let post = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(post)
+}
+
+/// Publishes a draft. Publishing a published post keeps its first `published_at`.
+#[tracing::instrument(skip(db))]
+pub async fn publish(db: &DatabaseConnection, id: i32) -> Result<post::Model> {
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("post", id))?;
+    if current.status == PostStatus::Published {
+        return Ok(current);
+    }
+    let now = clock::now();
+    let mut active: post::ActiveModel = current.into();
+    active.status = Set(PostStatus::Published);
+    active.published_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let post = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(post)
+}
+
+/// Deletes a post.
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<post::Model> {
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("post", id))?;
+    post::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(current)
+}

@@ -1,0 +1,170 @@
+//! The catalog: reading, listing and creating products. Prices are integer cents.
+
+use crate::filter::{Cmp, TextCmp};
+use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::{Error, Result, clock, db, validate};
+use entity::product;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+
+/// What lists of products can be filtered on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ProductFilter {
+    pub id: Cmp<i32>,
+    pub sku: TextCmp,
+    pub slug: TextCmp,
+    pub name: TextCmp,
+    pub category: TextCmp,
+    pub price_cents: Cmp<i64>,
+    pub stock: Cmp<i32>,
+}
+
+impl ProductFilter {
+    fn condition(&self) -> Condition {
+        Condition::all()
+            .add(self.id.condition(product::Column::Id))
+            .add(self.sku.condition(product::Column::Sku))
+            .add(self.slug.condition(product::Column::Slug))
+            .add(self.name.condition(product::Column::Name))
+            .add(self.category.condition(product::Column::Category))
+            .add(self.price_cents.condition(product::Column::PriceCents))
+            .add(self.stock.condition(product::Column::Stock))
+    }
+}
+
+/// Indexed columns products can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProductSort {
+    Id,
+    Name,
+    PriceCents,
+    CreatedAt,
+}
+
+impl SortKey for ProductSort {
+    type Entity = product::Entity;
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Name => "name",
+            Self::PriceCents => "price_cents",
+            Self::CreatedAt => "created_at",
+        }
+    }
+
+    fn column(self) -> product::Column {
+        match self {
+            Self::Id => product::Column::Id,
+            Self::Name => product::Column::Name,
+            Self::PriceCents => product::Column::PriceCents,
+            Self::CreatedAt => product::Column::CreatedAt,
+        }
+    }
+
+    fn id_column() -> product::Column {
+        product::Column::Id
+    }
+
+    fn is_id(self) -> bool {
+        self == Self::Id
+    }
+
+    fn value(self, m: &product::Model) -> SortValue {
+        match self {
+            Self::Id => SortValue::Int(m.id.into()),
+            Self::Name => SortValue::Text(m.name.clone()),
+            Self::PriceCents => SortValue::Int(m.price_cents),
+            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
+        }
+    }
+
+    fn id(m: &product::Model) -> i32 {
+        m.id
+    }
+}
+
+/// One product by id.
+#[tracing::instrument(skip(db))]
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<product::Model>> {
+    Ok(product::Entity::find_by_id(id).one(db).await?)
+}
+
+/// One product by slug.
+#[tracing::instrument(skip(db))]
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<product::Model>> {
+    Ok(product::Entity::find().filter(product::Column::Slug.eq(slug)).one(db).await?)
+}
+
+/// Products with any of `ids` (for DataLoaders).
+#[tracing::instrument(skip(db, ids), fields(keys = ids.len()))]
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<product::Model>> {
+    Ok(product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// One page of products.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ProductFilter,
+    sort: Sort<ProductSort>,
+    page: &PageArgs,
+) -> Result<Page<product::Model>> {
+    let select = product::Entity::find().filter(filter.condition());
+    pagination::fetch_page(db, select, sort, page).await
+}
+
+/// How many products match `filter`.
+#[tracing::instrument(skip(db))]
+pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<u64> {
+    Ok(product::Entity::find().filter(filter.condition()).count(db).await?)
+}
+
+/// Input for a new product.
+#[derive(Clone, Debug)]
+pub struct NewProduct {
+    pub sku: String,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub price_cents: i64,
+    pub stock: i32,
+}
+
+/// Creates a product.
+#[tracing::instrument(skip(db, input), fields(sku = %input.sku))]
+pub async fn create(db: &DatabaseConnection, input: NewProduct) -> Result<product::Model> {
+    let sku = validate::text("sku", &input.sku, 64)?;
+    let slug = validate::slug(&input.slug)?;
+    let name = validate::text("name", &input.name, 200)?;
+    let category = validate::text("category", &input.category, 100)?;
+    if input.price_cents <= 0 {
+        return Err(Error::invalid("priceCents", "must be greater than 0"));
+    }
+    if input.stock < 0 {
+        return Err(Error::invalid("stock", "must not be negative"));
+    }
+    let now = clock::now();
+    let txn = db::begin_write(db).await?;
+    let product = product::ActiveModel {
+        sku: Set(sku),
+        slug: Set(slug),
+        name: Set(name),
+        category: Set(category),
+        price_cents: Set(input.price_cents),
+        stock: Set(input.stock),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| Error::on_unique(e, &["sku", "slug"]))?;
+    txn.commit().await?;
+    Ok(product)
+}

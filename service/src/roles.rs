@@ -1,0 +1,55 @@
+//! Roles and who holds them.
+
+use crate::{Error, Result};
+use entity::{role, user_role};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use std::collections::HashMap;
+
+/// The role of shop staff who may do everything.
+pub const ADMIN: &str = "admin";
+/// The role every shopper holds.
+pub const CUSTOMER: &str = "customer";
+
+/// The roles of each of `user_ids`, sorted by name, in one statement.
+#[tracing::instrument(skip(db, user_ids), fields(keys = user_ids.len()))]
+pub async fn by_users(
+    db: &impl ConnectionTrait,
+    user_ids: &[i32],
+) -> Result<HashMap<i32, Vec<role::Model>>> {
+    let rows = user_role::Entity::find()
+        .filter(user_role::Column::UserId.is_in(user_ids.iter().copied()))
+        .find_also_related(role::Entity)
+        .order_by_asc(role::Column::Name)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i32, Vec<role::Model>> = HashMap::new();
+    for (link, role) in rows {
+        if let Some(role) = role {
+            grouped.entry(link.user_id).or_default().push(role);
+        }
+    }
+    Ok(grouped)
+}
+
+/// The role called `name`, created if missing.
+pub async fn ensure(db: &impl ConnectionTrait, name: &str) -> Result<role::Model> {
+    if let Some(found) = role::Entity::find().filter(role::Column::Name.eq(name)).one(db).await? {
+        return Ok(found);
+    }
+    Ok(role::ActiveModel { name: Set(name.to_owned()), ..Default::default() }
+        .insert(db)
+        .await
+        .map_err(|e| Error::on_unique(e, &["name"]))?)
+}
+
+/// Gives `user_id` the role `role_id`; giving it twice changes nothing.
+pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Result<()> {
+    let held = user_role::Entity::find_by_id((user_id, role_id)).one(db).await?;
+    if held.is_none() {
+        user_role::ActiveModel { user_id: Set(user_id), role_id: Set(role_id) }.insert(db).await?;
+    }
+    Ok(())
+}

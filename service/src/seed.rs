@@ -1,0 +1,136 @@
+//! Small, idempotent demo data: an admin, a few customers with posts, a catalog and a few
+//! orders. Every step first looks for what it would create, so running it again changes
+//! nothing, and a run that was interrupted finishes the job the next time.
+
+use crate::orders::{NewLine, NewOrder};
+use crate::posts::NewPost;
+use crate::products::NewProduct;
+use crate::users::NewUser;
+use crate::{Result, orders, posts, products, roles, users};
+use entity::post;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+/// What a seed run created (all zero on a second run).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub users: u32,
+    pub posts: u32,
+    pub products: u32,
+    pub orders: u32,
+}
+
+/// Email of the demo admin.
+pub const ADMIN_EMAIL: &str = "admin@shopgraph.dev";
+
+const CUSTOMERS: [(&str, &str); 3] = [
+    ("ada@example.com", "Ada Lovelace"),
+    ("grace@example.com", "Grace Hopper"),
+    ("alan@example.com", "Alan Turing"),
+];
+
+/// (sku, slug, name, category, price in cents, stock)
+const CATALOG: [(&str, &str, &str, &str, i64, i32); 8] = [
+    ("SG-MUG-001", "enamel-mug", "Enamel mug", "kitchen", 1_450, 120),
+    ("SG-KNF-002", "chef-knife", "Chef's knife", "kitchen", 8_900, 25),
+    ("SG-TEA-003", "sencha-tea", "Sencha green tea, 100 g", "pantry", 1_200, 300),
+    ("SG-CHO-004", "dark-chocolate", "Dark chocolate 70%", "pantry", 450, 500),
+    ("SG-NBK-005", "dot-notebook", "Dot-grid notebook", "stationery", 1_900, 80),
+    ("SG-PEN-006", "fountain-pen", "Fountain pen", "stationery", 4_500, 40),
+    ("SG-TOT-007", "canvas-tote", "Canvas tote bag", "accessories", 2_200, 60),
+    ("SG-LMP-008", "desk-lamp", "Desk lamp", "home", 5_900, 15),
+];
+
+/// Creates whatever part of the demo data is missing.
+#[tracing::instrument(skip(db))]
+pub async fn demo(db: &DatabaseConnection) -> Result<SeedReport> {
+    let mut report = SeedReport::default();
+    let admin_role = roles::ensure(db, roles::ADMIN).await?;
+    let customer_role = roles::ensure(db, roles::CUSTOMER).await?;
+
+    let admin = find_or_create_user(db, ADMIN_EMAIL, "Shop Admin", &mut report).await?;
+    roles::grant(db, admin.id, admin_role.id).await?;
+
+    let mut catalog = Vec::new();
+    for (sku, slug, name, category, price_cents, stock) in CATALOG {
+        let product = match products::by_slug(db, slug).await? {
+            Some(found) => found,
+            None => {
+                report.products += 1;
+                products::create(
+                    db,
+                    NewProduct {
+                        sku: sku.into(),
+                        slug: slug.into(),
+                        name: name.into(),
+                        category: category.into(),
+                        price_cents,
+                        stock,
+                    },
+                )
+                .await?
+            }
+        };
+        catalog.push(product);
+    }
+
+    for (i, (email, name)) in CUSTOMERS.into_iter().enumerate() {
+        let customer = find_or_create_user(db, email, name, &mut report).await?;
+        roles::grant(db, customer.id, customer_role.id).await?;
+
+        let written = post::Entity::find()
+            .filter(post::Column::AuthorId.eq(customer.id))
+            .count(db)
+            .await?;
+        if written == 0 {
+            let first_name = name.split(' ').next().unwrap_or(name);
+            for (title, publish) in [
+                (format!("{first_name}'s favourite finds"), true),
+                (format!("{first_name}'s wish list (draft)"), false),
+            ] {
+                posts::create(
+                    db,
+                    NewPost {
+                        author_id: customer.id,
+                        title,
+                        content: format!("Notes by {name} on the shopgraph demo shop."),
+                        publish,
+                    },
+                )
+                .await?;
+                report.posts += 1;
+            }
+        }
+
+        if orders::count_for_customer(db, customer.id).await? == 0 {
+            // Each customer buys a different pair of products.
+            let a = &catalog[(2 * i) % catalog.len()];
+            let b = &catalog[(2 * i + 3) % catalog.len()];
+            orders::create(
+                db,
+                NewOrder {
+                    customer_id: customer.id,
+                    items: vec![
+                        NewLine { product_id: a.id, quantity: 1 + i as i32 },
+                        NewLine { product_id: b.id, quantity: 2 },
+                    ],
+                },
+            )
+            .await?;
+            report.orders += 1;
+        }
+    }
+    Ok(report)
+}
+
+async fn find_or_create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    name: &str,
+    report: &mut SeedReport,
+) -> Result<entity::user::Model> {
+    if let Some(found) = users::by_email(db, email).await? {
+        return Ok(found);
+    }
+    report.users += 1;
+    users::create(db, NewUser { email: email.into(), name: name.into(), status: None }).await
+}

@@ -1,0 +1,224 @@
+//! Users: reading, listing, and the create/update/delete rules.
+
+use crate::filter::{Cmp, TextCmp};
+use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::{Error, Result, clock, db, validate};
+use entity::{Tier, UserStatus, order, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+
+/// Longest display name.
+pub const NAME_MAX: usize = 100;
+
+/// What lists of users can be filtered on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UserFilter {
+    pub id: Cmp<i32>,
+    pub email: TextCmp,
+    pub name: TextCmp,
+    pub status: Cmp<UserStatus>,
+    pub tier: Cmp<Tier>,
+    pub created_at: Cmp<chrono::DateTime<chrono::Utc>>,
+}
+
+impl UserFilter {
+    fn condition(&self) -> Condition {
+        Condition::all()
+            .add(self.id.condition(user::Column::Id))
+            .add(self.email.condition(user::Column::Email))
+            .add(self.name.condition(user::Column::Name))
+            .add(self.status.condition(user::Column::Status))
+            .add(self.tier.condition(user::Column::Tier))
+            .add(self.created_at.condition(user::Column::CreatedAt))
+    }
+}
+
+/// Indexed columns users can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UserSort {
+    Id,
+    Email,
+    Name,
+    CreatedAt,
+}
+
+impl SortKey for UserSort {
+    type Entity = user::Entity;
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Email => "email",
+            Self::Name => "name",
+            Self::CreatedAt => "created_at",
+        }
+    }
+
+    fn column(self) -> user::Column {
+        match self {
+            Self::Id => user::Column::Id,
+            Self::Email => user::Column::Email,
+            Self::Name => user::Column::Name,
+            Self::CreatedAt => user::Column::CreatedAt,
+        }
+    }
+
+    fn id_column() -> user::Column {
+        user::Column::Id
+    }
+
+    fn is_id(self) -> bool {
+        self == Self::Id
+    }
+
+    fn value(self, m: &user::Model) -> SortValue {
+        match self {
+            Self::Id => SortValue::Int(m.id.into()),
+            Self::Email => SortValue::Text(m.email.clone()),
+            Self::Name => SortValue::Text(m.name.clone()),
+            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
+        }
+    }
+
+    fn id(m: &user::Model) -> i32 {
+        m.id
+    }
+}
+
+/// One user by id.
+#[tracing::instrument(skip(db))]
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Users with any of `ids`, in no particular order (for DataLoaders).
+#[tracing::instrument(skip(db, ids), fields(keys = ids.len()))]
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// One page of users.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &UserFilter,
+    sort: Sort<UserSort>,
+    page: &PageArgs,
+) -> Result<Page<user::Model>> {
+    let select = user::Entity::find().filter(filter.condition());
+    pagination::fetch_page(db, select, sort, page).await
+}
+
+/// How many users match `filter`.
+#[tracing::instrument(skip(db))]
+pub async fn count(db: &impl ConnectionTrait, filter: &UserFilter) -> Result<u64> {
+    Ok(user::Entity::find().filter(filter.condition()).count(db).await?)
+}
+
+/// Input for a new user.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub status: Option<UserStatus>,
+}
+
+/// Creates a user with the next loyalty card number (`LC-000042` for id 42).
+#[tracing::instrument(skip(db, input))]
+pub async fn create(db: &DatabaseConnection, input: NewUser) -> Result<user::Model> {
+    let email = validate::email(&input.email)?;
+    let name = validate::text("name", &input.name, NAME_MAX)?;
+    let now = clock::now();
+    let txn = db::begin_write(db).await?;
+    // The card number derives from the id, which only exists after the insert: insert with a
+    // unique placeholder, then set the real number in the same transaction.
+    let placeholder = format!("LC-pending-{}", uuid::Uuid::new_v4().simple());
+    let inserted = user::ActiveModel {
+        email: Set(email),
+        name: Set(name),
+        status: Set(input.status.unwrap_or(UserStatus::Active)),
+        card_number: Set(placeholder),
+        points_balance: Set(0),
+        tier: Set(Tier::Bronze),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| Error::on_unique(e, &["email"]))?;
+    let mut active: user::ActiveModel = inserted.into();
+    let id = *active.id.as_ref();
+    active.card_number = Set(card_number(id));
+    let user = active.update(&txn).await.map_err(|e| Error::on_unique(e, &["card_number"]))?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// The loyalty card number of user `id`.
+pub fn card_number(id: i32) -> String {
+    format!("LC-{id:06}")
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserPatch {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub status: Option<UserStatus>,
+}
+
+/// Updates a user.
+#[tracing::instrument(skip(db, patch))]
+pub async fn update(db: &DatabaseConnection, id: i32, patch: UserPatch) -> Result<user::Model> {
+    let email = patch.email.as_deref().map(validate::email).transpose()?;
+    let name = patch.name.as_deref().map(|n| validate::text("name", n, NAME_MAX)).transpose()?;
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("user", id))?;
+    let mut active: user::ActiveModel = current.into();
+    if let Some(email) = email {
+        active.email = Set(email);
+    }
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(status) = patch.status {
+        active.status = Set(status);
+    }
+    active.updated_at = Set(clock::now());
+    let user = active.update(&txn).await.map_err(|e| Error::on_unique(e, &["email"]))?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Deletes a user and, by cascade, their posts, roles and ledger. A user with orders is kept:
+/// orders are financial records.
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<user::Model> {
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("user", id))?;
+    let orders = order::Entity::find().filter(order::Column::CustomerId.eq(id)).count(&txn).await?;
+    if orders > 0 {
+        return Err(Error::conflict(
+            "id",
+            format!("user {id} has {orders} order(s) and cannot be deleted"),
+        ));
+    }
+    user::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// Finds a user by email (normalised as on write).
+pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}
+
