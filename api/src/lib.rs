@@ -1,1 +1,14 @@
-//! api
+//! The `shopgraph` application: configuration, CLI commands, HTTP routes and the GraphQL
+//! schema. Business rules and database access live in the `service` crate.
+
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::{Cli, Command, Config, ServeArgs};
+pub use error::{Error, Result};
+pub use startup::Application;

@@ -1,0 +1,64 @@
+//! What each subcommand does.
+
+use crate::config::{Cli, Command, Config, MigrateAction, ServeArgs};
+use crate::startup::{Application, migrate};
+use crate::{Result, graphql, telemetry};
+use service::db;
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let Cli { config, command } = cli;
+    if !matches!(command, Some(Command::Schema)) {
+        telemetry::init(&config.log, config.log_format);
+    }
+    match command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => Application::build(&config, &args).await?.run_until_stopped().await,
+        Command::Migrate { action } => run_migrate(&config, action).await,
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Seed => seed(&config).await,
+    }
+}
+
+async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
+    config.prepare_storage()?;
+    let db_config = config.db();
+    match action {
+        MigrateAction::Up => return migrate(&db_config).await,
+        MigrateAction::Down { steps } => {
+            let connected = db::connect(&db_config).await?;
+            db::migrate_down(&connected.db, steps).await?;
+            tracing::info!(steps, "rolled back");
+        }
+        MigrateAction::Fresh => {
+            let connected = db::connect(&db_config).await?;
+            db::migrate_fresh(&connected.db).await?;
+            tracing::info!("dropped every table and applied all migrations");
+        }
+        MigrateAction::Status => {
+            let connected = db::connect(&db_config).await?;
+            for m in db::migration_status(&connected.db).await? {
+                println!("{}  {}", if m.applied { "applied" } else { "pending" }, m.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn seed(config: &Config) -> Result<()> {
+    config.prepare_storage()?;
+    let db_config = config.db();
+    migrate(&db_config).await?;
+    let connected = db::connect(&db_config).await?;
+    let report = service::seed::demo(&connected.db).await?;
+    tracing::info!(
+        users = report.users,
+        posts = report.posts,
+        products = report.products,
+        orders = report.orders,
+        "seed finished (zero everywhere means the demo data was already there)"
+    );
+    Ok(())
+}

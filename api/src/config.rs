@@ -1,0 +1,173 @@
+//! The one configuration struct: command-line flags with environment fallbacks (and a `.env`
+//! file, loaded before parsing). Read once in `main` and passed down.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use service::db::DbConfig;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// shopgraph: a GraphQL backend for shops, on SQLite or PostgreSQL.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "shopgraph", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Database URL (`sqlite://…` or `postgres://…`); default: `<data dir>/shopgraph.db`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database and everything derived from it.
+    #[arg(long, env = "SHOPGRAPH_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "SHOPGRAPH_HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "SHOPGRAPH_PORT", default_value_t = 8000, global = true)]
+    pub port: u16,
+    /// Log filter in `RUST_LOG` syntax (e.g. `info,service=debug`).
+    #[arg(long, env = "SHOPGRAPH_LOG", default_value = "info", global = true)]
+    pub log: String,
+    /// Log line format.
+    #[arg(long, env = "SHOPGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "SHOPGRAPH_DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
+    pub db_max_connections: u32,
+    /// Pooled connections kept open when idle.
+    #[arg(long, env = "SHOPGRAPH_DB_MIN_CONNECTIONS", default_value_t = 1, global = true)]
+    pub db_min_connections: u32,
+    /// Seconds to wait for a new database connection to open.
+    #[arg(long, env = "SHOPGRAPH_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    pub db_connect_timeout_secs: u64,
+    /// Seconds a request may wait for a free pooled connection.
+    #[arg(long, env = "SHOPGRAPH_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    pub db_acquire_timeout_secs: u64,
+    /// Seconds after which an idle pooled connection is closed.
+    #[arg(long, env = "SHOPGRAPH_DB_IDLE_TIMEOUT_SECS", default_value_t = 600, global = true)]
+    pub db_idle_timeout_secs: u64,
+    /// SQL statements slower than this many milliseconds are logged as warnings.
+    #[arg(long, env = "SHOPGRAPH_SLOW_QUERY_MS", default_value_t = 100, global = true)]
+    pub slow_query_ms: u64,
+    /// Microseconds a DataLoader waits to collect keys into one batch.
+    #[arg(long, env = "SHOPGRAPH_DATALOADER_DELAY_US", default_value_t = 1000, global = true)]
+    pub dataloader_delay_us: u64,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands of the `shopgraph` binary.
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Serve GraphQL over HTTP (the default).
+    Serve(ServeArgs),
+    /// Inspect or change the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Add small demo data; running it again changes nothing.
+    Seed,
+}
+
+/// Options of `serve`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Do not apply pending migrations at start-up.
+    #[arg(long, env = "SHOPGRAPH_NO_MIGRATE")]
+    pub no_migrate: bool,
+}
+
+/// What `migrate` does.
+#[derive(Clone, Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop everything and apply all migrations again (destroys data).
+    Fresh,
+}
+
+impl Config {
+    /// The database URL: the explicit one, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.sqlite_path().display()),
+        }
+    }
+
+    /// Where the default SQLite database lives.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("shopgraph.db")
+    }
+
+    /// Pool settings for the service layer.
+    pub fn db(&self) -> DbConfig {
+        DbConfig {
+            url: self.database_url(),
+            max_connections: self.db_max_connections.max(1),
+            min_connections: self.db_min_connections.min(self.db_max_connections.max(1)),
+            connect_timeout: Duration::from_secs(self.db_connect_timeout_secs),
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
+            idle_timeout: Duration::from_secs(self.db_idle_timeout_secs),
+            slow_statement: Duration::from_millis(self.slow_query_ms),
+        }
+    }
+
+    /// Creates the directory a SQLite database file will be written to.
+    pub fn prepare_storage(&self) -> std::io::Result<()> {
+        let url = self.database_url();
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() && path != ":memory:" {
+                    std::fs::create_dir_all(dir)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_database_lives_in_the_data_dir() {
+        let cli = Cli::try_parse_from(["shopgraph", "--data-dir", "/tmp/x"]).unwrap();
+        assert_eq!(cli.config.database_url(), "sqlite:///tmp/x/shopgraph.db");
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn subcommands_accept_global_flags() {
+        let cli = Cli::try_parse_from(["shopgraph", "migrate", "down", "--steps", "2", "--port", "9"]).unwrap();
+        assert_eq!(cli.config.port, 9);
+        assert!(matches!(cli.command, Some(Command::Migrate { action: MigrateAction::Down { steps: 2 } })));
+    }
+}

@@ -1,0 +1,68 @@
+//! Relay connections: building them from service pages, with a `totalCount` that is only
+//! counted when a client asks for it.
+
+use super::error::GqlResult;
+use super::loaders::{ChildCountKey, Loaders};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, OutputType};
+use service::pagination::Page;
+use service::{DatabaseConnection, orders, points, posts, products, users};
+
+/// What `totalCount` counts: the same filter as the page, without paging.
+#[derive(Clone, Debug)]
+pub enum CountOf {
+    Users(users::UserFilter),
+    Posts(posts::PostFilter),
+    Products(products::ProductFilter),
+    Orders(orders::OrderFilter),
+    PostsOfAuthor(ChildCountKey<posts::PostFilter>),
+    OrdersOfCustomer(ChildCountKey<orders::OrderFilter>),
+    PointsOfUser(ChildCountKey<points::PointFilter>),
+}
+
+/// Fields every connection has besides edges, nodes and pageInfo.
+pub struct ListTotal(pub CountOf);
+
+#[Object]
+impl ListTotal {
+    /// Number of items matching the filter across all pages (one extra statement, or one per
+    /// batch of parents for nested lists, run only when this field is selected).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let count = match &self.0 {
+            CountOf::Users(f) => users::count(db, f).await,
+            CountOf::Posts(f) => posts::count(db, f).await,
+            CountOf::Products(f) => products::count(db, f).await,
+            CountOf::Orders(f) => orders::count(db, f).await,
+            CountOf::PostsOfAuthor(key) => {
+                let loaders = ctx.data::<Loaders>()?;
+                return Ok(loaders.post_count_by_author.load_one(key.clone()).await.gql()?.unwrap_or(0));
+            }
+            CountOf::OrdersOfCustomer(key) => {
+                let loaders = ctx.data::<Loaders>()?;
+                return Ok(loaders.order_count_by_customer.load_one(key.clone()).await.gql()?.unwrap_or(0));
+            }
+            CountOf::PointsOfUser(key) => {
+                let loaders = ctx.data::<Loaders>()?;
+                return Ok(loaders.point_count_by_user.load_one(key.clone()).await.gql()?.unwrap_or(0));
+            }
+        };
+        count.gql()
+    }
+}
+
+/// A connection whose cursors are opaque strings.
+pub type Conn<N> = Connection<String, N, ListTotal>;
+
+/// Turns a service page into a connection; `cursor` gives each row's cursor and `node` wraps
+/// the row in its GraphQL type.
+pub fn connection<M, N: OutputType>(
+    page: Page<M>,
+    count: CountOf,
+    cursor: impl Fn(&M) -> String,
+    node: impl Fn(M) -> N,
+) -> Conn<N> {
+    let mut conn = Connection::with_additional_fields(page.has_prev, page.has_next, ListTotal(count));
+    conn.edges = page.items.into_iter().map(|m| Edge::new(cursor(&m), node(m))).collect();
+    conn
+}

@@ -1,0 +1,190 @@
+//! DataLoaders: one per relation, each calling one service function that fetches every key of
+//! a batch in one statement. They are created per request, so their caches never serve one
+//! request's data to another.
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use service::pagination::{Page, PageArgs, Sort};
+use service::{DatabaseConnection, order, order_item, point_transaction, post, product, role, user};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::Duration;
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<service::Error>>;
+
+/// Declares a loader of rows by id through a service `by_ids` function.
+macro_rules! by_id_loader {
+    ($name:ident, $model:ty, $fetch:path) => {
+        #[doc = concat!("Loads `", stringify!($model), "` rows by id.")]
+        pub struct $name(DatabaseConnection);
+
+        impl Loader<i32> for $name {
+            type Value = $model;
+            type Error = Arc<service::Error>;
+
+            async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
+                let rows = $fetch(&self.0, keys).await.map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(UserById, user::Model, service::users::by_ids);
+by_id_loader!(ProductById, product::Model, service::products::by_ids);
+by_id_loader!(OrderById, order::Model, service::orders::by_ids);
+
+/// Loads every item of orders by order id.
+pub struct ItemsByOrder(DatabaseConnection);
+
+impl Loader<i32> for ItemsByOrder {
+    type Value = Vec<order_item::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
+        service::orders::items_by_orders(&self.0, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Loads the roles of users by user id.
+pub struct RolesByUser(DatabaseConnection);
+
+impl Loader<i32> for RolesByUser {
+    type Value = Vec<role::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
+        service::roles::by_users(&self.0, keys).await.map_err(Arc::new)
+    }
+}
+
+/// A page of children of one parent: the parent's id plus everything that shapes the page.
+/// Keys that share filter, order and paging are fetched together in one statement.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChildPageKey<F, S> {
+    pub parent: i32,
+    pub filter: F,
+    pub sort: S,
+    pub page: PageArgs,
+}
+
+/// The number of children of one parent that match a filter.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChildCountKey<F> {
+    pub parent: i32,
+    pub filter: F,
+}
+
+/// Groups keys by everything but the parent id.
+fn group_by_shape<K: Clone, G: Hash + Eq>(keys: &[K], shape: impl Fn(&K) -> (G, i32)) -> HashMap<G, Vec<i32>> {
+    let mut groups: HashMap<G, Vec<i32>> = HashMap::new();
+    for key in keys {
+        let (group, parent) = shape(key);
+        groups.entry(group).or_default().push(parent);
+    }
+    groups
+}
+
+/// Declares a loader of child pages and one of child counts for one relation.
+macro_rules! child_loaders {
+    (
+        $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty,
+        $fetch_pages:path, $fetch_counts:path
+    ) => {
+        #[doc = concat!("Loads pages of `", stringify!($model), "` per parent.")]
+        pub struct $pages(DatabaseConnection);
+
+        impl Loader<ChildPageKey<$filter, Sort<$sort>>> for $pages {
+            type Value = Page<$model>;
+            type Error = Arc<service::Error>;
+
+            async fn load(
+                &self,
+                keys: &[ChildPageKey<$filter, Sort<$sort>>],
+            ) -> LoadResult<ChildPageKey<$filter, Sort<$sort>>, Self::Value> {
+                let groups = group_by_shape(keys, |k| ((k.filter.clone(), k.sort, k.page.clone()), k.parent));
+                let mut out = HashMap::with_capacity(keys.len());
+                for ((filter, sort, page), parents) in groups {
+                    let pages = $fetch_pages(&self.0, &parents, &filter, sort, &page).await.map_err(Arc::new)?;
+                    for (parent, rows) in pages {
+                        let key = ChildPageKey { parent, filter: filter.clone(), sort, page: page.clone() };
+                        out.insert(key, rows);
+                    }
+                }
+                Ok(out)
+            }
+        }
+
+        #[doc = concat!("Counts `", stringify!($model), "` rows per parent.")]
+        pub struct $counts(DatabaseConnection);
+
+        impl Loader<ChildCountKey<$filter>> for $counts {
+            type Value = u64;
+            type Error = Arc<service::Error>;
+
+            async fn load(&self, keys: &[ChildCountKey<$filter>]) -> LoadResult<ChildCountKey<$filter>, u64> {
+                let groups = group_by_shape(keys, |k| (k.filter.clone(), k.parent));
+                let mut out = HashMap::with_capacity(keys.len());
+                for (filter, parents) in groups {
+                    let counts = $fetch_counts(&self.0, &parents, &filter).await.map_err(Arc::new)?;
+                    for parent in parents {
+                        let n = counts.get(&parent).copied().unwrap_or(0);
+                        out.insert(ChildCountKey { parent, filter: filter.clone() }, n);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+child_loaders!(
+    PostsByAuthor, PostCountByAuthor, post::Model, service::posts::PostFilter,
+    service::posts::PostSort, service::posts::pages_by_authors, service::posts::counts_by_authors
+);
+child_loaders!(
+    OrdersByCustomer, OrderCountByCustomer, order::Model, service::orders::OrderFilter,
+    service::orders::OrderSort, service::orders::pages_by_customers,
+    service::orders::counts_by_customers
+);
+child_loaders!(
+    PointsByUser, PointCountByUser, point_transaction::Model, service::points::PointFilter,
+    service::points::PointSort, service::points::pages_by_users, service::points::counts_by_users
+);
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub user_by_id: DataLoader<UserById>,
+    pub product_by_id: DataLoader<ProductById>,
+    pub order_by_id: DataLoader<OrderById>,
+    pub items_by_order: DataLoader<ItemsByOrder>,
+    pub roles_by_user: DataLoader<RolesByUser>,
+    pub posts_by_author: DataLoader<PostsByAuthor>,
+    pub post_count_by_author: DataLoader<PostCountByAuthor>,
+    pub orders_by_customer: DataLoader<OrdersByCustomer>,
+    pub order_count_by_customer: DataLoader<OrderCountByCustomer>,
+    pub points_by_user: DataLoader<PointsByUser>,
+    pub point_count_by_user: DataLoader<PointCountByUser>,
+}
+
+impl Loaders {
+    /// Fresh loaders for one request. `delay` is how long each waits to gather a batch.
+    pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
+        fn make<T: Send + Sync + 'static>(loader: T, delay: Duration) -> DataLoader<T> {
+            DataLoader::new(loader, tokio::spawn).delay(delay)
+        }
+        Self {
+            user_by_id: make(UserById(db.clone()), delay),
+            product_by_id: make(ProductById(db.clone()), delay),
+            order_by_id: make(OrderById(db.clone()), delay),
+            items_by_order: make(ItemsByOrder(db.clone()), delay),
+            roles_by_user: make(RolesByUser(db.clone()), delay),
+            posts_by_author: make(PostsByAuthor(db.clone()), delay),
+            post_count_by_author: make(PostCountByAuthor(db.clone()), delay),
+            orders_by_customer: make(OrdersByCustomer(db.clone()), delay),
+            order_count_by_customer: make(OrderCountByCustomer(db.clone()), delay),
+            points_by_user: make(PointsByUser(db.clone()), delay),
+            point_count_by_user: make(PointCountByUser(db.clone()), delay),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `createPost`, `updatePost`, `publishPost`, `deletePost`.
+
+use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::error::GqlResult;
+use crate::graphql::types::Post;
+use async_graphql::{Context, ID, InputObject, Object};
+use service::{DatabaseConnection, posts};
+
+/// A new post.
+#[derive(InputObject)]
+pub struct CreatePostInput {
+    pub author_id: ID,
+    /// 1–200 characters after trimming.
+    pub title: String,
+    /// Up to 100,000 characters.
+    pub content: String,
+    /// Publish at once instead of saving a draft.
+    #[graphql(default)]
+    pub publish: bool,
+}
+
+/// Changes to a post; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdatePostInput {
+    pub title: Option<String>,
+    pub content: Option<String>,
+}
+
+#[derive(Default)]
+pub struct PostMutation;
+
+#[Object]
+impl PostMutation {
+    /// Creates a post (a draft unless `publish`). Unknown author → NOT_FOUND.
+    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<Post> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let new = posts::NewPost {
+            author_id: parse_id("input.authorId", &input.author_id)?,
+            title: input.title,
+            content: input.content,
+            publish: input.publish,
+        };
+        Ok(Post(posts::create(db, new).await.gql()?))
+    }
+
+    /// Updates a post's title or content. Unknown id → NOT_FOUND.
+    async fn update_post(&self, ctx: &Context<'_>, id: ID, input: UpdatePostInput) -> async_graphql::Result<Post> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let patch = posts::PostPatch { title: input.title, content: input.content };
+        Ok(Post(posts::update(db, id, patch).await.gql()?))
+    }
+
+    /// Publishes a draft (publishing again keeps the first publication time).
+    async fn publish_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Post> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(Post(posts::publish(db, id).await.gql()?))
+    }
+
+    /// Deletes a post; returns the deleted id.
+    async fn delete_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(to_id(posts::delete(db, id).await.gql()?.id))
+    }
+}

@@ -1,0 +1,43 @@
+//! `user` and `users`.
+
+use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::error::GqlResult;
+use crate::graphql::filters::{UserFilter, UserOrder};
+use crate::graphql::types::User;
+use async_graphql::{Context, ID, Object};
+use service::pagination::Sort;
+use service::users::UserSort;
+use service::{DatabaseConnection, users};
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// One user, or null when there is none with this id.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(users::get(db, id).await.gql()?.map(User))
+    }
+
+    /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
+    #[allow(clippy::too_many_arguments)]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<UserFilter>,
+        order_by: Option<UserOrder>,
+    ) -> async_graphql::Result<Conn<User>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let filter = UserFilter::into_service(filter)?;
+        let sort = UserOrder::or(order_by, Sort { key: UserSort::Id, desc: false });
+        let page = users::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
+        Ok(connection(page, CountOf::Users(filter), |m| sort.cursor(m), User))
+    }
+}

@@ -1,0 +1,16 @@
+//! GraphQL object types. Each wraps a service model; relations resolve through DataLoaders.
+
+pub mod enums;
+pub mod order;
+pub mod point;
+pub mod post;
+pub mod product;
+pub mod role;
+pub mod user;
+
+pub use order::{Order, OrderItem};
+pub use point::PointTransaction;
+pub use post::Post;
+pub use product::Product;
+pub use role::Role;
+pub use user::User;

@@ -1,0 +1,46 @@
+//! `PointTransaction`.
+
+use super::enums::PointKind;
+use super::{Order, User};
+use crate::graphql::args::to_id;
+use crate::graphql::error::GqlResult;
+use crate::graphql::loaders::Loaders;
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+/// One movement of loyalty points.
+pub struct PointTransaction(pub service::point_transaction::Model);
+
+#[Object]
+impl PointTransaction {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    async fn kind(&self) -> PointKind {
+        self.0.kind.into()
+    }
+
+    /// Signed: positive added points to the balance, negative took them.
+    async fn points(&self) -> i64 {
+        self.0.points
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The order that earned or reversed these points, if any.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
+        let Some(id) = self.0.order_id else { return Ok(None) };
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders.order_by_id.load_one(id).await.gql()?.map(Order))
+    }
+
+    /// The other side of a transfer, if any.
+    async fn counterparty(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(id) = self.0.counterparty_id else { return Ok(None) };
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders.user_by_id.load_one(id).await.gql()?.map(User))
+    }
+}

@@ -1,0 +1,145 @@
+//! `User`, with its nested lists (posts, orders, ledger) paged per user in one statement.
+
+use super::enums::{Tier, UserStatus};
+use super::{Order, PointTransaction, Post, Role};
+use crate::graphql::args::{page_args, to_id};
+use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::error::GqlResult;
+use crate::graphql::filters::{OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder};
+use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders};
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use service::orders::OrderSort;
+use service::pagination::Sort;
+use service::points::NEWEST_FIRST;
+use service::posts::PostSort;
+
+/// A customer or staff member.
+pub struct User(pub service::user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn status(&self) -> UserStatus {
+        self.0.status.into()
+    }
+
+    /// Loyalty card number, e.g. `LC-000042`.
+    async fn card_number(&self) -> &str {
+        &self.0.card_number
+    }
+
+    /// Loyalty points available; always the sum of the user's point transactions.
+    async fn points_balance(&self) -> i64 {
+        self.0.points_balance
+    }
+
+    async fn tier(&self) -> Tier {
+        self.0.tier.into()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The user's roles, by name.
+    async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let roles = loaders.roles_by_user.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        Ok(roles.into_iter().map(Role).collect())
+    }
+
+    /// The user's posts; newest first unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PostFilter>,
+        order_by: Option<PostOrder>,
+    ) -> async_graphql::Result<Conn<Post>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let filter = PostFilter::into_service(filter)?;
+        let sort = PostOrder::or(order_by, Sort { key: PostSort::CreatedAt, desc: true });
+        let key = ChildPageKey {
+            parent: self.0.id,
+            filter: filter.clone(),
+            sort,
+            page: page_args(first, after, last, before),
+        };
+        let page = loaders.posts_by_author.load_one(key).await.gql()?.unwrap_or_else(empty_page);
+        let count = CountOf::PostsOfAuthor(ChildCountKey { parent: self.0.id, filter });
+        Ok(connection(page, count, |m| sort.cursor(m), Post))
+    }
+
+    /// The user's orders; newest first unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrderFilter>,
+        order_by: Option<OrderOrder>,
+    ) -> async_graphql::Result<Conn<Order>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let filter = OrderFilter::into_service(filter)?;
+        let sort = OrderOrder::or(order_by, Sort { key: OrderSort::CreatedAt, desc: true });
+        let key = ChildPageKey {
+            parent: self.0.id,
+            filter: filter.clone(),
+            sort,
+            page: page_args(first, after, last, before),
+        };
+        let page = loaders.orders_by_customer.load_one(key).await.gql()?.unwrap_or_else(empty_page);
+        let count = CountOf::OrdersOfCustomer(ChildCountKey { parent: self.0.id, filter });
+        Ok(connection(page, count, |m| sort.cursor(m), Order))
+    }
+
+    /// The user's loyalty ledger, newest first.
+    async fn point_transactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PointTransactionFilter>,
+    ) -> async_graphql::Result<Conn<PointTransaction>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let filter = PointTransactionFilter::into_service(filter);
+        let key = ChildPageKey {
+            parent: self.0.id,
+            filter: filter.clone(),
+            sort: NEWEST_FIRST,
+            page: page_args(first, after, last, before),
+        };
+        let page = loaders.points_by_user.load_one(key).await.gql()?.unwrap_or_else(empty_page);
+        let count = CountOf::PointsOfUser(ChildCountKey { parent: self.0.id, filter });
+        Ok(connection(page, count, |m| NEWEST_FIRST.cursor(m), PointTransaction))
+    }
+}
+
+fn empty_page<M>() -> service::pagination::Page<M> {
+    service::pagination::Page { items: Vec::new(), has_next: false, has_prev: false }
+}

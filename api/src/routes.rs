@@ -1,0 +1,71 @@
+//! HTTP routes: GraphQL (POST, and GET for queries and the GraphiQL page) and health probes.
+
+use crate::graphql::AppSchema;
+use crate::graphql::loaders::Loaders;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use service::DatabaseConnection;
+use std::time::Duration;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub loader_delay: Duration,
+}
+
+/// All routes of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .with_state(state)
+}
+
+async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
+    // Loaders are made per request so their caches never leak one request's rows into another.
+    let request = request.into_inner().data(Loaders::new(&state.db, state.loader_delay));
+    state.schema.execute(request).await.into()
+}
+
+async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+    execute(&state, request).await
+}
+
+/// GET with a `query` parameter runs it; a bare GET (a browser) gets GraphiQL.
+async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+    let has_query = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("query=")));
+    if !has_query {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    match GraphQLRequest::from_request(request, &state).await {
+        Ok(request) => execute(&state, request).await.into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn live() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Ready when the database answers.
+async fn ready(State(state): State<AppState>) -> Response {
+    match service::db::ping(&state.db).await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            let body = serde_json::json!({ "status": "unavailable", "database": "unreachable" });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Start-up: migrate, open the pool, bind the listener, and serve until a signal arrives.
+
+use crate::config::{Config, ServeArgs};
+use crate::graphql::{SchemaDeps, build_schema};
+use crate::routes::{AppState, router};
+use crate::Result;
+use service::DatabaseConnection;
+use service::db::{self, StatementCounter};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// A server that is bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+    statements: StatementCounter,
+}
+
+impl Application {
+    /// Applies pending migrations (unless `--no-migrate`), opens the pool and binds the
+    /// listener. Port 0 picks a free port; [`Application::address`] tells which.
+    pub async fn build(config: &Config, serve: &ServeArgs) -> Result<Self> {
+        let started = Instant::now();
+        config.prepare_storage()?;
+        let db_config = config.db();
+        if serve.no_migrate {
+            tracing::info!("skipping start-up migrations (--no-migrate)");
+        } else {
+            migrate(&db_config).await?;
+        }
+        let connected = db::connect(&db_config).await?;
+        let schema = build_schema(SchemaDeps { db: connected.db.clone() });
+        let state = AppState {
+            schema,
+            db: connected.db,
+            loader_delay: Duration::from_micros(config.dataloader_delay_us),
+        };
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let address = listener.local_addr()?;
+        tracing::info!(
+            %address,
+            startup_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "shopgraph ready: GraphQL (and GraphiQL) at http://{address}/graphql"
+        );
+        Ok(Self { listener, address, state, statements: connected.statements })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The database pool the server uses.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// Counts SQL statements the server's pool has run.
+    pub fn statements(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> Result<()> {
+        let db = self.state.db.clone();
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        if let Err(err) = db.close().await {
+            tracing::warn!(error = %err, "closing the database pool failed");
+        }
+        tracing::info!("shopgraph stopped");
+        Ok(())
+    }
+}
+
+/// The explicit, logged start-up step that brings the schema up to date.
+pub async fn migrate(db_config: &db::DbConfig) -> Result<()> {
+    tracing::info!("applying pending migrations");
+    let applied = db::migrate_up(db_config).await?;
+    if applied.is_empty() {
+        tracing::info!("database schema is up to date");
+    } else {
+        tracing::info!(count = applied.len(), "migrations applied");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
