@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL (POST, and GET for queries and the GraphiQL page) and health probes.
 
 use crate::graphql::AppSchema;
+use crate::graphql::batching::batch_channel;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -30,9 +31,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
-    // Loaders are made per request so their caches never leak one request's rows into another.
-    let request = request.into_inner().data(Loaders::new(&state.db, state.loader_delay));
-    state.schema.execute(request).await.into()
+    // Loaders are made per request so their caches never leak one request's rows into another,
+    // and their batches run in this request's task (see `graphql::batching`).
+    let (spawner, batches) = batch_channel();
+    let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
+    let request = request.into_inner().data(loaders);
+    batches.drive(state.schema.execute(request)).await.into()
 }
 
 async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {

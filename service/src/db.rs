@@ -81,6 +81,7 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
     let slow = config.slow_statement;
     db.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(target: "service::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql, "statement");
         if info.elapsed >= slow {
             // The SQL text only, never the bound values: those may be personal data.
             tracing::warn!(
@@ -141,48 +142,44 @@ pub struct Applied {
 /// Key of the PostgreSQL advisory lock held while migrating (any constant; ours spells "shopgrph").
 const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 
-/// Applies every pending migration, one at a time so each is logged with its duration.
+/// Applies every pending migration in one transaction, one step at a time so each is logged
+/// with its duration. Any failure rolls back all of them and names the migration that failed.
 ///
-/// It runs on a dedicated single-connection pool: on PostgreSQL a session-level advisory lock
-/// is taken on that connection first, so two instances starting at once against one database
-/// queue here and the second finds nothing left to do.
+/// The transaction also serialises concurrent start-ups: on SQLite it is `BEGIN IMMEDIATE`
+/// (a second process waits for the write lock), on PostgreSQL it first takes a
+/// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
 pub async fn migrate_up(config: &DbConfig) -> Result<Vec<Applied>> {
     let single = DbConfig { max_connections: 1, min_connections: 1, ..config.clone() };
     let Connected { db, .. } = connect(&single).await?;
-    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
-    if postgres {
-        db.execute_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),
-        ))
-        .await?;
-    }
     let outcome = apply_pending(&db).await;
-    if postgres {
-        db.execute_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
-        ))
-        .await?;
-    }
     db.close().await?;
     outcome
 }
 
 async fn apply_pending(db: &DatabaseConnection) -> Result<Vec<Applied>> {
+    let txn = begin_write(db).await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"),
+        ))
+        .await?;
+    }
     let mut applied = Vec::new();
     loop {
-        let pending = Migrator::get_pending_migrations(db).await?;
+        let pending = Migrator::get_pending_migrations(&txn).await?;
         let Some(next) = pending.first() else { break };
         let name = next.name().to_owned();
         let started = Instant::now();
-        Migrator::up(db, Some(1)).await.inspect_err(|err| {
-            tracing::error!(migration = %name, error = %err, "migration failed");
-        })?;
+        if let Err(err) = Migrator::up(&txn, Some(1)).await {
+            tracing::error!(migration = %name, error = %err, "migration failed; rolling back every migration of this run");
+            return Err(crate::Error::Migration { name, message: err.to_string() });
+        }
         let duration = started.elapsed();
         tracing::info!(migration = %name, duration_ms = duration.as_secs_f64() * 1000.0, "applied migration");
         applied.push(Applied { name, duration });
     }
+    txn.commit().await?;
     Ok(applied)
 }
 

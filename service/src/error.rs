@@ -20,6 +20,9 @@ pub enum Error {
     /// Not enough units of a product left to fill an order line.
     #[error("product {product_id} has {available} in stock, {requested} requested")]
     OutOfStock { product_id: i32, requested: i32, available: i32 },
+    /// A schema migration failed; nothing of the run was applied.
+    #[error("migration {name} failed: {message}")]
+    Migration { name: String, message: String },
     /// Anything the database reported that is not the caller's fault.
     #[error("database error")]
     Database(#[from] DbErr),

@@ -1,1 +1,252 @@
-//! tests
+//! Test harness: starts the real shopgraph server on port 0 over a fresh SQLite file or a fresh
+//! PostgreSQL database, and talks to it over HTTP.
+
+use api::{Cli, ServeArgs};
+use clap::Parser;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use service::DatabaseConnection;
+use service::db::StatementCounter;
+use std::net::SocketAddr;
+use std::sync::Once;
+use tempfile::TempDir;
+
+/// Parses flags exactly as the binary would.
+fn parse_cli(args: &[&str]) -> Cli {
+    Cli::try_parse_from(std::iter::once("shopgraph").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("bad test flags: {e}"))
+}
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub statements: StatementCounter,
+    pub db: DatabaseConnection,
+    pub database_url: String,
+    _data_dir: TempDir,
+    postgres_db: Option<(String, String)>,
+}
+
+static TRACING: Once = Once::new();
+
+/// Logs only when `TEST_LOG` is set, so passing tests stay quiet.
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            api::telemetry::init("info,service=debug", api::config::LogFormat::Pretty);
+        }
+    });
+}
+
+/// Starts the server on `backend` with a fresh, migrated database.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Like [`spawn_app`], with extra command-line flags.
+pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
+    init_tracing();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let dir = data_dir.path().to_str().expect("utf-8 temp path").to_owned();
+    let (database_url, postgres_db) = match backend {
+        Backend::Sqlite => (format!("sqlite://{dir}/shopgraph.db"), None),
+        Backend::Postgres => {
+            let (url, name, base) = create_postgres_database().await;
+            (url, Some((base, name)))
+        }
+    };
+    let mut args = vec!["--port", "0", "--data-dir", &dir, "--database-url", &database_url];
+    args.extend_from_slice(extra);
+    let cli: Cli = parse_cli(&args);
+    let app = api::Application::build(&cli.config, &ServeArgs::default())
+        .await
+        .expect("server starts");
+    let address = app.address();
+    let statements = app.statements();
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        backend,
+        client: reqwest::Client::new(),
+        statements,
+        db,
+        database_url,
+        _data_dir: data_dir,
+        postgres_db,
+    }
+}
+
+/// The server's PostgreSQL base URL from `TEST_DATABASE_URL`.
+pub fn postgres_base_url() -> String {
+    std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL is set for PostgreSQL tests")
+}
+
+/// Creates an empty database named with a UUID; returns (its URL, its name, the base URL).
+pub async fn create_postgres_database() -> (String, String, String) {
+    let base = postgres_base_url();
+    let name = format!("shopgraph_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&base).await.expect("connect to TEST_DATABASE_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let url = with_database(&base, &name);
+    (url, name, base)
+}
+
+/// `base` with its database name replaced by `name` (query parameters kept).
+fn with_database(base: &str, name: &str) -> String {
+    let (address, query) = base.split_once('?').unwrap_or((base, ""));
+    let scheme_end = address.find("://").map_or(0, |i| i + 3);
+    let host_end = address[scheme_end..].find('/').map_or(address.len(), |i| scheme_end + i);
+    let host = &address[..host_end];
+    if query.is_empty() { format!("{host}/{name}") } else { format!("{host}/{name}?{query}") }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Drop the PostgreSQL database on a separate runtime: Drop cannot await, and the test's
+        // runtime may already be shutting down. FORCE closes the server's pooled connections.
+        if let Some((base, name)) = self.postgres_db.take() {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) = Database::connect(&base).await {
+                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        let _ = admin.execute_unprepared(&sql).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+impl TestApp {
+    /// `http://address/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
+    /// Runs a request that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Runs a request that must fail and returns its first error.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        body["errors"][0].clone()
+    }
+
+    /// Runs a request that must fail and returns its first error's `extensions.code`.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let error = self.error(query, variables).await;
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("error without code: {error:#}"))
+            .to_owned()
+    }
+
+    /// Creates a user through the API and returns its id.
+    pub async fn create_user(&self, email: &str, name: &str) -> String {
+        let data = self
+            .data(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+                json!({ "input": { "email": email, "name": name } }),
+            )
+            .await;
+        data["createUser"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates a post through the API and returns its id.
+    pub async fn create_post(&self, author_id: &str, title: &str, publish: bool) -> String {
+        let data = self
+            .data(
+                "mutation($input: CreatePostInput!) { createPost(input: $input) { id } }",
+                json!({ "input": { "authorId": author_id, "title": title, "content": "body", "publish": publish } }),
+            )
+            .await;
+        data["createPost"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Adds a product (the catalog mutations arrive with the commerce work) and returns its id.
+    pub async fn create_product(&self, slug: &str, category: &str, price_cents: i64, stock: i32) -> i32 {
+        let input = service::products::NewProduct {
+            sku: format!("SKU-{slug}"),
+            slug: slug.to_owned(),
+            name: format!("Product {slug}"),
+            category: category.to_owned(),
+            price_cents,
+            stock,
+        };
+        service::products::create(&self.db, input).await.expect("product created").id
+    }
+
+    /// Places an order for `customer` (a GraphQL id) and returns its id.
+    pub async fn create_order(&self, customer: &str, lines: &[(i32, i32)]) -> i32 {
+        let input = service::orders::NewOrder {
+            customer_id: customer.parse().expect("numeric id"),
+            items: lines
+                .iter()
+                .map(|&(product_id, quantity)| service::orders::NewLine { product_id, quantity })
+                .collect(),
+        };
+        service::orders::create(&self.db, input).await.expect("order placed").0.id
+    }
+
+    /// Statements the server ran while `f` was awaited.
+    pub async fn count_statements<F: std::future::Future>(&self, f: F) -> (F::Output, u64) {
+        let before = self.statements.get();
+        let out = f.await;
+        (out, self.statements.get() - before)
+    }
+}
+
+/// Declares one end-to-end test that runs on SQLite and on PostgreSQL:
+/// `both_backends!(name);` expects `async fn name(app: TestApp)` in the same module.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::spawn_app($crate::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(no_postgres, ignore = "TEST_DATABASE_URL is not set")]
+            async fn postgres() {
+                super::$name($crate::spawn_app($crate::Backend::Postgres).await).await;
+            }
+        }
+    )+};
+}

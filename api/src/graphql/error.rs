@@ -35,8 +35,8 @@ pub fn to_graphql(err: &service::Error) -> Error {
                 e.set("available", *available);
             })
         }
-        E::Database(db) => {
-            tracing::error!(error = %db, debug = ?db, "database error while serving a request");
+        E::Database(_) | E::Migration { .. } => {
+            tracing::error!(error = %err, debug = ?err, "unexpected error while serving a request");
             internal()
         }
     }

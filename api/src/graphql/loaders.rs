@@ -2,7 +2,8 @@
 //! a batch in one statement. They are created per request, so their caches never serve one
 //! request's data to another.
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use super::batching::BatchSpawner;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use service::pagination::{Page, PageArgs, Sort};
 use service::{DatabaseConnection, order, order_item, point_transaction, post, product, role, user};
 use std::collections::HashMap;
@@ -152,39 +153,45 @@ child_loaders!(
     service::points::PointSort, service::points::pages_by_users, service::points::counts_by_users
 );
 
+/// A request-scoped loader: cached for the request only.
+type Scoped<T> = DataLoader<T, HashMapCache>;
+
 /// Every loader of one request.
 pub struct Loaders {
-    pub user_by_id: DataLoader<UserById>,
-    pub product_by_id: DataLoader<ProductById>,
-    pub order_by_id: DataLoader<OrderById>,
-    pub items_by_order: DataLoader<ItemsByOrder>,
-    pub roles_by_user: DataLoader<RolesByUser>,
-    pub posts_by_author: DataLoader<PostsByAuthor>,
-    pub post_count_by_author: DataLoader<PostCountByAuthor>,
-    pub orders_by_customer: DataLoader<OrdersByCustomer>,
-    pub order_count_by_customer: DataLoader<OrderCountByCustomer>,
-    pub points_by_user: DataLoader<PointsByUser>,
-    pub point_count_by_user: DataLoader<PointCountByUser>,
+    pub user_by_id: Scoped<UserById>,
+    pub product_by_id: Scoped<ProductById>,
+    pub order_by_id: Scoped<OrderById>,
+    pub items_by_order: Scoped<ItemsByOrder>,
+    pub roles_by_user: Scoped<RolesByUser>,
+    pub posts_by_author: Scoped<PostsByAuthor>,
+    pub post_count_by_author: Scoped<PostCountByAuthor>,
+    pub orders_by_customer: Scoped<OrdersByCustomer>,
+    pub order_count_by_customer: Scoped<OrderCountByCustomer>,
+    pub points_by_user: Scoped<PointsByUser>,
+    pub point_count_by_user: Scoped<PointCountByUser>,
 }
 
 impl Loaders {
-    /// Fresh loaders for one request. `delay` is how long each waits to gather a batch.
-    pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
-        fn make<T: Send + Sync + 'static>(loader: T, delay: Duration) -> DataLoader<T> {
-            DataLoader::new(loader, tokio::spawn).delay(delay)
-        }
+    /// Fresh loaders for one request, whose batches run through `spawner` after waiting
+    /// `delay` (zero is fine with a request-driven spawner: see `batching`).
+    pub fn new(db: &DatabaseConnection, spawner: &BatchSpawner, delay: Duration) -> Self {
         Self {
-            user_by_id: make(UserById(db.clone()), delay),
-            product_by_id: make(ProductById(db.clone()), delay),
-            order_by_id: make(OrderById(db.clone()), delay),
-            items_by_order: make(ItemsByOrder(db.clone()), delay),
-            roles_by_user: make(RolesByUser(db.clone()), delay),
-            posts_by_author: make(PostsByAuthor(db.clone()), delay),
-            post_count_by_author: make(PostCountByAuthor(db.clone()), delay),
-            orders_by_customer: make(OrdersByCustomer(db.clone()), delay),
-            order_count_by_customer: make(OrderCountByCustomer(db.clone()), delay),
-            points_by_user: make(PointsByUser(db.clone()), delay),
-            point_count_by_user: make(PointCountByUser(db.clone()), delay),
+            user_by_id: make_loader(UserById(db.clone()), spawner, delay),
+            product_by_id: make_loader(ProductById(db.clone()), spawner, delay),
+            order_by_id: make_loader(OrderById(db.clone()), spawner, delay),
+            items_by_order: make_loader(ItemsByOrder(db.clone()), spawner, delay),
+            roles_by_user: make_loader(RolesByUser(db.clone()), spawner, delay),
+            posts_by_author: make_loader(PostsByAuthor(db.clone()), spawner, delay),
+            post_count_by_author: make_loader(PostCountByAuthor(db.clone()), spawner, delay),
+            orders_by_customer: make_loader(OrdersByCustomer(db.clone()), spawner, delay),
+            order_count_by_customer: make_loader(OrderCountByCustomer(db.clone()), spawner, delay),
+            points_by_user: make_loader(PointsByUser(db.clone()), spawner, delay),
+            point_count_by_user: make_loader(PointCountByUser(db.clone()), spawner, delay),
         }
     }
+}
+
+fn make_loader<T: Send + Sync + 'static>(loader: T, spawner: &BatchSpawner, delay: Duration) -> Scoped<T> {
+    let spawner = spawner.clone();
+    DataLoader::with_cache(loader, move |batch| spawner.spawn(batch), HashMapCache::default()).delay(delay)
 }

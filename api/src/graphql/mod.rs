@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, roots, loaders and error mapping.
 
 pub mod args;
+pub mod batching;
 pub mod connection;
 pub mod error;
 pub mod filters;

@@ -1,0 +1,98 @@
+//! Runs a request's DataLoader batches inside the request's own task.
+//!
+//! async-graphql's DataLoader gathers keys for `delay` and then fetches them in a spawned task.
+//! On a multi-threaded runtime that task can start on another thread while the resolvers of a
+//! long list are still adding keys (a debug build under load needs well over 1 ms for 50
+//! items), and the batch splits into several statements: we measured 8 statements instead of
+//! 3 for 50 users with their posts and authors. Here the batch futures are handed to the
+//! request's own task instead, and only run once the request has gone as far as it can, so
+//! every key asked for in one step of the request lands in one batch, however fast or slow the
+//! machine is, and no time is spent waiting for a timer.
+
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use tokio::sync::mpsc;
+
+/// Where a request's loaders send their batch futures.
+#[derive(Clone)]
+pub struct BatchSpawner(mpsc::UnboundedSender<BoxFuture<'static, ()>>);
+
+impl BatchSpawner {
+    /// Hands a batch to the request's task. If the request is gone, the batch is dropped with it.
+    pub fn spawn(&self, batch: BoxFuture<'static, ()>) {
+        let _ = self.0.send(batch);
+    }
+}
+
+/// Receives the batches of one request; [`BatchQueue::drive`] runs them.
+pub struct BatchQueue(mpsc::UnboundedReceiver<BoxFuture<'static, ()>>);
+
+/// A spawner for a request's loaders and the queue that runs what they spawn.
+pub fn batch_channel() -> (BatchSpawner, BatchQueue) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (BatchSpawner(tx), BatchQueue(rx))
+}
+
+impl BatchQueue {
+    /// Polls `request` and, once it can go no further, the batches it started.
+    ///
+    /// "No further" means the request returned `Pending` without waking itself: list fields
+    /// resolve their items through `FuturesUnordered`, which yields part-way through a long
+    /// list, and starting a batch at that point would split it.
+    pub async fn drive<F: Future>(mut self, request: F) -> F::Output {
+        let mut request = pin!(request);
+        let mut batches = FuturesUnordered::new();
+        std::future::poll_fn(move |cx| {
+            let mut yields = 0;
+            loop {
+                let probe = Arc::new(SelfWake { woken: AtomicBool::new(false), task: cx.waker().clone() });
+                let waker = Waker::from(probe.clone());
+                if let Poll::Ready(out) = request.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    return Poll::Ready(out);
+                }
+                // Bounded, so a request that keeps yielding still lets other tasks run.
+                if probe.woken.load(Ordering::Acquire) && yields < MAX_YIELDS {
+                    yields += 1;
+                    continue;
+                }
+                while let Poll::Ready(Some(batch)) = self.0.poll_recv(cx) {
+                    batches.push(batch);
+                }
+                let mut finished = false;
+                while let Poll::Ready(Some(())) = batches.poll_next_unpin(cx) {
+                    finished = true;
+                }
+                // A finished batch has woken resolvers: poll the request again at once.
+                if !finished {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// How many times in a row a request may yield and be polled again at once.
+const MAX_YIELDS: u32 = 1024;
+
+/// A waker that remembers being woken, then wakes the task.
+struct SelfWake {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake_by_ref();
+    }
+}

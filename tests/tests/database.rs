@@ -1,0 +1,81 @@
+//! Connection settings and migrations.
+
+use service::db::{self, DbConfig};
+use std::time::Duration;
+use tests::{Backend, TestApp, spawn_app};
+
+fn db_config(url: &str) -> DbConfig {
+    DbConfig {
+        url: url.to_owned(),
+        max_connections: 4,
+        min_connections: 1,
+        connect_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(60),
+        slow_statement: Duration::from_secs(1),
+    }
+}
+
+#[tokio::test]
+async fn every_sqlite_connection_has_our_pragmas() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // A brand-new pool, so the connection checked has just been opened.
+    let fresh = db::connect(&db_config(&app.database_url)).await.unwrap().db;
+    for pool in [&app.db, &fresh] {
+        let get = |name: &'static str| async move { db::sqlite_pragma(pool, name).await.unwrap().unwrap() };
+        assert_eq!(get("journal_mode").await, "wal");
+        assert_eq!(get("foreign_keys").await, "1");
+        assert_eq!(get("busy_timeout").await, "5000");
+        // 1 = NORMAL (2 would be FULL, sqlx's default).
+        assert_eq!(get("synchronous").await, "1");
+    }
+}
+
+async fn migrations_go_down_and_up(app: TestApp) {
+    let status = db::migration_status(&app.db).await.unwrap();
+    assert!(status.len() >= 4 && status.iter().all(|m| m.applied), "{status:?}");
+    db::migrate_down(&app.db, 1).await.unwrap();
+    let status = db::migration_status(&app.db).await.unwrap();
+    assert!(!status.last().unwrap().applied);
+    let applied = db::migrate_up(&db_config(&app.database_url)).await.unwrap();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(applied[0].name, status.last().unwrap().name);
+    assert!(db::migrate_up(&db_config(&app.database_url)).await.unwrap().is_empty());
+}
+
+async fn concurrent_start_ups_migrate_once(app: TestApp) {
+    // Roll everything back, then let four "instances" migrate at once.
+    let total = db::migration_status(&app.db).await.unwrap().len();
+    db::migrate_down(&app.db, total as u32).await.unwrap();
+    let config = db_config(&app.database_url);
+    let runs = (0..4).map(|_| {
+        let config = config.clone();
+        tokio::spawn(async move { db::migrate_up(&config).await })
+    });
+    let mut applied = 0;
+    for run in runs {
+        applied += run.await.unwrap().expect("no instance fails").len();
+    }
+    assert_eq!(applied, total, "each migration applied exactly once");
+}
+
+async fn constraints_hold_in_the_database(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    app.create_user("ada@example.com", "Ada").await;
+    // Straight SQL, bypassing the service rules: the database itself must refuse.
+    for sql in [
+        "UPDATE users SET points_balance = -1",
+        "UPDATE users SET status = 'banned'",
+        "UPDATE users SET tier = 'diamond'",
+        "INSERT INTO products (sku, slug, name, category, price_cents, stock, created_at, updated_at) \
+         VALUES ('x', 'x', 'x', 'x', 0, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO products (sku, slug, name, category, price_cents, stock, created_at, updated_at) \
+         VALUES ('y', 'y', 'y', 'y', 100, -1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO posts (author_id, title, content, status, created_at, updated_at) \
+         VALUES (999, 't', 'c', 'draft', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    ] {
+        assert!(app.db.execute_unprepared(sql).await.is_err(), "accepted: {sql}");
+    }
+}
+
+tests::both_backends!(migrations_go_down_and_up, concurrent_start_ups_migrate_once, constraints_hold_in_the_database);

@@ -1,0 +1,102 @@
+//! Typed filters on the lists.
+
+use serde_json::{Value, json};
+use tests::{TestApp, both_backends};
+
+both_backends!(filters_products, filters_posts_and_users, filters_orders);
+
+fn ids(list: &Value, field: &str) -> Vec<String> {
+    list["nodes"].as_array().unwrap().iter().map(|n| n[field].as_str().unwrap().to_owned()).collect()
+}
+
+async fn filters_products(app: TestApp) {
+    app.create_product("mug", "kitchen", 1_000, 5).await;
+    app.create_product("knife", "kitchen", 9_000, 0).await;
+    app.create_product("tea", "pantry", 1_200, 50).await;
+    let pen = service::products::NewProduct {
+        sku: "PEN_1".into(),
+        slug: "pen".into(),
+        name: "Pen 100% steel".into(),
+        category: "stationery".into(),
+        price_cents: 4_500,
+        stock: 3,
+    };
+    service::products::create(&app.db, pen).await.unwrap();
+    let run = |filter: Value| {
+        let app = &app;
+        async move {
+            let data = app
+                .data(
+                    "query($f: ProductFilter) { products(filter: $f, orderBy: { field: PRICE_CENTS, direction: ASC }) { totalCount nodes { slug } } }",
+                    json!({ "f": filter }),
+                )
+                .await;
+            (data["products"]["totalCount"].as_u64().unwrap(), ids(&data["products"], "slug"))
+        }
+    };
+    assert_eq!(run(json!({ "category": { "eq": "kitchen" } })).await, (2, vec!["mug".into(), "knife".into()]));
+    assert_eq!(run(json!({ "priceCents": { "gte": 1000, "lt": 5000 } })).await.1, ["mug", "tea", "pen"]);
+    assert_eq!(run(json!({ "category": { "in": ["pantry", "stationery"] } })).await.0, 2);
+    assert_eq!(run(json!({ "stock": { "gt": 0 }, "category": { "eq": "kitchen" } })).await.1, ["mug"]);
+    assert_eq!(run(json!({ "name": { "contains": "KNI" } })).await.1, ["knife"]);
+    // LIKE wildcards in user text match literally.
+    assert_eq!(run(json!({ "name": { "contains": "0%" } })).await.1, ["pen"]);
+    assert_eq!(run(json!({ "sku": { "contains": "N_" } })).await.1, ["pen"]);
+    assert_eq!(run(json!({ "sku": { "contains": "_" } })).await.1, ["pen"]);
+    assert_eq!(run(json!({ "slug": { "startsWith": "m" } })).await.1, ["mug"]);
+    assert_eq!(run(json!({ "id": { "in": [] } })).await.0, 0);
+}
+
+async fn filters_posts_and_users(app: TestApp) {
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    let bob = app.create_user("bob@example.com", "Bob").await;
+    app.create_post(&ada, "ada draft", false).await;
+    app.create_post(&ada, "ada live", true).await;
+    app.create_post(&bob, "bob live", true).await;
+    let data = app
+        .data(
+            "query($a: ID!) {
+                published: posts(filter: { status: { eq: PUBLISHED } }) { totalCount }
+                byAda: posts(filter: { authorId: { eq: $a } }) { totalCount }
+                adaLive: posts(filter: { authorId: { in: [$a] }, status: { ne: DRAFT } }) { nodes { title } }
+                recent: posts(filter: { publishedAt: { gte: \"2000-01-01T00:00:00Z\" } }) { totalCount }
+                bronze: users(filter: { tier: { eq: BRONZE }, name: { startsWith: \"b\" } }) { nodes { email } }
+            }",
+            json!({ "a": ada }),
+        )
+        .await;
+    assert_eq!(data["published"]["totalCount"], 2);
+    assert_eq!(data["byAda"]["totalCount"], 2);
+    assert_eq!(ids(&data["adaLive"], "title"), ["ada live"]);
+    assert_eq!(data["recent"]["totalCount"], 2);
+    assert_eq!(ids(&data["bronze"], "email"), ["bob@example.com"]);
+    let code = app.error_code("{ posts(filter: { authorId: { eq: \"x\" } }) { totalCount } }", json!({})).await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}
+
+async fn filters_orders(app: TestApp) {
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    let bob = app.create_user("bob@example.com", "Bob").await;
+    let mug = app.create_product("mug", "kitchen", 1_000, 100).await;
+    app.create_order(&ada, &[(mug, 1)]).await;
+    app.create_order(&ada, &[(mug, 3)]).await;
+    app.create_order(&bob, &[(mug, 2)]).await;
+    let data = app
+        .data(
+            "query($a: ID!) {
+                ada: orders(filter: { customerId: { eq: $a } }) { totalCount }
+                big: orders(filter: { totalCents: { gte: 2000 } }, orderBy: { field: TOTAL_CENTS, direction: DESC }) { nodes { totalCents } }
+                pending: orders(filter: { status: { eq: PENDING }, createdAt: { lte: \"2999-01-01T00:00:00Z\" } }) { totalCount }
+                paid: orders(filter: { status: { eq: PAID } }) { totalCount }
+                user(id: $a) { orders(filter: { totalCents: { lt: 2000 } }) { totalCount } }
+            }",
+            json!({ "a": ada }),
+        )
+        .await;
+    assert_eq!(data["ada"]["totalCount"], 2);
+    let totals: Vec<i64> = data["big"]["nodes"].as_array().unwrap().iter().map(|n| n["totalCents"].as_i64().unwrap()).collect();
+    assert_eq!(totals, [3000, 2000]);
+    assert_eq!(data["pending"]["totalCount"], 3);
+    assert_eq!(data["paid"]["totalCount"], 0);
+    assert_eq!(data["user"]["orders"]["totalCount"], 1);
+}

@@ -1,0 +1,34 @@
+//! Health probes and the GraphiQL page.
+
+use tests::{TestApp, both_backends};
+
+both_backends!(probes_answer, graphiql_is_served_on_get);
+
+async fn probes_answer(app: TestApp) {
+    let live = app.client.get(app.url("/health/live")).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    let ready = app.client.get(app.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["database"], "ok");
+}
+
+async fn graphiql_is_served_on_get(app: TestApp) {
+    let page = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.to_lowercase().contains("graphiql"), "not a GraphiQL page: {html:.200}");
+
+    // A GET with a query runs it.
+    let url = app.url("/graphql?query=%7B%20users(first%3A%201)%20%7B%20totalCount%20%7D%20%7D");
+    let body: serde_json::Value = app.client.get(url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["users"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = tests::spawn_app(tests::Backend::Sqlite).await;
+    app.db.clone().close().await.unwrap();
+    let ready = app.client.get(app.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+}

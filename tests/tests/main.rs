@@ -1,0 +1,13 @@
+//! End-to-end tests: the real server over HTTP, on SQLite and (with `TEST_DATABASE_URL`)
+//! PostgreSQL. One binary, one module per area.
+
+mod database;
+mod filters;
+mod health;
+mod lookups;
+mod n_plus_one;
+mod pagination;
+mod posts;
+mod schema;
+mod seed;
+mod users;

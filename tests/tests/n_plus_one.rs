@@ -1,0 +1,65 @@
+//! Counting SQL statements per request proves nested lists are batched, not N+1.
+
+use serde_json::json;
+use tests::{TestApp, both_backends};
+
+both_backends!(nested_query_statement_count_is_flat);
+
+/// Creates `users` users with 3 posts each, in one request per user.
+async fn seed(app: &TestApp, offset: usize, users: usize) {
+    for i in offset..offset + users {
+        let id = app.create_user(&format!("user{i}@example.com"), &format!("User {i}")).await;
+        app.data(
+            "mutation($a: ID!) {
+                p1: createPost(input: { authorId: $a, title: \"one\", content: \"\", publish: true }) { id }
+                p2: createPost(input: { authorId: $a, title: \"two\", content: \"\" }) { id }
+                p3: createPost(input: { authorId: $a, title: \"three\", content: \"\", publish: true }) { id }
+            }",
+            json!({ "a": id }),
+        )
+        .await;
+    }
+}
+
+async fn statements_for(app: &TestApp, query: &str) -> u64 {
+    let (_, n) = app.count_statements(app.data(query, json!({}))).await;
+    n
+}
+
+async fn nested_query_statement_count_is_flat(app: TestApp) {
+    let query = "{ users(first: 50) { nodes { name posts(first: 10) { nodes { title author { name } } } } } }";
+    let with_counts = "{ users(first: 50) { totalCount nodes { name posts(first: 10) { totalCount nodes { author { name } } } } } }";
+    let orders = "{ orders(first: 50) { nodes { totalCents customer { name } items { quantity product { name } } } } }";
+
+    seed(&app, 0, 5).await;
+    let small = statements_for(&app, query).await;
+    let small_counts = statements_for(&app, with_counts).await;
+
+    seed(&app, 5, 45).await;
+    let data = app.data(query, json!({})).await;
+    assert_eq!(data["users"]["nodes"].as_array().unwrap().len(), 50);
+    assert_eq!(data["users"]["nodes"][49]["posts"]["nodes"].as_array().unwrap().len(), 3);
+    let large = statements_for(&app, query).await;
+    let large_counts = statements_for(&app, with_counts).await;
+
+    // users page + posts of all users (one windowed statement) + authors by id.
+    assert_eq!(small, large, "5 users: {small} statements, 50 users: {large}");
+    assert!(large <= 4, "{large} statements");
+    // totalCount adds one count for the page and one grouped count for all nested lists.
+    assert_eq!(small_counts, large_counts);
+    assert!(large_counts <= large + 2, "{large_counts} statements");
+
+    // Orders with customers, items and products: one statement per level.
+    let mug = app.create_product("mug", "kitchen", 500, 10_000).await;
+    let tea = app.create_product("tea", "pantry", 700, 10_000).await;
+    for i in 0..5 {
+        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)]).await;
+    }
+    let few = statements_for(&app, orders).await;
+    for i in 5..40 {
+        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)]).await;
+    }
+    let many = statements_for(&app, orders).await;
+    assert_eq!(few, many, "5 orders: {few} statements, 40 orders: {many}");
+    assert!(many <= 4, "{many} statements");
+}
