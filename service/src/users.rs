@@ -137,7 +137,8 @@ pub async fn create(db: &DatabaseConnection, input: NewUser) -> Result<user::Mod
     let txn = db::begin_write(db).await?;
     // The card number derives from the id, which only exists after the insert: insert with a
     // unique placeholder, then set the real number in the same transaction.
-    let placeholder = format!("LC-pending-{}", uuid::Uuid::new_v4().simple());
+    // (At most 32 characters, like the column.)
+    let placeholder = format!("tmp-{}", &uuid::Uuid::new_v4().simple().to_string()[..24]);
     let inserted = user::ActiveModel {
         email: Set(email),
         name: Set(name),
