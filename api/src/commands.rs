@@ -26,15 +26,15 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
     config.prepare_storage()?;
     let db_config = config.db();
     match action {
-        MigrateAction::Up => return migrate(&db_config).await,
+        MigrateAction::Up => {
+            migrate(&db_config).await?;
+        }
         MigrateAction::Down { steps } => {
-            let connected = db::connect(&db_config).await?;
-            db::migrate_down(&connected.db, steps).await?;
+            db::migrate_down(&db_config, steps).await?;
             tracing::info!(steps, "rolled back");
         }
         MigrateAction::Fresh => {
-            let connected = db::connect(&db_config).await?;
-            db::migrate_fresh(&connected.db).await?;
+            db::migrate_fresh(&db_config).await?;
             tracing::info!("dropped every table and applied all migrations");
         }
         MigrateAction::Status => {

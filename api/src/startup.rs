@@ -25,12 +25,18 @@ impl Application {
         let started = Instant::now();
         config.prepare_storage()?;
         let db_config = config.db();
-        if serve.no_migrate {
+        let created = if serve.no_migrate {
             tracing::info!("skipping start-up migrations (--no-migrate)");
+            false
         } else {
-            migrate(&db_config).await?;
-        }
+            migrate(&db_config).await?
+        };
         let connected = db::connect(&db_config).await?;
+        let seed_demo = serve.seed_demo.unwrap_or(config.database_url.is_none());
+        if created && seed_demo {
+            let report = service::seed::demo(&connected.db).await?;
+            tracing::info!(?report, "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)");
+        }
         let schema = build_schema(SchemaDeps { db: connected.db.clone() });
         let state = AppState {
             schema,
@@ -76,16 +82,19 @@ impl Application {
     }
 }
 
-/// The explicit, logged start-up step that brings the schema up to date.
-pub async fn migrate(db_config: &db::DbConfig) -> Result<()> {
+/// The explicit, logged start-up step that brings the schema up to date. Returns whether the
+/// database was new (its first migration was applied now).
+pub async fn migrate(db_config: &db::DbConfig) -> Result<bool> {
     tracing::info!("applying pending migrations");
+    let started = Instant::now();
     let applied = db::migrate_up(db_config).await?;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if applied.is_empty() {
-        tracing::info!("database schema is up to date");
+        tracing::info!(elapsed_ms, "database schema is up to date");
     } else {
-        tracing::info!(count = applied.len(), "migrations applied");
+        tracing::info!(count = applied.len(), elapsed_ms, "migrations applied");
     }
-    Ok(())
+    Ok(applied.first().is_some_and(|m| m.name == db::FIRST_MIGRATION))
 }
 
 async fn shutdown_signal() {

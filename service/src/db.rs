@@ -132,6 +132,10 @@ pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<MigrationSt
         .collect())
 }
 
+/// Name of the migration that creates the first tables: seeing it applied means the database
+/// was new.
+pub const FIRST_MIGRATION: &str = "m20261123_000001_create_users_and_roles";
+
 /// A migration that was applied and how long it took.
 #[derive(Clone, Debug)]
 pub struct Applied {
@@ -149,8 +153,7 @@ const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 /// (a second process waits for the write lock), on PostgreSQL it first takes a
 /// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
 pub async fn migrate_up(config: &DbConfig) -> Result<Vec<Applied>> {
-    let single = DbConfig { max_connections: 1, min_connections: 1, ..config.clone() };
-    let Connected { db, .. } = connect(&single).await?;
+    let db = connect_single(config).await?;
     let outcome = apply_pending(&db).await;
     db.close().await?;
     outcome
@@ -184,13 +187,27 @@ async fn apply_pending(db: &DatabaseConnection) -> Result<Vec<Applied>> {
 }
 
 /// Rolls back the last `steps` applied migrations.
-pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<()> {
-    Ok(Migrator::down(db, Some(steps)).await?)
+pub async fn migrate_down(config: &DbConfig, steps: u32) -> Result<()> {
+    let db = connect_single(config).await?;
+    let outcome = Migrator::down(&db, Some(steps)).await;
+    db.close().await?;
+    Ok(outcome?)
 }
 
 /// Drops every table and applies all migrations again.
-pub async fn migrate_fresh(db: &DatabaseConnection) -> Result<()> {
-    Ok(Migrator::fresh(db).await?)
+pub async fn migrate_fresh(config: &DbConfig) -> Result<()> {
+    let db = connect_single(config).await?;
+    let outcome = Migrator::fresh(&db).await;
+    db.close().await?;
+    Ok(outcome?)
+}
+
+/// A pool of exactly one connection, for schema changes: the migrator sets per-connection
+/// state (SQLite's `PRAGMA foreign_keys = OFF` before dropping tables) that must apply to the
+/// statements that follow it, which a larger pool would spread over other connections.
+async fn connect_single(config: &DbConfig) -> Result<DatabaseConnection> {
+    let single = DbConfig { max_connections: 1, min_connections: 1, ..config.clone() };
+    Ok(connect(&single).await?.db)
 }
 
 /// Reads one `PRAGMA` value on a pooled SQLite connection (used to prove the settings above).

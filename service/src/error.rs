@@ -24,7 +24,7 @@ pub enum Error {
     #[error("migration {name} failed: {message}")]
     Migration { name: String, message: String },
     /// Anything the database reported that is not the caller's fault.
-    #[error("database error")]
+    #[error("database error: {0}")]
     Database(#[from] DbErr),
 }
 

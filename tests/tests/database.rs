@@ -34,7 +34,7 @@ async fn every_sqlite_connection_has_our_pragmas() {
 async fn migrations_go_down_and_up(app: TestApp) {
     let status = db::migration_status(&app.db).await.unwrap();
     assert!(status.len() >= 4 && status.iter().all(|m| m.applied), "{status:?}");
-    db::migrate_down(&app.db, 1).await.unwrap();
+    db::migrate_down(&db_config(&app.database_url), 1).await.unwrap();
     let status = db::migration_status(&app.db).await.unwrap();
     assert!(!status.last().unwrap().applied);
     let applied = db::migrate_up(&db_config(&app.database_url)).await.unwrap();
@@ -46,7 +46,7 @@ async fn migrations_go_down_and_up(app: TestApp) {
 async fn concurrent_start_ups_migrate_once(app: TestApp) {
     // Roll everything back, then let four "instances" migrate at once.
     let total = db::migration_status(&app.db).await.unwrap().len();
-    db::migrate_down(&app.db, total as u32).await.unwrap();
+    db::migrate_down(&db_config(&app.database_url), total as u32).await.unwrap();
     let config = db_config(&app.database_url);
     let runs = (0..4).map(|_| {
         let config = config.clone();
