@@ -52,7 +52,7 @@ async fn seed(config: &Config) -> Result<()> {
     let db_config = config.db();
     migrate(&db_config).await?;
     let connected = db::connect(&db_config).await?;
-    let report = service::seed::demo(&connected.db).await?;
+    let report = service::seed::demo(&connected.db, &service::events::EventBus::default()).await?;
     tracing::info!(
         users = report.users,
         posts = report.posts,

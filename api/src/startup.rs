@@ -6,6 +6,7 @@ use crate::routes::{AppState, router};
 use crate::Result;
 use service::DatabaseConnection;
 use service::db::{self, StatementCounter};
+use service::events::EventBus;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -16,6 +17,7 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     statements: StatementCounter,
+    events: EventBus,
 }
 
 impl Application {
@@ -32,12 +34,13 @@ impl Application {
             migrate(&db_config).await?
         };
         let connected = db::connect(&db_config).await?;
+        let events = EventBus::default();
         let seed_demo = serve.seed_demo.unwrap_or(config.database_url.is_none());
         if created && seed_demo {
-            let report = service::seed::demo(&connected.db).await?;
+            let report = service::seed::demo(&connected.db, &events).await?;
             tracing::info!(?report, "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)");
         }
-        let schema = build_schema(SchemaDeps { db: connected.db.clone() });
+        let schema = build_schema(SchemaDeps { db: connected.db.clone(), events: events.clone() });
         let state = AppState {
             schema,
             db: connected.db,
@@ -50,7 +53,7 @@ impl Application {
             startup_ms = started.elapsed().as_secs_f64() * 1000.0,
             "shopgraph ready: GraphQL (and GraphiQL) at http://{address}/graphql"
         );
-        Ok(Self { listener, address, state, statements: connected.statements })
+        Ok(Self { listener, address, state, statements: connected.statements, events })
     }
 
     /// The address the server listens on.
@@ -66,6 +69,11 @@ impl Application {
     /// Counts SQL statements the server's pool has run.
     pub fn statements(&self) -> StatementCounter {
         self.statements.clone()
+    }
+
+    /// The bus that order events are published on.
+    pub fn events(&self) -> EventBus {
+        self.events.clone()
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.

@@ -11,6 +11,10 @@ pub struct Model {
     pub customer_id: i32,
     pub status: OrderStatus,
     pub total_cents: i64,
+    /// Loyalty points the order earned when it was placed.
+    pub points_earned: i64,
+    /// Earned points a cancellation could not take back because they were already spent.
+    pub points_unreversed: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

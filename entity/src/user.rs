@@ -16,6 +16,8 @@ pub struct Model {
     pub card_number: String,
     pub points_balance: i64,
     pub tier: Tier,
+    /// Points earned over the account's life (net of cancelled orders); decides the tier.
+    pub lifetime_points: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

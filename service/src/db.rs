@@ -108,6 +108,42 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction>
     Ok(db.begin_with_options(options).await?)
 }
 
+/// How many times a write is tried when the database reports a transient conflict.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Runs `attempt` (one whole transaction) again when the database reports a serialization
+/// failure or deadlock (PostgreSQL) or a busy database (SQLite), at most [`MAX_ATTEMPTS`]
+/// times with a short growing pause. Any other outcome is returned as it is.
+pub async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(crate::Error::Database(err)) if tries < MAX_ATTEMPTS && is_transient(&err) => {
+                tracing::warn!(error = %err, tries, "transient database conflict, retrying");
+                tokio::time::sleep(Duration::from_millis(5 * u64::from(tries))).await;
+                tries += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Serialization failure (40001), deadlock (40P01), or SQLite busy/locked.
+fn is_transient(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match err {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    let Some(db) = sqlx.as_database_error() else { return false };
+    matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517" | "261"))
+}
+
 /// Answers whether the database responds (readiness probe).
 pub async fn ping(db: &DatabaseConnection) -> Result<()> {
     Ok(db.ping().await?)

@@ -20,6 +20,12 @@ pub enum Error {
     /// Not enough units of a product left to fill an order line.
     #[error("product {product_id} has {available} in stock, {requested} requested")]
     OutOfStock { product_id: i32, requested: i32, available: i32 },
+    /// An order cannot move from its current status to the requested one.
+    #[error("an order cannot go from {from} to {to}")]
+    InvalidTransition { from: String, to: String },
+    /// Not enough loyalty points for a redemption or transfer.
+    #[error("{available} points available, {requested} requested")]
+    InsufficientPoints { available: i64, requested: i64 },
     /// A schema migration failed; nothing of the run was applied.
     #[error("migration {name} failed: {message}")]
     Migration { name: String, message: String },

@@ -7,7 +7,9 @@
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod filter;
+pub mod loyalty;
 pub mod orders;
 pub mod pagination;
 pub mod posts;

@@ -1,11 +1,16 @@
-//! The loyalty ledger: reading a user's point transactions (also for many users at once).
+//! The loyalty ledger: every change of a balance writes a point transaction in the same
+//! transaction, so a balance always equals the sum of its user's ledger rows.
 
 use crate::filter::Cmp;
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::Result;
+use crate::{Error, Result, clock, db, loyalty, users};
 use chrono::{DateTime, Utc};
-use entity::{PointKind, point_transaction};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::{PointKind, point_transaction, user};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter,
+};
 use std::collections::HashMap;
 
 /// What lists of point transactions can be filtered on.
@@ -96,3 +101,188 @@ pub async fn counts_by_users(
         .filter(filter.condition());
     pagination::count_by_parent(db, select, point_transaction::Column::UserId).await
 }
+
+/// Why a ledger row is written, and what it points at.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub kind: PointKind,
+    pub order_id: Option<i32>,
+    pub counterparty_id: Option<i32>,
+}
+
+impl Entry {
+    pub fn plain(kind: PointKind) -> Self {
+        Self { kind, order_id: None, counterparty_id: None }
+    }
+}
+
+/// Adds `points` (> 0) to a balance and records it. Unknown user → NOT_FOUND.
+pub(crate) async fn credit(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Entry) -> Result<()> {
+    let now = clock::now();
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::PointsBalance, Expr::col(user::Column::PointsBalance).add(points))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::not_found("user", user_id));
+    }
+    record(db, user_id, points, entry, now).await
+}
+
+/// Takes `points` (> 0) from a balance and records it, only if the balance covers them: the
+/// check and the write are one conditional UPDATE, so two concurrent debits can never take
+/// the same points. Not enough → INSUFFICIENT_POINTS with what is available.
+pub(crate) async fn debit(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Entry) -> Result<()> {
+    let now = clock::now();
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::PointsBalance, Expr::col(user::Column::PointsBalance).sub(points))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::PointsBalance.gte(points))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        let user = users::get(db, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+        return Err(Error::InsufficientPoints { available: user.points_balance, requested: points });
+    }
+    record(db, user_id, -points, entry, now).await
+}
+
+async fn record(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Entry, now: DateTime<Utc>) -> Result<()> {
+    point_transaction::ActiveModel {
+        user_id: Set(user_id),
+        kind: Set(entry.kind),
+        points: Set(points),
+        order_id: Set(entry.order_id),
+        counterparty_id: Set(entry.counterparty_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves a user's lifetime points by `delta` (never below zero) and sets the tier they reach.
+pub(crate) async fn move_lifetime(db: &impl ConnectionTrait, user_id: i32, delta: i64) -> Result<()> {
+    let user = users::get(db, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+    let lifetime = std::cmp::max(user.lifetime_points + delta, 0);
+    let mut active: user::ActiveModel = user.into();
+    active.lifetime_points = Set(lifetime);
+    active.tier = Set(loyalty::tier_for(lifetime));
+    active.updated_at = Set(clock::now());
+    active.update(db).await?;
+    Ok(())
+}
+
+fn positive(points: i64) -> Result<()> {
+    if points <= 0 {
+        return Err(Error::invalid("points", "must be greater than 0"));
+    }
+    Ok(())
+}
+
+/// Moves points between two users in one transaction: both balances and a
+/// `transfer_out`/`transfer_in` pair, or nothing at all.
+#[tracing::instrument(skip(db))]
+pub async fn transfer(db: &DatabaseConnection, from: i32, to: i32, points: i64) -> Result<(user::Model, user::Model)> {
+    positive(points)?;
+    if from == to {
+        return Err(Error::invalid("toUserId", "cannot transfer points to the same user"));
+    }
+    db::with_retries(|| async {
+        let txn = db::begin_write(db).await?;
+        let out = Entry { kind: PointKind::TransferOut, order_id: None, counterparty_id: Some(to) };
+        let inn = Entry { kind: PointKind::TransferIn, order_id: None, counterparty_id: Some(from) };
+        // Rows are locked in id order, so two opposite transfers cannot deadlock.
+        if from < to {
+            debit(&txn, from, points, out).await?;
+            credit(&txn, to, points, inn).await?;
+        } else {
+            credit(&txn, to, points, inn).await?;
+            debit(&txn, from, points, out).await?;
+        }
+        let sender = users::get(&txn, from).await?.ok_or_else(|| Error::not_found("user", from))?;
+        let receiver = users::get(&txn, to).await?.ok_or_else(|| Error::not_found("user", to))?;
+        txn.commit().await?;
+        Ok((sender, receiver))
+    })
+    .await
+}
+
+/// Spends points: one `redeem` row, or nothing.
+#[tracing::instrument(skip(db))]
+pub async fn redeem(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<user::Model> {
+    positive(points)?;
+    db::with_retries(|| async {
+        let txn = db::begin_write(db).await?;
+        debit(&txn, user_id, points, Entry::plain(PointKind::Redeem)).await?;
+        let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+        txn.commit().await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// A manual correction by staff: positive adds, negative takes (never below zero). It does
+/// not count towards the tier, which only earned points do.
+#[tracing::instrument(skip(db))]
+pub async fn adjust(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<user::Model> {
+    if points == 0 {
+        return Err(Error::invalid("points", "must not be 0"));
+    }
+    db::with_retries(|| async {
+        let txn = db::begin_write(db).await?;
+        if points > 0 {
+            credit(&txn, user_id, points, Entry::plain(PointKind::Adjust)).await?;
+        } else {
+            debit(&txn, user_id, -points, Entry::plain(PointKind::Adjust)).await?;
+        }
+        let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+        txn.commit().await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// A user whose balance differs from the sum of their ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerMismatch {
+    pub user_id: i32,
+    pub balance: i64,
+    pub ledger_sum: i64,
+}
+
+/// Checks every user's balance against their ledger in one statement; empty means consistent.
+#[tracing::instrument(skip(db))]
+pub async fn verify_ledger(db: &impl ConnectionTrait) -> Result<Vec<LedgerMismatch>> {
+    let u = Alias::new("u");
+    let t = Alias::new("t");
+    let sum = Func::coalesce([Expr::col((t.clone(), point_transaction::Column::Points)).sum(), Expr::val(0i64).into()]);
+    let query = Query::select()
+        .column((u.clone(), user::Column::Id))
+        .column((u.clone(), user::Column::PointsBalance))
+        .expr_as(Expr::expr(sum.clone()).cast_as(Alias::new("BIGINT")), Alias::new("ledger_sum"))
+        .from_as(user::Entity, u.clone())
+        .left_join(
+            (point_transaction::Entity, t.clone()),
+            Expr::col((t.clone(), point_transaction::Column::UserId)).equals((u.clone(), user::Column::Id)),
+        )
+        .group_by_col((u.clone(), user::Column::Id))
+        .group_by_col((u.clone(), user::Column::PointsBalance))
+        .and_having(Expr::col((u.clone(), user::Column::PointsBalance)).ne(Expr::expr(sum)))
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LedgerMismatch {
+                user_id: row.try_get("", "id")?,
+                balance: row.try_get("", "points_balance")?,
+                ledger_sum: row.try_get("", "ledger_sum")?,
+            })
+        })
+        .collect()
+}
+

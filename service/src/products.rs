@@ -3,7 +3,8 @@
 use crate::filter::{Cmp, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::{Error, Result, clock, db, validate};
-use entity::product;
+use entity::{order_item, product};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -167,4 +168,82 @@ pub async fn create(db: &DatabaseConnection, input: NewProduct) -> Result<produc
     .map_err(|e| Error::on_unique(e, &["sku", "slug"]))?;
     txn.commit().await?;
     Ok(product)
+}
+
+/// Changes to a product; `None` leaves a field as it is. SKU and slug are permanent.
+#[derive(Clone, Debug, Default)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub price_cents: Option<i64>,
+}
+
+/// Updates a product's name, category or price. Orders keep the price they were placed at.
+#[tracing::instrument(skip(db, patch))]
+pub async fn update(db: &DatabaseConnection, id: i32, patch: ProductPatch) -> Result<product::Model> {
+    let name = patch.name.as_deref().map(|n| validate::text("name", n, 200)).transpose()?;
+    let category = patch.category.as_deref().map(|c| validate::text("category", c, 100)).transpose()?;
+    if patch.price_cents.is_some_and(|p| p <= 0) {
+        return Err(Error::invalid("priceCents", "must be greater than 0"));
+    }
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    let mut active: product::ActiveModel = current.into();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(category) = category {
+        active.category = Set(category);
+    }
+    if let Some(price) = patch.price_cents {
+        active.price_cents = Set(price);
+    }
+    active.updated_at = Set(clock::now());
+    let product = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(product)
+}
+
+/// Adds `delta` units (negative removes), in one conditional UPDATE so stock never goes
+/// below zero even against concurrent orders.
+#[tracing::instrument(skip(db))]
+pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Result<product::Model> {
+    if delta == 0 {
+        return Err(Error::invalid("delta", "must not be 0"));
+    }
+    let txn = db::begin_write(db).await?;
+    let changed = product::Entity::update_many()
+        .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(delta))
+        .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
+        .filter(product::Column::Id.eq(id))
+        .filter(Expr::col(product::Column::Stock).add(delta).gte(0))
+        .exec(&txn)
+        .await?;
+    let product = get(&txn, id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    if changed.rows_affected == 0 {
+        return Err(Error::invalid(
+            "delta",
+            format!("stock cannot go below 0 ({} in stock, change {delta})", product.stock),
+        ));
+    }
+    txn.commit().await?;
+    Ok(product)
+}
+
+/// Deletes a product no order refers to; one that has been ordered is kept (CONFLICT), since
+/// order items are financial records.
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<product::Model> {
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    let ordered = order_item::Entity::find()
+        .filter(order_item::Column::ProductId.eq(id))
+        .count(&txn)
+        .await?;
+    if ordered > 0 {
+        return Err(Error::conflict("id", format!("product {id} is in {ordered} order line(s) and cannot be deleted")));
+    }
+    product::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(current)
 }

@@ -2,6 +2,7 @@
 //! orders. Every step first looks for what it would create, so running it again changes
 //! nothing, and a run that was interrupted finishes the job the next time.
 
+use crate::events::EventBus;
 use crate::orders::{NewLine, NewOrder};
 use crate::posts::NewPost;
 use crate::products::NewProduct;
@@ -42,7 +43,7 @@ const CATALOG: [(&str, &str, &str, &str, i64, i32); 8] = [
 
 /// Creates whatever part of the demo data is missing.
 #[tracing::instrument(skip(db))]
-pub async fn demo(db: &DatabaseConnection) -> Result<SeedReport> {
+pub async fn demo(db: &DatabaseConnection, events: &EventBus) -> Result<SeedReport> {
     let mut report = SeedReport::default();
     let admin_role = roles::ensure(db, roles::ADMIN).await?;
     let customer_role = roles::ensure(db, roles::CUSTOMER).await?;
@@ -107,6 +108,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<SeedReport> {
             let b = &catalog[(2 * i + 3) % catalog.len()];
             orders::create(
                 db,
+                events,
                 NewOrder {
                     customer_id: customer.id,
                     items: vec![

@@ -17,6 +17,11 @@ fn parse_cli(args: &[&str]) -> Cli {
         .unwrap_or_else(|e| panic!("bad test flags: {e}"))
 }
 
+/// The `createOrder` mutation with the fields most tests read.
+pub const CREATE_ORDER: &str = "mutation($input: CreateOrderInput!) {
+    createOrder(input: $input) { id status totalCents pointsEarned itemCount }
+}";
+
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -31,6 +36,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub statements: StatementCounter,
     pub db: DatabaseConnection,
+    pub events: service::events::EventBus,
     pub database_url: String,
     _data_dir: TempDir,
     postgres_db: Option<(String, String)>,
@@ -73,6 +79,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     let address = app.address();
     let statements = app.statements();
     let db = app.db().clone();
+    let events = app.events();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -80,6 +87,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
         client: reqwest::Client::new(),
         statements,
         db,
+        events,
         database_url,
         _data_dir: data_dir,
         postgres_db,
@@ -198,29 +206,34 @@ impl TestApp {
         data["createPost"]["id"].as_str().expect("id").to_owned()
     }
 
-    /// Adds a product (the catalog mutations arrive with the commerce work) and returns its id.
+    /// Adds a product named `Product <slug>` with SKU `SKU-<slug>`; returns its id.
     pub async fn create_product(&self, slug: &str, category: &str, price_cents: i64, stock: i32) -> i32 {
-        let input = service::products::NewProduct {
-            sku: format!("SKU-{slug}"),
-            slug: slug.to_owned(),
-            name: format!("Product {slug}"),
-            category: category.to_owned(),
-            price_cents,
-            stock,
-        };
-        service::products::create(&self.db, input).await.expect("product created").id
+        let input = json!({
+            "sku": format!("SKU-{slug}"), "slug": slug, "name": format!("Product {slug}"),
+            "category": category, "priceCents": price_cents, "stock": stock,
+        });
+        let data = self
+            .data(
+                "mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        data["createProduct"]["id"].as_str().expect("id").parse().expect("numeric id")
     }
 
-    /// Places an order for `customer` (a GraphQL id) and returns its id.
+    /// The `createOrder` variables for `customer` buying `lines` of (product id, quantity).
+    pub fn order_input(customer: &str, lines: &[(i32, i32)]) -> Value {
+        let items: Vec<Value> = lines
+            .iter()
+            .map(|(product, quantity)| json!({ "productId": product.to_string(), "quantity": quantity }))
+            .collect();
+        json!({ "input": { "customerId": customer, "items": items } })
+    }
+
+    /// Places an order through the API and returns its id.
     pub async fn create_order(&self, customer: &str, lines: &[(i32, i32)]) -> i32 {
-        let input = service::orders::NewOrder {
-            customer_id: customer.parse().expect("numeric id"),
-            items: lines
-                .iter()
-                .map(|&(product_id, quantity)| service::orders::NewLine { product_id, quantity })
-                .collect(),
-        };
-        service::orders::create(&self.db, input).await.expect("order placed").0.id
+        let data = self.data(CREATE_ORDER, Self::order_input(customer, lines)).await;
+        data["createOrder"]["id"].as_str().expect("id").parse().expect("numeric id")
     }
 
     /// Statements the server ran while `f` was awaited.

@@ -13,15 +13,9 @@ async fn filters_products(app: TestApp) {
     app.create_product("mug", "kitchen", 1_000, 5).await;
     app.create_product("knife", "kitchen", 9_000, 0).await;
     app.create_product("tea", "pantry", 1_200, 50).await;
-    let pen = service::products::NewProduct {
-        sku: "PEN_1".into(),
-        slug: "pen".into(),
-        name: "Pen 100% steel".into(),
-        category: "stationery".into(),
-        price_cents: 4_500,
-        stock: 3,
-    };
-    service::products::create(&app.db, pen).await.unwrap();
+    let pen = json!({ "sku": "PEN_1", "slug": "pen", "name": "Pen 100% steel", "category": "stationery",
+        "priceCents": 4_500, "stock": 3 });
+    app.data("mutation($p: CreateProductInput!) { createProduct(input: $p) { id } }", json!({ "p": pen })).await;
     let run = |filter: Value| {
         let app = &app;
         async move {

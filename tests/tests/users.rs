@@ -100,29 +100,8 @@ async fn updates_and_deletes_users(app: TestApp) {
 async fn user_with_orders_cannot_be_deleted(app: TestApp) {
     let id = app.create_user("ada@example.com", "Ada").await;
     app.create_post(&id, "Hello", true).await;
-    let product = service::products::create(
-        &app.db,
-        service::products::NewProduct {
-            sku: "SKU-1".into(),
-            slug: "mug".into(),
-            name: "Mug".into(),
-            category: "kitchen".into(),
-            price_cents: 1_250,
-            stock: 5,
-        },
-    )
-    .await
-    .unwrap();
-    let customer_id: i32 = id.parse().unwrap();
-    service::orders::create(
-        &app.db,
-        service::orders::NewOrder {
-            customer_id,
-            items: vec![service::orders::NewLine { product_id: product.id, quantity: 2 }],
-        },
-    )
-    .await
-    .unwrap();
+    let mug = app.create_product("mug", "kitchen", 1_250, 5).await;
+    app.create_order(&id, &[(mug, 2)]).await;
 
     let error = app.error("mutation($id: ID!) { deleteUser(id: $id) }", json!({ "id": id })).await;
     assert_eq!(error["extensions"]["code"], "CONFLICT", "{error}");

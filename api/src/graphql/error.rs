@@ -9,6 +9,8 @@ pub mod code {
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const CONFLICT: &str = "CONFLICT";
     pub const OUT_OF_STOCK: &str = "OUT_OF_STOCK";
+    pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
+    pub const INSUFFICIENT_POINTS: &str = "INSUFFICIENT_POINTS";
     pub const INTERNAL: &str = "INTERNAL";
 }
 
@@ -33,6 +35,18 @@ pub fn to_graphql(err: &service::Error) -> Error {
                 e.set("productId", product_id.to_string());
                 e.set("requested", *requested);
                 e.set("available", *available);
+            })
+        }
+        E::InvalidTransition { from, to } => Error::new(err.to_string()).extend_with(|_, e| {
+            e.set("code", code::INVALID_TRANSITION);
+            e.set("from", from.as_str());
+            e.set("to", to.as_str());
+        }),
+        E::InsufficientPoints { available, requested } => {
+            Error::new(err.to_string()).extend_with(|_, e| {
+                e.set("code", code::INSUFFICIENT_POINTS);
+                e.set("available", *available);
+                e.set("requested", *requested);
             })
         }
         E::Database(_) | E::Migration { .. } => {

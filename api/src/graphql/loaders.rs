@@ -47,6 +47,18 @@ impl Loader<i32> for ItemsByOrder {
     }
 }
 
+/// Loads what customers have spent (orders not cancelled), by customer id.
+pub struct SpentByCustomer(DatabaseConnection);
+
+impl Loader<i32> for SpentByCustomer {
+    type Value = i64;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
+        service::orders::spent_by_customers(&self.0, keys).await.map_err(Arc::new)
+    }
+}
+
 /// Loads the roles of users by user id.
 pub struct RolesByUser(DatabaseConnection);
 
@@ -163,6 +175,7 @@ pub struct Loaders {
     pub order_by_id: Scoped<OrderById>,
     pub items_by_order: Scoped<ItemsByOrder>,
     pub roles_by_user: Scoped<RolesByUser>,
+    pub spent_by_customer: Scoped<SpentByCustomer>,
     pub posts_by_author: Scoped<PostsByAuthor>,
     pub post_count_by_author: Scoped<PostCountByAuthor>,
     pub orders_by_customer: Scoped<OrdersByCustomer>,
@@ -181,6 +194,7 @@ impl Loaders {
             order_by_id: make_loader(OrderById(db.clone()), spawner, delay),
             items_by_order: make_loader(ItemsByOrder(db.clone()), spawner, delay),
             roles_by_user: make_loader(RolesByUser(db.clone()), spawner, delay),
+            spent_by_customer: make_loader(SpentByCustomer(db.clone()), spawner, delay),
             posts_by_author: make_loader(PostsByAuthor(db.clone()), spawner, delay),
             post_count_by_author: make_loader(PostCountByAuthor(db.clone()), spawner, delay),
             orders_by_customer: make_loader(OrdersByCustomer(db.clone()), spawner, delay),

@@ -12,6 +12,7 @@ pub mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use service::DatabaseConnection;
+use service::events::EventBus;
 
 /// The schema type served by shopgraph.
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
@@ -24,11 +25,12 @@ pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, Empty
 /// What resolvers need at run time.
 pub struct SchemaDeps {
     pub db: DatabaseConnection,
+    pub events: EventBus,
 }
 
 /// The schema with its dependencies attached; does no I/O.
 pub fn build_schema(deps: SchemaDeps) -> AppSchema {
-    schema_builder().data(deps.db).finish()
+    schema_builder().data(deps.db).data(deps.events).finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

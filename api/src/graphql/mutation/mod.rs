@@ -1,10 +1,19 @@
 //! The mutation root, merged from one object per domain.
 
+mod order;
+mod points;
 mod post;
+mod product;
 mod user;
 
 use async_graphql::MergedObject;
 
 /// Every mutation field.
 #[derive(MergedObject, Default)]
-pub struct Mutation(user::UserMutation, post::PostMutation);
+pub struct Mutation(
+    user::UserMutation,
+    post::PostMutation,
+    product::ProductMutation,
+    order::OrderMutation,
+    points::PointsMutation,
+);

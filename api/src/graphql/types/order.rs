@@ -26,6 +26,16 @@ impl Order {
         self.0.total_cents
     }
 
+    /// Loyalty points the order earned when it was placed.
+    async fn points_earned(&self) -> i64 {
+        self.0.points_earned
+    }
+
+    /// Earned points a cancellation could not take back because they had been spent.
+    async fn points_unreversed(&self) -> i64 {
+        self.0.points_unreversed
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -49,6 +49,18 @@ impl User {
         self.0.tier.into()
     }
 
+    /// Points earned over the account's life, net of cancelled orders; decides the tier
+    /// (silver from 1,000, gold from 5,000, platinum from 20,000).
+    async fn lifetime_points(&self) -> i64 {
+        self.0.lifetime_points
+    }
+
+    /// Sum of the totals of the user's orders that were not cancelled, in integer cents.
+    async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders.spent_by_customer.load_one(self.0.id).await.gql()?.unwrap_or(0))
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -1,19 +1,23 @@
-//! Orders and their items: reading, listing (also per customer, many at once) and placing.
+//! Orders and their items: reading and listing (also per customer, many at once). Placing an
+//! order is in `place`, its life cycle in `status`.
+
+mod place;
+mod status;
+
+pub use place::{MAX_QUANTITY, NewLine, NewOrder, create, merge_lines};
+pub use status::{can_become, change_status, delete};
 
 use crate::filter::Cmp;
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::{Error, Result, clock, db, users};
+use crate::Result;
 use chrono::{DateTime, Utc};
-use entity::{OrderStatus, order, order_item, product};
+use entity::{OrderStatus, order, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
-use std::collections::{BTreeMap, HashMap};
-
-/// Largest quantity of one product in one order.
-pub const MAX_QUANTITY: i32 = 1000;
+use std::collections::HashMap;
 
 /// What lists of orders can be filtered on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -172,107 +176,6 @@ pub async fn items_by_orders(
     Ok(grouped)
 }
 
-/// One requested line of a new order.
-#[derive(Clone, Copy, Debug)]
-pub struct NewLine {
-    pub product_id: i32,
-    pub quantity: i32,
-}
-
-/// Input for a new order.
-#[derive(Clone, Debug)]
-pub struct NewOrder {
-    pub customer_id: i32,
-    pub items: Vec<NewLine>,
-}
-
-/// Checks quantities and merges repeated products into one line, ordered by product id (taking
-/// stock in one global order keeps two concurrent orders from deadlocking).
-pub fn merge_lines(lines: &[NewLine]) -> Result<BTreeMap<i32, i32>> {
-    if lines.is_empty() {
-        return Err(Error::invalid("items", "an order needs at least one item"));
-    }
-    let mut merged: BTreeMap<i32, i32> = BTreeMap::new();
-    for (i, line) in lines.iter().enumerate() {
-        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
-            return Err(Error::invalid(
-                format!("items[{i}].quantity"),
-                format!("must be between 1 and {MAX_QUANTITY}"),
-            ));
-        }
-        let total = merged.entry(line.product_id).or_default();
-        *total += line.quantity;
-        if *total > MAX_QUANTITY {
-            return Err(Error::invalid(
-                format!("items[{i}].quantity"),
-                format!("at most {MAX_QUANTITY} of one product per order"),
-            ));
-        }
-    }
-    Ok(merged)
-}
-
-/// Places an order in one transaction: prices come from the catalog, stock is taken with a
-/// conditional update so no unit is ever sold twice, and any failure leaves no trace.
-#[tracing::instrument(skip(db, input), fields(customer_id = input.customer_id))]
-pub async fn create(db: &DatabaseConnection, input: NewOrder) -> Result<(order::Model, Vec<order_item::Model>)> {
-    let lines = merge_lines(&input.items)?;
-    let txn = db::begin_write(db).await?;
-    if users::get(&txn, input.customer_id).await?.is_none() {
-        return Err(Error::not_found("user", input.customer_id));
-    }
-    let now = clock::now();
-    let mut priced = Vec::with_capacity(lines.len());
-    let mut total: i64 = 0;
-    for (&product_id, &quantity) in &lines {
-        let product = product::Entity::find_by_id(product_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::not_found("product", product_id))?;
-        let taken = product::Entity::update_many()
-            .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(quantity))
-            .col_expr(product::Column::UpdatedAt, Expr::value(now))
-            .filter(product::Column::Id.eq(product_id))
-            .filter(product::Column::Stock.gte(quantity))
-            .exec(&txn)
-            .await?;
-        if taken.rows_affected == 0 {
-            let available = product::Entity::find_by_id(product_id)
-                .one(&txn)
-                .await?
-                .map_or(0, |p| p.stock);
-            return Err(Error::OutOfStock { product_id, requested: quantity, available });
-        }
-        total += product.price_cents * i64::from(quantity);
-        priced.push((product_id, quantity, product.price_cents));
-    }
-    let order = order::ActiveModel {
-        customer_id: Set(input.customer_id),
-        status: Set(OrderStatus::Pending),
-        total_cents: Set(total),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let mut items = Vec::with_capacity(priced.len());
-    for (product_id, quantity, unit_price_cents) in priced {
-        let item = order_item::ActiveModel {
-            order_id: Set(order.id),
-            product_id: Set(product_id),
-            quantity: Set(quantity),
-            unit_price_cents: Set(unit_price_cents),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        items.push(item);
-    }
-    txn.commit().await?;
-    Ok((order, items))
-}
-
 /// How many orders a customer has (any status).
 pub async fn count_for_customer(db: &impl ConnectionTrait, customer_id: i32) -> Result<u64> {
     Ok(order::Entity::find()
@@ -281,27 +184,26 @@ pub async fn count_for_customer(db: &impl ConnectionTrait, customer_id: i32) -> 
         .await?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
 
-    #[test]
-    fn repeated_products_merge_into_one_line() {
-        let lines = [
-            NewLine { product_id: 2, quantity: 1 },
-            NewLine { product_id: 1, quantity: 3 },
-            NewLine { product_id: 2, quantity: 4 },
-        ];
-        let merged = merge_lines(&lines).unwrap();
-        assert_eq!(merged.into_iter().collect::<Vec<_>>(), vec![(1, 3), (2, 5)]);
-    }
-
-    #[test]
-    fn quantities_are_bounded() {
-        assert!(merge_lines(&[]).is_err());
-        assert!(merge_lines(&[NewLine { product_id: 1, quantity: 0 }]).is_err());
-        assert!(merge_lines(&[NewLine { product_id: 1, quantity: 1001 }]).is_err());
-        let split = [NewLine { product_id: 1, quantity: 600 }, NewLine { product_id: 1, quantity: 600 }];
-        assert!(merge_lines(&split).is_err());
-    }
+/// What each of `customer_ids` has spent, in cents: the totals of their orders that were not
+/// cancelled, in one statement.
+#[tracing::instrument(skip(db, customer_ids), fields(keys = customer_ids.len()))]
+pub async fn spent_by_customers(
+    db: &impl ConnectionTrait,
+    customer_ids: &[i32],
+) -> Result<HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = order::Entity::find()
+        .select_only()
+        .column(order::Column::CustomerId)
+        .column_as(
+            Expr::col(order::Column::TotalCents).sum().cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            "spent",
+        )
+        .filter(order::Column::CustomerId.is_in(customer_ids.iter().copied()))
+        .filter(order::Column::Status.ne(OrderStatus::Cancelled))
+        .group_by(order::Column::CustomerId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }

@@ -1,0 +1,72 @@
+//! `createOrder`, `updateOrderStatus`, `cancelOrder`, `deleteOrder`.
+
+use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::error::GqlResult;
+use crate::graphql::types::Order;
+use crate::graphql::types::enums::OrderStatus;
+use async_graphql::{Context, ID, InputObject, Object};
+use service::events::EventBus;
+use service::{DatabaseConnection, orders};
+
+/// One line of a new order.
+#[derive(InputObject)]
+pub struct OrderLineInput {
+    pub product_id: ID,
+    /// 1 to 1,000 (repeated products are merged into one line).
+    pub quantity: i32,
+}
+
+/// A new order. Prices come from the catalog.
+#[derive(InputObject)]
+pub struct CreateOrderInput {
+    pub customer_id: ID,
+    pub items: Vec<OrderLineInput>,
+}
+
+#[derive(Default)]
+pub struct OrderMutation;
+
+#[Object]
+impl OrderMutation {
+    /// Places an order in one transaction: stock is taken (OUT_OF_STOCK when short, with
+    /// productId, requested and available), the total computed in cents and loyalty points
+    /// earned. Any failure leaves no trace.
+    async fn create_order(&self, ctx: &Context<'_>, input: CreateOrderInput) -> async_graphql::Result<Order> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let events = ctx.data::<EventBus>()?;
+        let mut items = Vec::with_capacity(input.items.len());
+        for (i, line) in input.items.iter().enumerate() {
+            let product_id = parse_id(&format!("items[{i}].productId"), &line.product_id)?;
+            items.push(orders::NewLine { product_id, quantity: line.quantity });
+        }
+        let new = orders::NewOrder { customer_id: parse_id("customerId", &input.customer_id)?, items };
+        let (order, _) = orders::create(db, events, new).await.gql()?;
+        Ok(Order(order))
+    }
+
+    /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or to CANCELLED from PENDING
+    /// or PAID (stock comes back, earned points are taken back). Anything else →
+    /// INVALID_TRANSITION with `from` and `to`.
+    async fn update_order_status(&self, ctx: &Context<'_>, id: ID, status: OrderStatus) -> async_graphql::Result<Order> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let events = ctx.data::<EventBus>()?;
+        Ok(Order(orders::change_status(db, events, id, status.into()).await.gql()?))
+    }
+
+    /// Same as `updateOrderStatus(id, status: CANCELLED)`.
+    async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let events = ctx.data::<EventBus>()?;
+        Ok(Order(orders::change_status(db, events, id, service::OrderStatus::Cancelled).await.gql()?))
+    }
+
+    /// Deletes a pending or cancelled order and its items (others → CONFLICT); a pending
+    /// order's stock and points are given back first. Returns the deleted id.
+    async fn delete_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(to_id(orders::delete(db, id).await.gql()?.id))
+    }
+}

@@ -1,0 +1,72 @@
+//! `createProduct`, `updateProduct`, `adjustStock`, `deleteProduct`.
+
+use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::error::GqlResult;
+use crate::graphql::types::Product;
+use async_graphql::{Context, ID, InputObject, Object};
+use service::{DatabaseConnection, products};
+
+/// A new product. SKU and slug must be unique; the slug is `[a-z0-9-]+`.
+#[derive(InputObject)]
+pub struct CreateProductInput {
+    pub sku: String,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    /// Price in integer cents, greater than 0.
+    pub price_cents: i64,
+    /// Units in stock, 0 unless given.
+    #[graphql(default)]
+    pub stock: i32,
+}
+
+/// Changes to a product; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateProductInput {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    /// New price in integer cents; placed orders keep their price.
+    pub price_cents: Option<i64>,
+}
+
+#[derive(Default)]
+pub struct ProductMutation;
+
+#[Object]
+impl ProductMutation {
+    /// Adds a product to the catalog. Duplicate sku or slug → CONFLICT naming the field.
+    async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> async_graphql::Result<Product> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let new = products::NewProduct {
+            sku: input.sku,
+            slug: input.slug,
+            name: input.name,
+            category: input.category,
+            price_cents: input.price_cents,
+            stock: input.stock,
+        };
+        Ok(Product(products::create(db, new).await.gql()?))
+    }
+
+    /// Changes a product's name, category or price.
+    async fn update_product(&self, ctx: &Context<'_>, id: ID, input: UpdateProductInput) -> async_graphql::Result<Product> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let patch = products::ProductPatch { name: input.name, category: input.category, price_cents: input.price_cents };
+        Ok(Product(products::update(db, id, patch).await.gql()?))
+    }
+
+    /// Adds (or, negative, removes) units of stock; stock never goes below 0.
+    async fn adjust_stock(&self, ctx: &Context<'_>, product_id: ID, delta: i32) -> async_graphql::Result<Product> {
+        let id = parse_id("productId", &product_id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(Product(products::adjust_stock(db, id, delta).await.gql()?))
+    }
+
+    /// Deletes a product that no order refers to (otherwise CONFLICT); returns its id.
+    async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let id = parse_id("id", &id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(to_id(products::delete(db, id).await.gql()?.id))
+    }
+}
