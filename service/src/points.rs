@@ -194,6 +194,11 @@ pub async fn transfer(db: &DatabaseConnection, from: i32, to: i32, points: i64) 
     }
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
+        for id in [from, to] {
+            if users::get(&txn, id).await?.is_none() {
+                return Err(Error::not_found("user", id));
+            }
+        }
         let out = Entry { kind: PointKind::TransferOut, order_id: None, counterparty_id: Some(to) };
         let inn = Entry { kind: PointKind::TransferIn, order_id: None, counterparty_id: Some(from) };
         // Rows are locked in id order, so two opposite transfers cannot deadlock.
@@ -258,21 +263,20 @@ pub struct LedgerMismatch {
 /// Checks every user's balance against their ledger in one statement; empty means consistent.
 #[tracing::instrument(skip(db))]
 pub async fn verify_ledger(db: &impl ConnectionTrait) -> Result<Vec<LedgerMismatch>> {
-    let u = Alias::new("u");
-    let t = Alias::new("t");
-    let sum = Func::coalesce([Expr::col((t.clone(), point_transaction::Column::Points)).sum(), Expr::val(0i64).into()]);
+    use point_transaction::Column as T;
+    use user::Column as U;
+    let users = user::Entity;
+    let ledger = point_transaction::Entity;
+    let sum = || Func::coalesce([Expr::col((ledger, T::Points)).sum(), Expr::val(0i64).into()]);
     let query = Query::select()
-        .column((u.clone(), user::Column::Id))
-        .column((u.clone(), user::Column::PointsBalance))
-        .expr_as(Expr::expr(sum.clone()).cast_as(Alias::new("BIGINT")), Alias::new("ledger_sum"))
-        .from_as(user::Entity, u.clone())
-        .left_join(
-            (point_transaction::Entity, t.clone()),
-            Expr::col((t.clone(), point_transaction::Column::UserId)).equals((u.clone(), user::Column::Id)),
-        )
-        .group_by_col((u.clone(), user::Column::Id))
-        .group_by_col((u.clone(), user::Column::PointsBalance))
-        .and_having(Expr::col((u.clone(), user::Column::PointsBalance)).ne(Expr::expr(sum)))
+        .column((users, U::Id))
+        .column((users, U::PointsBalance))
+        .expr_as(Expr::expr(sum()).cast_as(Alias::new("BIGINT")), Alias::new("ledger_sum"))
+        .from(users)
+        .left_join(ledger, Expr::col((ledger, T::UserId)).equals((users, U::Id)))
+        .group_by_col((users, U::Id))
+        .group_by_col((users, U::PointsBalance))
+        .and_having(Expr::col((users, U::PointsBalance)).ne(Expr::expr(sum())))
         .to_owned();
     let rows = db.query_all(&query).await?;
     rows.iter()
