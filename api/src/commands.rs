@@ -47,12 +47,24 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
     Ok(())
 }
 
+/// Prints a generated admin password once, on the terminal only (never into the logs).
+pub fn show_generated_password(report: &service::seed::SeedReport) {
+    if let Some(password) = &report.generated_admin_password {
+        eprintln!(
+            "\nCreated the admin account {} with the password:\n\n    {password}\n\nIt is shown only this once; set SHOPGRAPH_ADMIN_PASSWORD before seeding to choose it.\n",
+            service::seed::ADMIN_EMAIL
+        );
+    }
+}
+
 async fn seed(config: &Config) -> Result<()> {
     config.prepare_storage()?;
     let db_config = config.db();
     migrate(&db_config).await?;
     let connected = db::connect(&db_config).await?;
-    let report = service::seed::demo(&connected.db, &service::events::EventBus::default()).await?;
+    let events = service::events::EventBus::default();
+    let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
+    show_generated_password(&report);
     tracing::info!(
         users = report.users,
         posts = report.posts,

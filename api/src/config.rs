@@ -56,10 +56,61 @@ pub struct Config {
     /// SQL statements slower than this many milliseconds are logged as warnings.
     #[arg(long, env = "SHOPGRAPH_SLOW_QUERY_MS", default_value_t = 100, global = true)]
     pub slow_query_ms: u64,
+    /// `production` refuses to start without a JWT secret and hides introspection and
+    /// GraphiQL unless they are enabled explicitly.
+    #[arg(long, env = "SHOPGRAPH_ENV", value_enum, default_value_t = Environment::Development, global = true)]
+    pub env: Environment,
+    /// Secret for signing tokens (HS256), at least 32 bytes. Required in production; in
+    /// development a random one is made at start-up (tokens then die with the process).
+    #[arg(long, env = "SHOPGRAPH_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// How long a sign-in token is valid, in seconds.
+    #[arg(long, env = "SHOPGRAPH_TOKEN_TTL_SECS", default_value_t = 12 * 3600, global = true)]
+    pub token_ttl_secs: u64,
+    /// Seconds a signed-in account's status and roles are remembered between requests (0
+    /// looks them up on every request). Deactivation or a role change takes effect after at
+    /// most this long.
+    #[arg(long, env = "SHOPGRAPH_AUTH_CACHE_SECS", default_value_t = 5, global = true)]
+    pub auth_cache_secs: u64,
+    /// Password of the admin account `seed` creates; when unset, one is generated and printed once.
+    #[arg(long, env = "SHOPGRAPH_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub admin_password: Option<String>,
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "SHOPGRAPH_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+    /// Highest complexity a query may have (each field costs 1; a list costs its page size
+    /// times its children).
+    #[arg(long, env = "SHOPGRAPH_MAX_COMPLEXITY", default_value_t = 1000, global = true)]
+    pub max_complexity: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "SHOPGRAPH_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// Longest time one request may run, in milliseconds.
+    #[arg(long, env = "SHOPGRAPH_REQUEST_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub request_timeout_ms: u64,
+    /// Serve introspection (default: on in development, off in production).
+    #[arg(long, env = "SHOPGRAPH_INTROSPECTION", global = true)]
+    pub introspection: Option<bool>,
+    /// Serve GraphiQL on GET /graphql (default: on in development, off in production).
+    #[arg(long, env = "SHOPGRAPH_GRAPHIQL", global = true)]
+    pub graphiql: Option<bool>,
+    /// Origins browsers may call from (comma-separated, e.g. `https://shop.example`); none by default.
+    #[arg(long, env = "SHOPGRAPH_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+    /// How many automatic persisted queries are kept (least recently used are dropped).
+    #[arg(long, env = "SHOPGRAPH_APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
+    pub apq_cache_size: usize,
     /// Microseconds a DataLoader waits before fetching a batch. Batches already gather every key
     /// a request asks for in one step, so 0 adds no latency and loses no batching.
     #[arg(long, env = "SHOPGRAPH_DATALOADER_DELAY_US", default_value_t = 0, global = true)]
     pub dataloader_delay_us: u64,
+}
+
+/// Where shopgraph runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
 }
 
 /// How log lines are written.
@@ -129,6 +180,16 @@ impl Config {
     /// Where the default SQLite database lives.
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("shopgraph.db")
+    }
+
+    /// Whether introspection is served.
+    pub fn introspection_enabled(&self) -> bool {
+        self.introspection.unwrap_or(self.env == Environment::Development)
+    }
+
+    /// Whether GraphiQL is served.
+    pub fn graphiql_enabled(&self) -> bool {
+        self.graphiql.unwrap_or(self.env == Environment::Development)
     }
 
     /// Pool settings for the service layer.

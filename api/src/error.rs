@@ -10,4 +10,6 @@ pub enum Error {
     Service(#[from] service::Error),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Secret(#[from] crate::auth::token::SecretError),
 }

@@ -1,6 +1,7 @@
 //! The `shopgraph` application: configuration, CLI commands, HTTP routes and the GraphQL
 //! schema. Business rules and database access live in the `service` crate.
 
+pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod error;

@@ -1,12 +1,16 @@
 //! HTTP routes: GraphQL (POST, and GET for queries and the GraphiQL page) and health probes.
 
+use crate::auth::token::TokenKeys;
+use crate::auth::{PrincipalCache, viewer_for};
+use std::sync::Arc;
 use crate::graphql::AppSchema;
+use crate::graphql::error::unauthenticated;
 use crate::graphql::batching::batch_channel;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -19,6 +23,9 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub loader_delay: Duration,
+    pub keys: TokenKeys,
+    pub principals: Arc<PrincipalCache>,
+    pub graphiql: bool,
 }
 
 /// All routes of the server.
@@ -30,30 +37,42 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
+async fn execute(state: &AppState, headers: &HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let viewer = match viewer_for(&state.db, &state.keys, &state.principals, authorization).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            let error = unauthenticated(err.to_string());
+            return async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]).into();
+        }
+    };
     // Loaders are made per request so their caches never leak one request's rows into another,
     // and their batches run in this request's task (see `graphql::batching`).
     let (spawner, batches) = batch_channel();
     let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
-    let request = request.into_inner().data(loaders);
+    let request = request.into_inner().data(loaders).data(viewer);
     batches.drive(state.schema.execute(request)).await.into()
 }
 
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    execute(&state, request).await
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+    execute(&state, &headers, request).await
 }
 
 /// GET with a `query` parameter runs it; a bare GET (a browser) gets GraphiQL.
-async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, request: Request) -> Response {
     let has_query = request
         .uri()
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("query=")));
     if !has_query {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        if !state.graphiql {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish();
+        return Html(page).into_response();
     }
     match GraphQLRequest::from_request(request, &state).await {
-        Ok(request) => execute(&state, request).await.into_response(),
+        Ok(request) => execute(&state, &headers, request).await.into_response(),
         Err(rejection) => rejection.into_response(),
     }
 }

@@ -1,7 +1,10 @@
 //! Start-up: migrate, open the pool, bind the listener, and serve until a signal arrives.
 
+use crate::auth::PrincipalCache;
+use crate::auth::token::TokenKeys;
+use std::sync::Arc;
 use crate::config::{Config, ServeArgs};
-use crate::graphql::{SchemaDeps, build_schema};
+use crate::graphql::{Limits, SchemaDeps, build_schema};
 use crate::routes::{AppState, router};
 use crate::Result;
 use service::DatabaseConnection;
@@ -25,6 +28,8 @@ impl Application {
     /// listener. Port 0 picks a free port; [`Application::address`] tells which.
     pub async fn build(config: &Config, serve: &ServeArgs) -> Result<Self> {
         let started = Instant::now();
+        // Refuse a bad secret before touching the database.
+        let keys = TokenKeys::from_config(config)?;
         config.prepare_storage()?;
         let db_config = config.db();
         let created = if serve.no_migrate {
@@ -37,14 +42,28 @@ impl Application {
         let events = EventBus::default();
         let seed_demo = serve.seed_demo.unwrap_or(config.database_url.is_none());
         if created && seed_demo {
-            let report = service::seed::demo(&connected.db, &events).await?;
+            let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
+            crate::commands::show_generated_password(&report);
             tracing::info!(?report, "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)");
         }
-        let schema = build_schema(SchemaDeps { db: connected.db.clone(), events: events.clone() });
+        let schema = build_schema(SchemaDeps {
+            db: connected.db.clone(),
+            events: events.clone(),
+            keys: keys.clone(),
+            limits: Limits {
+                max_depth: config.max_depth,
+                max_complexity: config.max_complexity,
+                introspection: config.introspection_enabled(),
+                apq_cache_size: config.apq_cache_size,
+            },
+        });
         let state = AppState {
             schema,
             db: connected.db,
             loader_delay: Duration::from_micros(config.dataloader_delay_us),
+            keys: keys.clone(),
+            principals: Arc::new(PrincipalCache::new(Duration::from_secs(config.auth_cache_secs), 10_000)),
+            graphiql: config.graphiql_enabled(),
         };
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let address = listener.local_addr()?;

@@ -18,6 +18,8 @@ pub struct Model {
     pub tier: Tier,
     /// Points earned over the account's life (net of cancelled orders); decides the tier.
     pub lifetime_points: i64,
+    /// argon2id PHC string; never leaves the service layer.
+    pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

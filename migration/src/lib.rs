@@ -13,6 +13,7 @@ mod m20261123_000002_create_posts;
 mod m20261123_000003_create_catalog_and_orders;
 mod m20261123_000004_create_point_transactions;
 mod m20261123_000005_add_loyalty_tracking;
+mod m20261123_000006_add_password_hash;
 
 /// Every migration of shopgraph, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_catalog_and_orders::Migration),
             Box::new(m20261123_000004_create_point_transactions::Migration),
             Box::new(m20261123_000005_add_loyalty_tracking::Migration),
+            Box::new(m20261123_000006_add_password_hash::Migration),
         ]
     }
 }

@@ -20,6 +20,12 @@ pub enum Error {
     /// Not enough units of a product left to fill an order line.
     #[error("product {product_id} has {available} in stock, {requested} requested")]
     OutOfStock { product_id: i32, requested: i32, available: i32 },
+    /// The caller is not signed in, or their credentials are wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller is signed in but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// An order cannot move from its current status to the requested one.
     #[error("an order cannot go from {from} to {to}")]
     InvalidTransition { from: String, to: String },

@@ -4,6 +4,8 @@
 //! atomic open their own transaction; helpers take `&impl ConnectionTrait` so they work inside
 //! or outside one.
 
+pub mod access;
+pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The loyalty ledger: every change of a balance writes a point transaction in the same
 //! transaction, so a balance always equals the sum of its user's ledger rows.
 
+use crate::access::Viewer;
 use crate::filter::Cmp;
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::{Error, Result, clock, db, loyalty, users};
@@ -187,7 +188,14 @@ fn positive(points: i64) -> Result<()> {
 /// Moves points between two users in one transaction: both balances and a
 /// `transfer_out`/`transfer_in` pair, or nothing at all.
 #[tracing::instrument(skip(db))]
-pub async fn transfer(db: &DatabaseConnection, from: i32, to: i32, points: i64) -> Result<(user::Model, user::Model)> {
+pub async fn transfer(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    from: i32,
+    to: i32,
+    points: i64,
+) -> Result<(user::Model, user::Model)> {
+    viewer.require_self_or_admin(from)?;
     positive(points)?;
     if from == to {
         return Err(Error::invalid("toUserId", "cannot transfer points to the same user"));
@@ -219,7 +227,8 @@ pub async fn transfer(db: &DatabaseConnection, from: i32, to: i32, points: i64) 
 
 /// Spends points: one `redeem` row, or nothing.
 #[tracing::instrument(skip(db))]
-pub async fn redeem(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<user::Model> {
+pub async fn redeem(db: &DatabaseConnection, viewer: &Viewer, user_id: i32, points: i64) -> Result<user::Model> {
+    viewer.require_self_or_admin(user_id)?;
     positive(points)?;
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;

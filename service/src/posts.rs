@@ -1,5 +1,6 @@
 //! Posts: reading, listing (also per author, many authors at once), and the write rules.
 
+use crate::access::{PostScope, Viewer};
 use crate::filter::{Cmp, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::{Error, Result, clock, db, users, validate};
@@ -25,11 +26,21 @@ pub struct PostFilter {
     pub title: TextCmp,
     pub published_at: Cmp<DateTime<Utc>>,
     pub created_at: Cmp<DateTime<Utc>>,
+    /// Which posts the caller may see at all.
+    pub scope: PostScope,
 }
 
 impl PostFilter {
     fn condition(&self) -> Condition {
+        let scope = match self.scope {
+            PostScope::All => Condition::all(),
+            PostScope::Published => Condition::all().add(post::Column::Status.eq(PostStatus::Published)),
+            PostScope::PublishedOrBy(author) => Condition::any()
+                .add(post::Column::Status.eq(PostStatus::Published))
+                .add(post::Column::AuthorId.eq(author)),
+        };
         Condition::all()
+            .add(scope)
             .add(self.id.condition(post::Column::Id))
             .add(self.author_id.condition(post::Column::AuthorId))
             .add(self.status.condition(post::Column::Status))
@@ -155,7 +166,8 @@ pub async fn counts_by_authors(
 /// Input for a new post.
 #[derive(Clone, Debug)]
 pub struct NewPost {
-    pub author_id: i32,
+    /// The caller when omitted; only admins write for others.
+    pub author_id: Option<i32>,
     pub title: String,
     pub content: String,
     /// Publish right away instead of saving a draft.
@@ -163,19 +175,20 @@ pub struct NewPost {
 }
 
 /// Creates a post (a draft unless `publish`).
-#[tracing::instrument(skip(db, input), fields(author_id = input.author_id))]
-pub async fn create(db: &DatabaseConnection, input: NewPost) -> Result<post::Model> {
+#[tracing::instrument(skip(db, input))]
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewPost) -> Result<post::Model> {
+    let author_id = viewer.acting_for(input.author_id)?;
     let title = validate::text("title", &input.title, TITLE_MAX)?;
     let content = validate::body("content", &input.content, CONTENT_MAX)?;
     let txn = db::begin_write(db).await?;
-    if users::get(&txn, input.author_id).await?.is_none() {
-        return Err(Error::not_found("user", input.author_id));
+    if users::get(&txn, author_id).await?.is_none() {
+        return Err(Error::not_found("user", author_id));
     }
     let now = clock::now();
     let (status, published_at) =
         if input.publish { (PostStatus::Published, Some(now)) } else { (PostStatus::Draft, None) };
     let post = post::ActiveModel {
-        author_id: Set(input.author_id),
+        author_id: Set(author_id),
         title: Set(title),
         content: Set(content),
         status: Set(status),
@@ -199,12 +212,12 @@ pub struct PostPatch {
 
 /// Updates a post's title or content.
 #[tracing::instrument(skip(db, patch))]
-pub async fn update(db: &DatabaseConnection, id: i32, patch: PostPatch) -> Result<post::Model> {
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i32, patch: PostPatch) -> Result<post::Model> {
     let title = patch.title.as_deref().map(|t| validate::text("title", t, TITLE_MAX)).transpose()?;
     let content =
         patch.content.as_deref().map(|c| validate::body("content", c, CONTENT_MAX)).transpose()?;
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("post", id))?;
+    let current = writable(&txn, viewer, id).await?;
     let mut active: post::ActiveModel = current.into();
     if let Some(title) = title {
         active.title = Set(title);
@@ -220,9 +233,9 @@ pub async fn update(db: &DatabaseConnection, id: i32, patch: PostPatch) -> Resul
 
 /// Publishes a draft. Publishing a published post keeps its first `published_at`.
 #[tracing::instrument(skip(db))]
-pub async fn publish(db: &DatabaseConnection, id: i32) -> Result<post::Model> {
+pub async fn publish(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<post::Model> {
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("post", id))?;
+    let current = writable(&txn, viewer, id).await?;
     if current.status == PostStatus::Published {
         return Ok(current);
     }
@@ -238,10 +251,21 @@ pub async fn publish(db: &DatabaseConnection, id: i32) -> Result<post::Model> {
 
 /// Deletes a post.
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<post::Model> {
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<post::Model> {
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("post", id))?;
+    let current = writable(&txn, viewer, id).await?;
     post::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     Ok(current)
+}
+
+/// The post `id` if the caller may change it: a post they cannot even see is NOT_FOUND, one
+/// they can see but did not write is FORBIDDEN.
+async fn writable(db: &impl ConnectionTrait, viewer: &Viewer, id: i32) -> Result<post::Model> {
+    let post = get(db, id)
+        .await?
+        .filter(|p| viewer.can_read_post(p))
+        .ok_or_else(|| Error::not_found("post", id))?;
+    viewer.require_self_or_admin(post.author_id)?;
+    Ok(post)
 }

@@ -1,9 +1,11 @@
 //! Roles and who holds them.
 
-use crate::{Error, Result};
-use entity::{role, user_role};
+use crate::access::Viewer;
+use crate::{Error, Result, db, users};
+use entity::{role, user, user_role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter,
     QueryOrder,
 };
 use std::collections::HashMap;
@@ -52,4 +54,28 @@ pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Res
         user_role::ActiveModel { user_id: Set(user_id), role_id: Set(role_id) }.insert(db).await?;
     }
     Ok(())
+}
+
+/// Gives user `user_id` the role called `name`, in one transaction.
+pub async fn grant_named(db: &DatabaseConnection, user_id: i32, name: &str) -> Result<user::Model> {
+    let txn = db::begin_write(db).await?;
+    let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+    let role = ensure(&txn, name).await?;
+    grant(&txn, user_id, role.id).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Takes the role called `name` from `user_id`. Admins cannot drop their own admin role.
+pub async fn revoke_named(db: &DatabaseConnection, viewer: &Viewer, user_id: i32, name: &str) -> Result<user::Model> {
+    if name == ADMIN && viewer.user_id == Some(user_id) {
+        return Err(Error::invalid("role", "an admin cannot revoke their own admin role"));
+    }
+    let txn = db::begin_write(db).await?;
+    let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+    if let Some(role) = role::Entity::find().filter(role::Column::Name.eq(name)).one(&txn).await? {
+        user_role::Entity::delete_by_id((user_id, role.id)).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(user)
 }

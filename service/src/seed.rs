@@ -2,23 +2,42 @@
 //! orders. Every step first looks for what it would create, so running it again changes
 //! nothing, and a run that was interrupted finishes the job the next time.
 
+use crate::access::Viewer;
 use crate::events::EventBus;
 use crate::orders::{NewLine, NewOrder};
 use crate::posts::NewPost;
 use crate::products::NewProduct;
 use crate::users::NewUser;
-use crate::{Result, orders, posts, products, roles, users};
+use crate::{Result, auth, orders, posts, products, roles, users};
 use entity::post;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// What a seed run created (all zero on a second run).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub users: u32,
     pub posts: u32,
     pub products: u32,
     pub orders: u32,
+    /// The admin password, when this run created the admin and generated one (shown once).
+    pub generated_admin_password: Option<String>,
 }
+
+impl std::fmt::Debug for SeedReport {
+    // Never print the generated password through logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeedReport")
+            .field("users", &self.users)
+            .field("posts", &self.posts)
+            .field("products", &self.products)
+            .field("orders", &self.orders)
+            .field("generated_admin_password", &self.generated_admin_password.as_ref().map(|_| "<shown once>"))
+            .finish()
+    }
+}
+
+/// Password of the demo customers, so the README's examples can sign in as them.
+pub const DEMO_CUSTOMER_PASSWORD: &str = "shopgraph-demo";
 
 /// Email of the demo admin.
 pub const ADMIN_EMAIL: &str = "admin@shopgraph.dev";
@@ -43,12 +62,27 @@ const CATALOG: [(&str, &str, &str, &str, i64, i32); 8] = [
 
 /// Creates whatever part of the demo data is missing.
 #[tracing::instrument(skip(db))]
-pub async fn demo(db: &DatabaseConnection, events: &EventBus) -> Result<SeedReport> {
+pub async fn demo(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    admin_password: Option<&str>,
+) -> Result<SeedReport> {
     let mut report = SeedReport::default();
     let admin_role = roles::ensure(db, roles::ADMIN).await?;
     let customer_role = roles::ensure(db, roles::CUSTOMER).await?;
 
-    let admin = find_or_create_user(db, ADMIN_EMAIL, "Shop Admin", &mut report).await?;
+    let (admin, created) = find_or_create_user(db, ADMIN_EMAIL, "Shop Admin", &mut report).await?;
+    if created {
+        let password = match admin_password {
+            Some(given) => given.to_owned(),
+            None => {
+                let generated = random_password();
+                report.generated_admin_password = Some(generated.clone());
+                generated
+            }
+        };
+        auth::set_password(db, admin.id, password).await?;
+    }
     roles::grant(db, admin.id, admin_role.id).await?;
 
     let mut catalog = Vec::new();
@@ -75,7 +109,10 @@ pub async fn demo(db: &DatabaseConnection, events: &EventBus) -> Result<SeedRepo
     }
 
     for (i, (email, name)) in CUSTOMERS.into_iter().enumerate() {
-        let customer = find_or_create_user(db, email, name, &mut report).await?;
+        let (customer, created) = find_or_create_user(db, email, name, &mut report).await?;
+        if created {
+            auth::set_password(db, customer.id, DEMO_CUSTOMER_PASSWORD.into()).await?;
+        }
         roles::grant(db, customer.id, customer_role.id).await?;
 
         let written = post::Entity::find()
@@ -90,8 +127,9 @@ pub async fn demo(db: &DatabaseConnection, events: &EventBus) -> Result<SeedRepo
             ] {
                 posts::create(
                     db,
+                    &Viewer::SYSTEM,
                     NewPost {
-                        author_id: customer.id,
+                        author_id: Some(customer.id),
                         title,
                         content: format!("Notes by {name} on the shopgraph demo shop."),
                         publish,
@@ -109,6 +147,7 @@ pub async fn demo(db: &DatabaseConnection, events: &EventBus) -> Result<SeedRepo
             orders::create(
                 db,
                 events,
+                &Viewer::SYSTEM,
                 NewOrder {
                     customer_id: customer.id,
                     items: vec![
@@ -129,10 +168,21 @@ async fn find_or_create_user(
     email: &str,
     name: &str,
     report: &mut SeedReport,
-) -> Result<entity::user::Model> {
+) -> Result<(entity::user::Model, bool)> {
     if let Some(found) = users::by_email(db, email).await? {
-        return Ok(found);
+        return Ok((found, false));
     }
     report.users += 1;
-    users::create(db, NewUser { email: email.into(), name: name.into(), status: None }).await
+    let user = users::create(db, NewUser { email: email.into(), name: name.into(), status: None }).await?;
+    Ok((user, true))
+}
+
+/// 20 random letters and digits.
+fn random_password() -> String {
+    use rand::Rng;
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
 }

@@ -1,5 +1,6 @@
 //! Users: reading, listing, and the create/update/delete rules.
 
+use crate::access::Viewer;
 use crate::filter::{Cmp, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::{Error, Result, clock, db, validate};
@@ -133,8 +134,22 @@ pub struct NewUser {
 pub async fn create(db: &DatabaseConnection, input: NewUser) -> Result<user::Model> {
     let email = validate::email(&input.email)?;
     let name = validate::text("name", &input.name, NAME_MAX)?;
-    let now = clock::now();
     let txn = db::begin_write(db).await?;
+    let user = insert(&txn, email, name, input.status.unwrap_or(UserStatus::Active), None).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Inserts a user with the next loyalty card number, inside the caller's transaction.
+/// `email` and `name` must already be validated.
+pub(crate) async fn insert(
+    txn: &impl ConnectionTrait,
+    email: String,
+    name: String,
+    status: UserStatus,
+    password_hash: Option<String>,
+) -> Result<user::Model> {
+    let now = clock::now();
     // The card number derives from the id, which only exists after the insert: insert with a
     // unique placeholder, then set the real number in the same transaction.
     // (At most 32 characters, like the column.)
@@ -142,23 +157,22 @@ pub async fn create(db: &DatabaseConnection, input: NewUser) -> Result<user::Mod
     let inserted = user::ActiveModel {
         email: Set(email),
         name: Set(name),
-        status: Set(input.status.unwrap_or(UserStatus::Active)),
+        status: Set(status),
         card_number: Set(placeholder),
+        password_hash: Set(password_hash),
         points_balance: Set(0),
         tier: Set(Tier::Bronze),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| Error::on_unique(e, &["email"]))?;
     let mut active: user::ActiveModel = inserted.into();
     let id = *active.id.as_ref();
     active.card_number = Set(card_number(id));
-    let user = active.update(&txn).await.map_err(|e| Error::on_unique(e, &["card_number"]))?;
-    txn.commit().await?;
-    Ok(user)
+    Ok(active.update(txn).await.map_err(|e| Error::on_unique(e, &["card_number"]))?)
 }
 
 /// The loyalty card number of user `id`.
@@ -176,7 +190,12 @@ pub struct UserPatch {
 
 /// Updates a user.
 #[tracing::instrument(skip(db, patch))]
-pub async fn update(db: &DatabaseConnection, id: i32, patch: UserPatch) -> Result<user::Model> {
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i32, patch: UserPatch) -> Result<user::Model> {
+    viewer.require_self_or_admin(id)?;
+    if patch.status.is_some() {
+        // Users may edit their profile, not (de)activate accounts.
+        viewer.require_admin()?;
+    }
     let email = patch.email.as_deref().map(validate::email).transpose()?;
     let name = patch.name.as_deref().map(|n| validate::text("name", n, NAME_MAX)).transpose()?;
     let txn = db::begin_write(db).await?;

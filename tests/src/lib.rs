@@ -38,6 +38,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub events: service::events::EventBus,
     pub database_url: String,
+    /// Token of the test's admin (user 1, `admin@shopgraph.test`), sent by [`TestApp::graphql`].
+    pub admin_token: String,
     _data_dir: TempDir,
     postgres_db: Option<(String, String)>,
 }
@@ -53,12 +55,13 @@ fn init_tracing() {
     });
 }
 
-/// Starts the server on `backend` with a fresh, migrated database.
+/// Starts the server on `backend` with a fresh, migrated database. The complexity limit is
+/// raised so tests of other things can ask for big pages; `limits` tests use the defaults.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, &[]).await
+    spawn_app_with(backend, &["--max-complexity", "1000000"]).await
 }
 
-/// Like [`spawn_app`], with extra command-line flags.
+/// Starts the server with the default configuration plus `extra` flags.
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     init_tracing();
     let data_dir = tempfile::tempdir().expect("temp dir");
@@ -81,7 +84,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     let db = app.db().clone();
     let events = app.events();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let mut test_app = TestApp {
         address,
         backend,
         client: reqwest::Client::new(),
@@ -89,10 +92,23 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
         db,
         events,
         database_url,
+        admin_token: String::new(),
         _data_dir: data_dir,
         postgres_db,
-    }
+    };
+    // The admin signs up like anyone, is promoted directly in the database (there is no admin
+    // yet to do it through the API), then signs in.
+    let (admin_id, _) = test_app.signup(ADMIN_EMAIL, "Test Admin").await;
+    let admin_id: i32 = admin_id.parse().expect("numeric id");
+    service::roles::grant_named(&test_app.db, admin_id, service::roles::ADMIN).await.expect("admin role");
+    test_app.admin_token = test_app.login(ADMIN_EMAIL).await;
+    test_app
 }
+
+/// Email of the admin every test app starts with.
+pub const ADMIN_EMAIL: &str = "admin@shopgraph.test";
+/// Password of every account the tests sign up.
+pub const PASSWORD: &str = "correct horse battery";
 
 /// The server's PostgreSQL base URL from `TEST_DATABASE_URL`.
 pub fn postgres_base_url() -> String {
@@ -150,16 +166,46 @@ impl TestApp {
         format!("http://{}{}", self.address, path)
     }
 
-    /// POSTs a GraphQL request and returns the whole JSON response.
+    /// POSTs a GraphQL request as the admin and returns the whole JSON response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent");
+        self.graphql_as(Some(&self.admin_token), query, variables).await
+    }
+
+    /// POSTs a GraphQL request with `token` (anonymous when `None`).
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
         response.json().await.expect("JSON response")
+    }
+
+    /// Signs up a customer with [`PASSWORD`]; returns (id, token).
+    pub async fn signup(&self, email: &str, name: &str) -> (String, String) {
+        let body = self
+            .graphql_as(
+                None,
+                "mutation($e: String!, $n: String!, $p: String!) { signup(email: $e, name: $n, password: $p) { token user { id } } }",
+                json!({ "e": email, "n": name, "p": PASSWORD }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "signup failed: {body:#}");
+        let payload = &body["data"]["signup"];
+        (payload["user"]["id"].as_str().expect("id").to_owned(), payload["token"].as_str().expect("token").to_owned())
+    }
+
+    /// Signs in with [`PASSWORD`]; returns the token.
+    pub async fn login(&self, email: &str) -> String {
+        let body = self
+            .graphql_as(
+                None,
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": PASSWORD }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "login failed: {body:#}");
+        body["data"]["login"]["token"].as_str().expect("token").to_owned()
     }
 
     /// Runs a request that must succeed and returns its `data`.

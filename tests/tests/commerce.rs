@@ -268,7 +268,7 @@ async fn spending_and_order_lists_per_customer(app: TestApp) {
     set_status(&app, third, "CANCELLED").await;
     let data = app
         .data(
-            "{ users { nodes { name totalSpentCents
+            "{ users(filter: { email: { contains: \"@example.com\" } }) { nodes { name totalSpentCents
                 paid: orders(filter: { status: { eq: PAID } }) { totalCount nodes { totalCents } }
                 orders(first: 2) { totalCount pageInfo { hasNextPage } nodes { totalCents itemCount } } } } }",
             json!({}),

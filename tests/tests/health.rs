@@ -20,9 +20,9 @@ async fn graphiql_is_served_on_get(app: TestApp) {
     assert!(html.to_lowercase().contains("graphiql"), "not a GraphiQL page: {html:.200}");
 
     // A GET with a query runs it.
-    let url = app.url("/graphql?query=%7B%20users(first%3A%201)%20%7B%20totalCount%20%7D%20%7D");
+    let url = app.url("/graphql?query=%7B%20products(first%3A%201)%20%7B%20totalCount%20%7D%20%7D");
     let body: serde_json::Value = app.client.get(url).send().await.unwrap().json().await.unwrap();
-    assert_eq!(body["data"]["users"]["totalCount"], 0);
+    assert_eq!(body["data"]["products"]["totalCount"], 0);
 }
 
 #[tokio::test]

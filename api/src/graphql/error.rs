@@ -6,6 +6,8 @@ use std::sync::Arc;
 /// Codes clients can match on.
 pub mod code {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const CONFLICT: &str = "CONFLICT";
     pub const OUT_OF_STOCK: &str = "OUT_OF_STOCK";
@@ -37,6 +39,8 @@ pub fn to_graphql(err: &service::Error) -> Error {
                 e.set("available", *available);
             })
         }
+        E::Unauthenticated(_) => unauthenticated(err.to_string()),
+        E::Forbidden(_) => Error::new(err.to_string()).extend_with(|_, e| e.set("code", code::FORBIDDEN)),
         E::InvalidTransition { from, to } => Error::new(err.to_string()).extend_with(|_, e| {
             e.set("code", code::INVALID_TRANSITION);
             e.set("from", from.as_str());
@@ -59,6 +63,11 @@ pub fn to_graphql(err: &service::Error) -> Error {
 /// An INTERNAL error with nothing in it a client could learn the schema or SQL from.
 pub fn internal() -> Error {
     Error::new("internal error").extend_with(|_, e| e.set("code", code::INTERNAL))
+}
+
+/// An UNAUTHENTICATED error.
+pub fn unauthenticated(message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, e| e.set("code", code::UNAUTHENTICATED))
 }
 
 /// A BAD_USER_INPUT error naming the input field at fault.

@@ -168,7 +168,8 @@ pub struct PostFilter {
 }
 
 impl PostFilter {
-    pub fn into_service(f: Option<Self>) -> Res<service::posts::PostFilter> {
+    /// The service filter, limited to the posts `scope` lets the caller see.
+    pub fn into_service(f: Option<Self>, scope: service::access::PostScope) -> Res<service::posts::PostFilter> {
         let f = f.unwrap_or_default();
         Ok(service::posts::PostFilter {
             id: IdFilter::cmp(&f.id, "filter.id")?,
@@ -177,6 +178,7 @@ impl PostFilter {
             title: StringFilter::cmp(&f.title),
             published_at: DateTimeFilter::cmp(&f.published_at),
             created_at: DateTimeFilter::cmp(&f.created_at),
+            scope,
         })
     }
 }
@@ -227,6 +229,7 @@ impl OrderFilter {
             status: OrderStatusFilter::cmp(&f.status),
             total_cents: IntFilter::cmp(&f.total_cents),
             created_at: DateTimeFilter::cmp(&f.created_at),
+            scope_customer: None,
         })
     }
 }

@@ -9,9 +9,12 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod types;
+pub mod viewer;
 
+use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use service::DatabaseConnection;
+use crate::auth::token::TokenKeys;
 use service::events::EventBus;
 
 /// The schema type served by shopgraph.
@@ -26,11 +29,32 @@ pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, Empty
 pub struct SchemaDeps {
     pub db: DatabaseConnection,
     pub events: EventBus,
+    pub keys: TokenKeys,
+    pub limits: Limits,
+}
+
+/// What one request may ask of the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+    pub apq_cache_size: usize,
 }
 
 /// The schema with its dependencies attached; does no I/O.
 pub fn build_schema(deps: SchemaDeps) -> AppSchema {
-    schema_builder().data(deps.db).data(deps.events).finish()
+    let mut builder = schema_builder()
+        .data(deps.db)
+        .data(deps.events)
+        .data(deps.keys)
+        .limit_depth(deps.limits.max_depth)
+        .limit_complexity(deps.limits.max_complexity)
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(deps.limits.apq_cache_size.max(1))));
+    if !deps.limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

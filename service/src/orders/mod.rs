@@ -27,11 +27,18 @@ pub struct OrderFilter {
     pub status: Cmp<OrderStatus>,
     pub total_cents: Cmp<i64>,
     pub created_at: Cmp<DateTime<Utc>>,
+    /// Only this customer's orders, whatever else the filter says (what a customer may see).
+    pub scope_customer: Option<i32>,
 }
 
 impl OrderFilter {
     fn condition(&self) -> Condition {
+        let scope = match self.scope_customer {
+            Some(customer) => Condition::all().add(order::Column::CustomerId.eq(customer)),
+            None => Condition::all(),
+        };
         Condition::all()
+            .add(scope)
             .add(self.id.condition(order::Column::Id))
             .add(self.customer_id.condition(order::Column::CustomerId))
             .add(self.status.condition(order::Column::Status))

@@ -1,6 +1,7 @@
 //! Placing an order: one transaction that prices lines from the catalog, takes stock without
 //! ever overselling, writes the order and its items, and credits the loyalty points it earns.
 
+use crate::access::Viewer;
 use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
 use crate::{Error, Result, clock, db, loyalty, users};
@@ -62,8 +63,10 @@ pub fn merge_lines(lines: &[NewLine]) -> Result<BTreeMap<i32, i32>> {
 pub async fn create(
     db: &DatabaseConnection,
     events: &EventBus,
+    viewer: &Viewer,
     input: NewOrder,
 ) -> Result<(order::Model, Vec<order_item::Model>)> {
+    viewer.require_self_or_admin(input.customer_id)?;
     let lines = merge_lines(&input.items)?;
     let placed = db::with_retries(|| place(db, input.customer_id, &lines)).await?;
     events.publish(OrderEvent::Created { order: placed.0.clone() });

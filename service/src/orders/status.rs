@@ -1,6 +1,7 @@
 //! An order's life cycle: PENDING → PAID → SHIPPED → DELIVERED, and PENDING or PAID →
 //! CANCELLED. Cancelling gives the stock back and takes back the points the order earned.
 
+use crate::access::Viewer;
 use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
 use crate::{Error, Result, clock, db, users};
@@ -29,6 +30,7 @@ fn name(status: OrderStatus) -> String {
 pub async fn change_status(
     db: &DatabaseConnection,
     events: &EventBus,
+    viewer: &Viewer,
     order_id: i32,
     to: OrderStatus,
 ) -> Result<order::Model> {
@@ -36,7 +38,14 @@ pub async fn change_status(
         let txn = db::begin_write(db).await?;
         let current = crate::orders::get(&txn, order_id)
             .await?
+            .filter(|o| viewer.can_read_order(o))
             .ok_or_else(|| Error::not_found("order", order_id))?;
+        // Customers may cancel their own orders; every other move is staff work.
+        if to == OrderStatus::Cancelled {
+            viewer.require_self_or_admin(current.customer_id)?;
+        } else {
+            viewer.require_admin()?;
+        }
         let from = current.status;
         if !can_become(from, to) {
             return Err(Error::InvalidTransition { from: name(from), to: name(to) });

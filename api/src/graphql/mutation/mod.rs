@@ -4,6 +4,7 @@ mod order;
 mod points;
 mod post;
 mod product;
+mod role;
 mod user;
 
 use async_graphql::MergedObject;
@@ -16,4 +17,5 @@ pub struct Mutation(
     product::ProductMutation,
     order::OrderMutation,
     points::PointsMutation,
+    role::RoleMutation,
 );

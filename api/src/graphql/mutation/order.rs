@@ -4,6 +4,7 @@ use crate::graphql::args::{parse_id, to_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Order;
 use crate::graphql::types::enums::OrderStatus;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, InputObject, Object};
 use service::events::EventBus;
 use service::{DatabaseConnection, orders};
@@ -19,7 +20,8 @@ pub struct OrderLineInput {
 /// A new order. Prices come from the catalog.
 #[derive(InputObject)]
 pub struct CreateOrderInput {
-    pub customer_id: ID,
+    /// The caller when omitted; only admins order for others.
+    pub customer_id: Option<ID>,
     pub items: Vec<OrderLineInput>,
 }
 
@@ -39,32 +41,36 @@ impl OrderMutation {
             let product_id = parse_id(&format!("items[{i}].productId"), &line.product_id)?;
             items.push(orders::NewLine { product_id, quantity: line.quantity });
         }
-        let new = orders::NewOrder { customer_id: parse_id("customerId", &input.customer_id)?, items };
-        let (order, _) = orders::create(db, events, new).await.gql()?;
+        let viewer = viewer(ctx);
+        let customer = input.customer_id.as_ref().map(|id| parse_id("customerId", id)).transpose()?;
+        let new = orders::NewOrder { customer_id: viewer.acting_for(customer).gql()?, items };
+        let (order, _) = orders::create(db, events, &viewer, new).await.gql()?;
         Ok(Order(order))
     }
 
     /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or to CANCELLED from PENDING
     /// or PAID (stock comes back, earned points are taken back). Anything else →
-    /// INVALID_TRANSITION with `from` and `to`.
+    /// INVALID_TRANSITION with `from` and `to`. Admins; customers may only cancel their own.
     async fn update_order_status(&self, ctx: &Context<'_>, id: ID, status: OrderStatus) -> async_graphql::Result<Order> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
-        Ok(Order(orders::change_status(db, events, id, status.into()).await.gql()?))
+        Ok(Order(orders::change_status(db, events, &viewer(ctx), id, status.into()).await.gql()?))
     }
 
-    /// Same as `updateOrderStatus(id, status: CANCELLED)`.
+    /// Same as `updateOrderStatus(id, status: CANCELLED)`: the customer or an admin.
     async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
-        Ok(Order(orders::change_status(db, events, id, service::OrderStatus::Cancelled).await.gql()?))
+        let cancelled = service::OrderStatus::Cancelled;
+        Ok(Order(orders::change_status(db, events, &viewer(ctx), id, cancelled).await.gql()?))
     }
 
     /// Deletes a pending or cancelled order and its items (others → CONFLICT); a pending
-    /// order's stock and points are given back first. Returns the deleted id.
+    /// order's stock and points are given back first. Returns the deleted id. Admins only.
     async fn delete_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        viewer(ctx).require_admin().gql()?;
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(to_id(orders::delete(db, id).await.gql()?.id))

@@ -3,6 +3,7 @@
 use crate::graphql::args::parse_id;
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::User;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use service::{DatabaseConnection, points};
 
@@ -13,38 +14,46 @@ pub struct PointTransfer {
     pub to: User,
 }
 
+fn optional_id(field: &str, id: Option<ID>) -> async_graphql::Result<Option<i32>> {
+    id.as_ref().map(|id| parse_id(field, id)).transpose()
+}
+
 #[derive(Default)]
 pub struct PointsMutation;
 
 #[Object]
 impl PointsMutation {
-    /// Moves points from one user to another in one transaction (a transfer_out and a
-    /// transfer_in row). Not enough points → INSUFFICIENT_POINTS with `available`; nothing
-    /// changes.
+    /// Moves points from one user (the caller when omitted; only admins move others') to
+    /// another in one transaction (a transfer_out and a transfer_in row). Not enough points →
+    /// INSUFFICIENT_POINTS with `available`; nothing changes.
     async fn transfer_points(
         &self,
         ctx: &Context<'_>,
-        from_user_id: ID,
+        from_user_id: Option<ID>,
         to_user_id: ID,
         points: i64,
     ) -> async_graphql::Result<PointTransfer> {
-        let from = parse_id("fromUserId", &from_user_id)?;
+        let viewer = viewer(ctx);
+        let from = viewer.acting_for(optional_id("fromUserId", from_user_id)?).gql()?;
         let to = parse_id("toUserId", &to_user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let (from, to) = points::transfer(db, from, to, points).await.gql()?;
+        let (from, to) = points::transfer(db, &viewer, from, to, points).await.gql()?;
         Ok(PointTransfer { from: User(from), to: User(to) })
     }
 
-    /// Spends points (one redeem row). Not enough → INSUFFICIENT_POINTS; nothing changes.
-    async fn redeem_points(&self, ctx: &Context<'_>, user_id: ID, points: i64) -> async_graphql::Result<User> {
-        let id = parse_id("userId", &user_id)?;
+    /// Spends points (one redeem row) of a user (the caller when omitted; admins for
+    /// anyone). Not enough → INSUFFICIENT_POINTS; nothing changes.
+    async fn redeem_points(&self, ctx: &Context<'_>, user_id: Option<ID>, points: i64) -> async_graphql::Result<User> {
+        let viewer = viewer(ctx);
+        let id = viewer.acting_for(optional_id("userId", user_id)?).gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User(points::redeem(db, id, points).await.gql()?))
+        Ok(User(points::redeem(db, &viewer, id, points).await.gql()?))
     }
 
     /// A staff correction of a balance (an adjust row): positive adds, negative takes, never
-    /// below zero. Does not count towards the tier.
+    /// below zero. Does not count towards the tier. Admins only.
     async fn adjust_points(&self, ctx: &Context<'_>, user_id: ID, points: i64) -> async_graphql::Result<User> {
+        viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User(points::adjust(db, id, points).await.gql()?))

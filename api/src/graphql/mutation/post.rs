@@ -3,13 +3,15 @@
 use crate::graphql::args::{parse_id, to_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Post;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, InputObject, Object};
 use service::{DatabaseConnection, posts};
 
 /// A new post.
 #[derive(InputObject)]
 pub struct CreatePostInput {
-    pub author_id: ID,
+    /// The caller when omitted; only admins write for others.
+    pub author_id: Option<ID>,
     /// 1–200 characters after trimming.
     pub title: String,
     /// Up to 100,000 characters.
@@ -31,37 +33,38 @@ pub struct PostMutation;
 
 #[Object]
 impl PostMutation {
-    /// Creates a post (a draft unless `publish`). Unknown author → NOT_FOUND.
+    /// Creates a post (a draft unless `publish`). Sign in first. Unknown author → NOT_FOUND.
     async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<Post> {
         let db = ctx.data::<DatabaseConnection>()?;
         let new = posts::NewPost {
-            author_id: parse_id("input.authorId", &input.author_id)?,
+            author_id: input.author_id.as_ref().map(|id| parse_id("input.authorId", id)).transpose()?,
             title: input.title,
             content: input.content,
             publish: input.publish,
         };
-        Ok(Post(posts::create(db, new).await.gql()?))
+        Ok(Post(posts::create(db, &viewer(ctx), new).await.gql()?))
     }
 
-    /// Updates a post's title or content. Unknown id → NOT_FOUND.
+    /// Updates a post's title or content: its author or an admin. Unknown id → NOT_FOUND.
     async fn update_post(&self, ctx: &Context<'_>, id: ID, input: UpdatePostInput) -> async_graphql::Result<Post> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = posts::PostPatch { title: input.title, content: input.content };
-        Ok(Post(posts::update(db, id, patch).await.gql()?))
+        Ok(Post(posts::update(db, &viewer(ctx), id, patch).await.gql()?))
     }
 
-    /// Publishes a draft (publishing again keeps the first publication time).
+    /// Publishes a draft (publishing again keeps the first publication time): its author
+    /// or an admin.
     async fn publish_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Post> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(Post(posts::publish(db, id).await.gql()?))
+        Ok(Post(posts::publish(db, &viewer(ctx), id).await.gql()?))
     }
 
-    /// Deletes a post; returns the deleted id.
+    /// Deletes a post (its author or an admin); returns the deleted id.
     async fn delete_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(to_id(posts::delete(db, id).await.gql()?.id))
+        Ok(to_id(posts::delete(db, &viewer(ctx), id).await.gql()?.id))
     }
 }

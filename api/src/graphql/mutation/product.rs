@@ -1,8 +1,9 @@
-//! `createProduct`, `updateProduct`, `adjustStock`, `deleteProduct`.
+//! `createProduct`, `updateProduct`, `adjustStock`, `deleteProduct`: admins only.
 
 use crate::graphql::args::{parse_id, to_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Product;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, InputObject, Object};
 use service::{DatabaseConnection, products};
 
@@ -36,6 +37,7 @@ pub struct ProductMutation;
 impl ProductMutation {
     /// Adds a product to the catalog. Duplicate sku or slug → CONFLICT naming the field.
     async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> async_graphql::Result<Product> {
+        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let new = products::NewProduct {
             sku: input.sku,
@@ -51,6 +53,7 @@ impl ProductMutation {
     /// Changes a product's name, category or price.
     async fn update_product(&self, ctx: &Context<'_>, id: ID, input: UpdateProductInput) -> async_graphql::Result<Product> {
         let id = parse_id("id", &id)?;
+        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = products::ProductPatch { name: input.name, category: input.category, price_cents: input.price_cents };
         Ok(Product(products::update(db, id, patch).await.gql()?))
@@ -59,6 +62,7 @@ impl ProductMutation {
     /// Adds (or, negative, removes) units of stock; stock never goes below 0.
     async fn adjust_stock(&self, ctx: &Context<'_>, product_id: ID, delta: i32) -> async_graphql::Result<Product> {
         let id = parse_id("productId", &product_id)?;
+        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(Product(products::adjust_stock(db, id, delta).await.gql()?))
     }
@@ -66,6 +70,7 @@ impl ProductMutation {
     /// Deletes a product that no order refers to (otherwise CONFLICT); returns its id.
     async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = parse_id("id", &id)?;
+        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(to_id(products::delete(db, id).await.gql()?.id))
     }

@@ -1,11 +1,13 @@
-//! `createUser`, `updateUser`, `deleteUser`.
+//! Accounts: `signup`, `login`, and staff's `createUser`, `updateUser`, `deleteUser`.
 
+use crate::auth::token::TokenKeys;
 use crate::graphql::args::{parse_id, to_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::User;
 use crate::graphql::types::enums::UserStatus;
-use async_graphql::{Context, ID, InputObject, Object};
-use service::{DatabaseConnection, users};
+use crate::graphql::viewer::viewer;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use service::{DatabaseConnection, auth, users};
 
 /// A new user. The email must be unique (case-insensitive).
 #[derive(InputObject)]
@@ -16,7 +18,7 @@ pub struct CreateUserInput {
     pub status: Option<UserStatus>,
 }
 
-/// Changes to a user; omitted fields stay as they are.
+/// Changes to a user; omitted fields stay as they are. Only admins change `status`.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
     pub email: Option<String>,
@@ -24,19 +26,51 @@ pub struct UpdateUserInput {
     pub status: Option<UserStatus>,
 }
 
+/// A signed-in session: send `token` as `Authorization: Bearer <token>`.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub user: User,
+}
+
 #[derive(Default)]
 pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
-    /// Creates a user with a new loyalty card. Duplicate email → CONFLICT.
+    /// Creates a customer account and signs it in. Password: 8 to 128 characters.
+    async fn signup(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        name: String,
+        password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let keys = ctx.data::<TokenKeys>()?;
+        let user = auth::signup(db, auth::Signup { email, name, password }).await.gql()?;
+        Ok(AuthPayload { token: keys.issue(user.id), user: User(user) })
+    }
+
+    /// Signs in. A wrong email or password is the same UNAUTHENTICATED error.
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<AuthPayload> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let keys = ctx.data::<TokenKeys>()?;
+        let user = auth::login(db, &email, &password).await.gql()?;
+        Ok(AuthPayload { token: keys.issue(user.id), user: User(user) })
+    }
+
+    /// Creates a user with a new loyalty card (no password: they cannot sign in until one is
+    /// set). Admins only. Duplicate email → CONFLICT.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<User> {
+        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let new = users::NewUser { email: input.email, name: input.name, status: input.status.map(Into::into) };
         Ok(User(users::create(db, new).await.gql()?))
     }
 
-    /// Updates a user. Unknown id → NOT_FOUND; email taken → CONFLICT.
+    /// Updates a user: themself (email, name) or an admin (also status). Unknown id →
+    /// NOT_FOUND; email taken → CONFLICT.
     async fn update_user(
         &self,
         ctx: &Context<'_>,
@@ -46,11 +80,13 @@ impl UserMutation {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = users::UserPatch { email: input.email, name: input.name, status: input.status.map(Into::into) };
-        Ok(User(users::update(db, id, patch).await.gql()?))
+        Ok(User(users::update(db, &viewer(ctx), id, patch).await.gql()?))
     }
 
-    /// Deletes a user with their posts; returns the deleted id. A user with orders → CONFLICT.
+    /// Deletes a user with their posts; returns the deleted id. Admins only. A user with
+    /// orders → CONFLICT.
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        viewer(ctx).require_admin().gql()?;
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(to_id(users::delete(db, id).await.gql()?.id))

@@ -1,10 +1,11 @@
 //! `order` and `orders`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{page_args, page_weight, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{OrderFilter, OrderOrder};
 use crate::graphql::types::Order;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use service::orders::OrderSort;
 use service::pagination::Sort;
@@ -15,15 +16,20 @@ pub struct OrderQuery;
 
 #[Object]
 impl OrderQuery {
-    /// One order, or null when there is none with this id.
+    /// One order, or null when there is none with this id that the caller may see (their
+    /// own; admins see all). Sign in first.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
         let id = parse_id("id", &id)?;
+        let viewer = viewer(ctx);
+        viewer.require_signed_in().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(orders::get(db, id).await.gql()?.map(Order))
+        Ok(orders::get(db, id).await.gql()?.filter(|o| viewer.can_read_order(o)).map(Order))
     }
 
-    /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
+    /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
+    /// the caller's own, or everyone's for admins. Sign in first.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -34,8 +40,15 @@ impl OrderQuery {
         filter: Option<OrderFilter>,
         order_by: Option<OrderOrder>,
     ) -> async_graphql::Result<Conn<Order>> {
+        let viewer = viewer(ctx);
+        let me = viewer.require_signed_in().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = OrderFilter::into_service(filter)?;
+        let mut filter = OrderFilter::into_service(filter)?;
+        if !viewer.admin {
+            // A second condition on the same column: the caller's own orders, whatever the
+            // client's own customerId filter says.
+            filter.scope_customer = Some(me);
+        }
         let sort = OrderOrder::or(order_by, Sort { key: OrderSort::Id, desc: false });
         let page = orders::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
         Ok(connection(page, CountOf::Orders(filter), |m| sort.cursor(m), Order))

@@ -1,10 +1,11 @@
 //! `post` and `posts`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{page_args, page_weight, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{PostFilter, PostOrder};
 use crate::graphql::types::Post;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use service::pagination::Sort;
 use service::posts::PostSort;
@@ -15,15 +16,19 @@ pub struct PostQuery;
 
 #[Object]
 impl PostQuery {
-    /// One post, or null when there is none with this id.
+    /// One post, or null when there is none with this id (drafts are visible to their
+    /// author and admins only).
     async fn post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Post>> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(posts::get(db, id).await.gql()?.map(Post))
+        let viewer = viewer(ctx);
+        Ok(posts::get(db, id).await.gql()?.filter(|p| viewer.can_read_post(p)).map(Post))
     }
 
-    /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
+    /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
+    /// published ones, plus the caller's own drafts (admins see every draft).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -35,7 +40,7 @@ impl PostQuery {
         order_by: Option<PostOrder>,
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = PostFilter::into_service(filter)?;
+        let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
         let sort = PostOrder::or(order_by, Sort { key: PostSort::Id, desc: false });
         let page = posts::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
         Ok(connection(page, CountOf::Posts(filter), |m| sort.cursor(m), Post))

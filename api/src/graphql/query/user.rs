@@ -1,10 +1,11 @@
 //! `user` and `users`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{page_args, page_weight, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{UserFilter, UserOrder};
 use crate::graphql::types::User;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use service::pagination::Sort;
 use service::users::UserSort;
@@ -15,15 +16,25 @@ pub struct UserQuery;
 
 #[Object]
 impl UserQuery {
-    /// One user, or null when there is none with this id.
+    /// One user's profile (name and tier are public; the rest is for the user and admins),
+    /// or null when there is none with this id.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(users::get(db, id).await.gql()?.map(User))
     }
 
+    /// The signed-in user, or null for anonymous callers.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(id) = viewer(ctx).user_id else { return Ok(None) };
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(users::get(db, id).await.gql()?.map(User))
+    }
+
     /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
+    /// Admins only.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -34,6 +45,7 @@ impl UserQuery {
         filter: Option<UserFilter>,
         order_by: Option<UserOrder>,
     ) -> async_graphql::Result<Conn<User>> {
+        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = UserFilter::into_service(filter)?;
         let sort = UserOrder::or(order_by, Sort { key: UserSort::Id, desc: false });

@@ -5,6 +5,7 @@ use super::{Order, User};
 use crate::graphql::args::to_id;
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
@@ -34,7 +35,8 @@ impl PointTransaction {
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
         let Some(id) = self.0.order_id else { return Ok(None) };
         let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders.order_by_id.load_one(id).await.gql()?.map(Order))
+        let viewer = viewer(ctx);
+        Ok(loaders.order_by_id.load_one(id).await.gql()?.filter(|o| viewer.can_read_order(o)).map(Order))
     }
 
     /// The other side of a transfer, if any.

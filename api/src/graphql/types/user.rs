@@ -2,11 +2,12 @@
 
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
-use crate::graphql::args::{page_args, to_id};
+use crate::graphql::args::{page_args, page_weight, to_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder};
 use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders};
+use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use service::orders::OrderSort;
@@ -14,8 +15,18 @@ use service::pagination::Sort;
 use service::points::NEWEST_FIRST;
 use service::posts::PostSort;
 
-/// A customer or staff member.
+/// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
+/// other field is for the user themself and admins (FORBIDDEN for others, UNAUTHENTICATED
+/// when not signed in).
 pub struct User(pub service::user::Model);
+
+impl User {
+    /// Lets a private field through for the user themself and admins.
+    fn private<T>(&self, ctx: &Context<'_>, value: T) -> async_graphql::Result<T> {
+        viewer(ctx).require_self_or_admin(self.0.id).gql()?;
+        Ok(value)
+    }
+}
 
 #[Object]
 impl User {
@@ -23,26 +34,26 @@ impl User {
         to_id(self.0.id)
     }
 
-    async fn email(&self) -> &str {
-        &self.0.email
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        self.private(ctx, &self.0.email)
     }
 
     async fn name(&self) -> &str {
         &self.0.name
     }
 
-    async fn status(&self) -> UserStatus {
-        self.0.status.into()
+    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<UserStatus> {
+        self.private(ctx, self.0.status.into())
     }
 
     /// Loyalty card number, e.g. `LC-000042`.
-    async fn card_number(&self) -> &str {
-        &self.0.card_number
+    async fn card_number(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        self.private(ctx, &self.0.card_number)
     }
 
     /// Loyalty points available; always the sum of the user's point transactions.
-    async fn points_balance(&self) -> i64 {
-        self.0.points_balance
+    async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        self.private(ctx, self.0.points_balance)
     }
 
     async fn tier(&self) -> Tier {
@@ -51,33 +62,37 @@ impl User {
 
     /// Points earned over the account's life, net of cancelled orders; decides the tier
     /// (silver from 1,000, gold from 5,000, platinum from 20,000).
-    async fn lifetime_points(&self) -> i64 {
-        self.0.lifetime_points
+    async fn lifetime_points(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        self.private(ctx, self.0.lifetime_points)
     }
 
     /// Sum of the totals of the user's orders that were not cancelled, in integer cents.
     async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
         Ok(loaders.spent_by_customer.load_one(self.0.id).await.gql()?.unwrap_or(0))
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
+        self.private(ctx, self.0.created_at)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
+        self.private(ctx, self.0.updated_at)
     }
 
     /// The user's roles, by name.
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
+        self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
         let roles = loaders.roles_by_user.load_one(self.0.id).await.gql()?.unwrap_or_default();
         Ok(roles.into_iter().map(Role).collect())
     }
 
-    /// The user's posts; newest first unless `orderBy` says otherwise.
+    /// The user's posts, newest first unless `orderBy` says otherwise: published ones, and
+    /// drafts too for the user themself and admins.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -89,7 +104,7 @@ impl User {
         order_by: Option<PostOrder>,
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
-        let filter = PostFilter::into_service(filter)?;
+        let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
         let sort = PostOrder::or(order_by, Sort { key: PostSort::CreatedAt, desc: true });
         let key = ChildPageKey {
             parent: self.0.id,
@@ -104,6 +119,7 @@ impl User {
 
     /// The user's orders; newest first unless `orderBy` says otherwise.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -114,6 +130,7 @@ impl User {
         filter: Option<OrderFilter>,
         order_by: Option<OrderOrder>,
     ) -> async_graphql::Result<Conn<Order>> {
+        self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
         let filter = OrderFilter::into_service(filter)?;
         let sort = OrderOrder::or(order_by, Sort { key: OrderSort::CreatedAt, desc: true });
@@ -129,6 +146,7 @@ impl User {
     }
 
     /// The user's loyalty ledger, newest first.
+    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn point_transactions(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +156,7 @@ impl User {
         before: Option<String>,
         filter: Option<PointTransactionFilter>,
     ) -> async_graphql::Result<Conn<PointTransaction>> {
+        self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
         let filter = PointTransactionFilter::into_service(filter);
         let key = ChildPageKey {

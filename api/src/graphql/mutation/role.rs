@@ -1,0 +1,50 @@
+//! `grantRole`, `revokeRole`: admins only.
+
+use crate::graphql::args::parse_id;
+use crate::graphql::error::GqlResult;
+use crate::graphql::types::User;
+use crate::graphql::viewer::viewer;
+use async_graphql::{Context, Enum, ID, Object};
+use service::{DatabaseConnection, roles};
+
+/// The roles shopgraph knows.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleName {
+    /// Shop staff: may do everything.
+    Admin,
+    /// A shopper.
+    Customer,
+}
+
+impl RoleName {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Admin => roles::ADMIN,
+            Self::Customer => roles::CUSTOMER,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct RoleMutation;
+
+#[Object]
+impl RoleMutation {
+    /// Gives a user a role (giving it again changes nothing).
+    async fn grant_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleName) -> async_graphql::Result<User> {
+        viewer(ctx).require_admin().gql()?;
+        let id = parse_id("userId", &user_id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(User(roles::grant_named(db, id, role.name()).await.gql()?))
+    }
+
+    /// Takes a role from a user. An admin cannot take their own admin role (so a shop always
+    /// keeps the admin who did it).
+    async fn revoke_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleName) -> async_graphql::Result<User> {
+        let viewer = viewer(ctx);
+        viewer.require_admin().gql()?;
+        let id = parse_id("userId", &user_id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(User(roles::revoke_named(db, &viewer, id, role.name()).await.gql()?))
+    }
+}
