@@ -8,7 +8,9 @@ use crate::graphql::error::unauthenticated;
 use crate::graphql::batching::batch_channel;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::WebSocketUpgrade;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -32,6 +34,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .with_state(state)
@@ -75,6 +78,36 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, request:
         Ok(request) => execute(&state, &headers, request).await.into_response(),
         Err(rejection) => rejection.into_response(),
     }
+}
+
+/// Subscriptions over graphql-transport-ws (and the older graphql-ws). Credentials come in the
+/// `connection_init` payload as `{"Authorization": "Bearer <token>"}` (or `{"token": "<token>"}`).
+async fn graphql_ws(State(state): State<AppState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let schema = state.schema.clone();
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let authorization = connection_authorization(&payload);
+                    let viewer = viewer_for(&state.db, &state.keys, &state.principals, authorization.as_deref())
+                        .await
+                        .map_err(|err| unauthenticated(err.to_string()))?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(viewer);
+                    data.insert(Loaders::for_connection(&state.db));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The credentials in a `connection_init` payload, as an `Authorization` value.
+fn connection_authorization(payload: &serde_json::Value) -> Option<String> {
+    let field = |name: &str| payload.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    field("Authorization")
+        .or_else(|| field("authorization"))
+        .or_else(|| field("token").map(|t| format!("Bearer {t}")))
 }
 
 async fn live() -> Json<serde_json::Value> {

@@ -36,6 +36,12 @@ impl Viewer {
         Err(Error::Forbidden("only an admin may do this".into()))
     }
 
+    /// Signed in (or shopgraph itself): UNAUTHENTICATED otherwise. For writes whose target
+    /// decides the rest of the rule, so an anonymous caller learns nothing about the target.
+    pub fn require_caller(&self) -> Result<()> {
+        if self.admin { Ok(()) } else { self.require_signed_in().map(|_| ()) }
+    }
+
     /// Whether the caller is `user_id` or an admin.
     pub fn is_self_or_admin(&self, user_id: i32) -> bool {
         self.admin || self.user_id == Some(user_id)

@@ -262,6 +262,7 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result
 /// The post `id` if the caller may change it: a post they cannot even see is NOT_FOUND, one
 /// they can see but did not write is FORBIDDEN.
 async fn writable(db: &impl ConnectionTrait, viewer: &Viewer, id: i32) -> Result<post::Model> {
+    viewer.require_caller()?;
     let post = get(db, id)
         .await?
         .filter(|p| viewer.can_read_post(p))

@@ -61,6 +61,20 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, &["--max-complexity", "1000000"]).await
 }
 
+/// The JWT secret every test server shares, so a token works on each instance of a test.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// A second server on the same database as `app` (a second instance of one shop).
+pub async fn spawn_second_instance(app: &TestApp) -> (SocketAddr, StatementCounter) {
+    let dir = app._data_dir.path().to_str().expect("utf-8 temp path").to_owned();
+    let args = ["--port", "0", "--data-dir", &dir, "--database-url", &app.database_url, "--jwt-secret", JWT_SECRET];
+    let cli: Cli = parse_cli(&args);
+    let second = api::Application::build(&cli.config, &ServeArgs::default()).await.expect("second instance starts");
+    let out = (second.address(), second.statements());
+    tokio::spawn(second.run_until_stopped());
+    out
+}
+
 /// Starts the server with the default configuration plus `extra` flags.
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     init_tracing();
@@ -73,7 +87,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
             (url, Some((base, name)))
         }
     };
-    let mut args = vec!["--port", "0", "--data-dir", &dir, "--database-url", &database_url];
+    let mut args = vec!["--port", "0", "--data-dir", &dir, "--database-url", &database_url, "--jwt-secret", JWT_SECRET];
     args.extend_from_slice(extra);
     let cli: Cli = parse_cli(&args);
     let app = api::Application::build(&cli.config, &ServeArgs::default())
@@ -287,6 +301,67 @@ impl TestApp {
         let before = self.statements.get();
         let out = f.await;
         (out, self.statements.get() - before)
+    }
+}
+
+/// A graphql-transport-ws client.
+pub struct WsClient {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl WsClient {
+    /// Connects to `address`'s `/graphql/ws` and sends `connection_init` with `token`.
+    /// Returns the client once acknowledged, or the server's refusal.
+    pub async fn connect(address: SocketAddr, token: Option<&str>) -> Result<Self, String> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{address}/graphql/ws").into_client_request().map_err(|e| e.to_string())?;
+        request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
+        let mut client = Self { socket };
+        let payload = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
+        client.send(json!({ "type": "connection_init", "payload": payload })).await;
+        match client.next().await {
+            Some(message) if message["type"] == "connection_ack" => Ok(client),
+            other => Err(format!("not acknowledged: {other:?}")),
+        }
+    }
+
+    async fn send(&mut self, message: Value) {
+        use futures_util::SinkExt;
+        let text = message.to_string();
+        self.socket.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("ws send");
+    }
+
+    /// Starts subscription `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+    }
+
+    /// The next protocol message (pings answered and skipped), or `None` after 5 s of silence
+    /// or when the server closes the connection.
+    pub async fn next(&mut self) -> Option<Value> {
+        self.next_within(std::time::Duration::from_secs(5)).await
+    }
+
+    /// Like [`WsClient::next`] with another time limit.
+    pub async fn next_within(&mut self, limit: std::time::Duration) -> Option<Value> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let message = tokio::time::timeout(limit, self.socket.next()).await.ok()??.ok()?;
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).ok()?;
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
     }
 }
 

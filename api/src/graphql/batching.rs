@@ -18,14 +18,27 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use tokio::sync::mpsc;
 
-/// Where a request's loaders send their batch futures.
+/// Where loaders send their batch futures.
 #[derive(Clone)]
-pub struct BatchSpawner(mpsc::UnboundedSender<BoxFuture<'static, ()>>);
+pub enum BatchSpawner {
+    /// To the request's own task (HTTP requests). If the request is gone, the batch is
+    /// dropped with it.
+    Request(mpsc::UnboundedSender<BoxFuture<'static, ()>>),
+    /// To the runtime as tasks of their own (subscription events, which have no request).
+    Runtime,
+}
 
 impl BatchSpawner {
-    /// Hands a batch to the request's task. If the request is gone, the batch is dropped with it.
+    /// Hands a batch over.
     pub fn spawn(&self, batch: BoxFuture<'static, ()>) {
-        let _ = self.0.send(batch);
+        match self {
+            Self::Request(tx) => {
+                let _ = tx.send(batch);
+            }
+            Self::Runtime => {
+                tokio::spawn(batch);
+            }
+        }
     }
 }
 
@@ -35,7 +48,7 @@ pub struct BatchQueue(mpsc::UnboundedReceiver<BoxFuture<'static, ()>>);
 /// A spawner for a request's loaders and the queue that runs what they spawn.
 pub fn batch_channel() -> (BatchSpawner, BatchQueue) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (BatchSpawner(tx), BatchQueue(rx))
+    (BatchSpawner::Request(tx), BatchQueue(rx))
 }
 
 impl BatchQueue {

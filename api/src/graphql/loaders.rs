@@ -205,6 +205,28 @@ impl Loaders {
     }
 }
 
+impl Loaders {
+    /// Loaders for a WebSocket connection: each subscription event is resolved on its own, so
+    /// batches run on the runtime after the usual short delay, and nothing is cached between
+    /// events (a connection can live for hours).
+    pub fn for_connection(db: &DatabaseConnection) -> Self {
+        let loaders = Self::new(db, &BatchSpawner::Runtime, Duration::from_millis(1));
+        loaders.user_by_id.enable_all_cache(false);
+        loaders.product_by_id.enable_all_cache(false);
+        loaders.order_by_id.enable_all_cache(false);
+        loaders.items_by_order.enable_all_cache(false);
+        loaders.roles_by_user.enable_all_cache(false);
+        loaders.spent_by_customer.enable_all_cache(false);
+        loaders.posts_by_author.enable_all_cache(false);
+        loaders.post_count_by_author.enable_all_cache(false);
+        loaders.orders_by_customer.enable_all_cache(false);
+        loaders.order_count_by_customer.enable_all_cache(false);
+        loaders.points_by_user.enable_all_cache(false);
+        loaders.point_count_by_user.enable_all_cache(false);
+        loaders
+    }
+}
+
 fn make_loader<T: Send + Sync + 'static>(loader: T, spawner: &BatchSpawner, delay: Duration) -> Scoped<T> {
     let spawner = spawner.clone();
     DataLoader::with_cache(loader, move |batch| spawner.spawn(batch), HashMapCache::default()).delay(delay)

@@ -68,13 +68,14 @@ pub async fn create(
 ) -> Result<(order::Model, Vec<order_item::Model>)> {
     viewer.require_self_or_admin(input.customer_id)?;
     let lines = merge_lines(&input.items)?;
-    let placed = db::with_retries(|| place(db, input.customer_id, &lines)).await?;
+    let placed = db::with_retries(|| place(db, events, input.customer_id, &lines)).await?;
     events.publish(OrderEvent::Created { order: placed.0.clone() });
     Ok(placed)
 }
 
 async fn place(
     db: &DatabaseConnection,
+    events: &EventBus,
     customer_id: i32,
     lines: &BTreeMap<i32, i32>,
 ) -> Result<(order::Model, Vec<order_item::Model>)> {
@@ -131,6 +132,7 @@ async fn place(
         points::credit(&txn, customer_id, earned, entry).await?;
         points::move_lifetime(&txn, customer_id, earned).await?;
     }
+    events.notify_in(&txn, order.id, None).await?;
     txn.commit().await?;
     Ok((order, items))
 }

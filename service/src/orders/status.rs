@@ -34,6 +34,7 @@ pub async fn change_status(
     order_id: i32,
     to: OrderStatus,
 ) -> Result<order::Model> {
+    viewer.require_caller()?;
     let (order, from) = db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
         let current = crate::orders::get(&txn, order_id)
@@ -56,6 +57,7 @@ pub async fn change_status(
         active.points_unreversed = Set(unreversed);
         active.updated_at = Set(clock::now());
         let order = active.update(&txn).await?;
+        events.notify_in(&txn, order.id, Some(from)).await?;
         txn.commit().await?;
         Ok((order, from))
     })
