@@ -21,6 +21,8 @@ pub struct Application {
     state: AppState,
     statements: StatementCounter,
     events: EventBus,
+    max_body_bytes: usize,
+    cors_origins: Vec<String>,
 }
 
 impl Application {
@@ -65,6 +67,7 @@ impl Application {
             keys: keys.clone(),
             principals: Arc::new(PrincipalCache::new(Duration::from_secs(config.auth_cache_secs), 10_000)),
             graphiql: config.graphiql_enabled(),
+            request_timeout: Duration::from_millis(config.request_timeout_ms.max(1)),
         };
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let address = listener.local_addr()?;
@@ -73,7 +76,9 @@ impl Application {
             startup_ms = started.elapsed().as_secs_f64() * 1000.0,
             "shopgraph ready: GraphQL (and GraphiQL) at http://{address}/graphql"
         );
-        Ok(Self { listener, address, state, statements: connected.statements, events })
+        let max_body_bytes = config.max_body_bytes;
+        let cors_origins = config.cors_origins.clone();
+        Ok(Self { listener, address, state, statements: connected.statements, events, max_body_bytes, cors_origins })
     }
 
     /// The address the server listens on.
@@ -99,7 +104,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> Result<()> {
         let db = self.state.db.clone();
-        axum::serve(self.listener, router(self.state))
+        axum::serve(self.listener, router(self.state, self.max_body_bytes, &self.cors_origins))
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         if let Err(err) = db.close().await {

@@ -4,6 +4,7 @@ pub mod args;
 pub mod batching;
 pub mod connection;
 pub mod error;
+pub mod error_codes;
 pub mod filters;
 pub mod loaders;
 pub mod mutation;
@@ -51,6 +52,7 @@ pub fn build_schema(deps: SchemaDeps) -> AppSchema {
         .data(deps.keys)
         .limit_depth(deps.limits.max_depth)
         .limit_complexity(deps.limits.max_complexity)
+        .extension(error_codes::ErrorCodes)
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(deps.limits.apq_cache_size.max(1))));
     if !deps.limits.introspection {
         builder = builder.disable_introspection();

@@ -1,0 +1,193 @@
+//! GraphQL over HTTP, following the GraphQL-over-HTTP specification:
+//!
+//! - `POST` with `Content-Type: application/json` (anything else: 415);
+//! - `GET` with `query` (and `variables`, `operationName`, `extensions`) in the URL, for
+//!   queries only: a mutation over GET is 405, since GET must be safe to repeat and cache;
+//! - a bare `GET` (a browser) gets GraphiQL when enabled;
+//! - the response is `application/graphql-response+json` when the client accepts it, with
+//!   400 for requests that cannot be executed (unparsable or invalid documents), and
+//!   `application/json` with 200 otherwise (what older clients expect);
+//! - malformed JSON, a missing query and an oversized body are 400/413 with a GraphQL error
+//!   body, never a bare status or a dropped connection.
+
+use super::AppState;
+use crate::auth::viewer_for;
+use crate::graphql::batching::batch_channel;
+use crate::graphql::error::unauthenticated;
+use crate::graphql::error_codes::REQUEST_ERROR_CODES;
+use crate::graphql::loaders::Loaders;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ErrorExtensionValues, ServerError};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// `POST /graphql`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let media = ResponseMedia::for_request(&headers);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return media.error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large");
+        }
+        Err(rejection) => return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &rejection.body_text()),
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence != "application/json" {
+        return media.error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send GraphQL requests as application/json",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not a GraphQL request: {err}")),
+    };
+    execute(&state, &headers, media, request).await
+}
+
+/// `GET /graphql`: a query in the URL, or GraphiQL for a browser.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let media = ResponseMedia::for_request(&headers);
+    let query = query.unwrap_or_default();
+    if !query.split('&').any(|kv| kv.starts_with("query=") || kv.starts_with("extensions=")) {
+        if !state.graphiql {
+            return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing the `query` parameter");
+        }
+        let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish();
+        return Html(page).into_response();
+    }
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => request,
+        Err(err) => return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("bad query parameters: {err}")),
+    };
+    if is_write(&request) {
+        let mut response = media.error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations and subscriptions need POST (or WebSocket); GET is for queries",
+        );
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, &headers, media, request).await
+}
+
+/// Any other method on `/graphql`.
+pub async fn other_method(headers: HeaderMap) -> Response {
+    let mut response = ResponseMedia::for_request(&headers).error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "use GET for queries or POST",
+    );
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}
+
+/// Whether the operation a GET asks for writes. An unparsable document is left for execution
+/// to report.
+fn is_write(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let wanted = request.operation_name.as_deref();
+    document.operations.iter().any(|(name, op)| {
+        let selected = match (wanted, name) {
+            (Some(w), Some(n)) => w == n.as_str(),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        selected && op.node.ty != OperationType::Query
+    })
+}
+
+async fn execute(state: &AppState, headers: &HeaderMap, media: ResponseMedia, request: async_graphql::Request) -> Response {
+    if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
+        return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no `query`");
+    }
+    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let viewer = match viewer_for(&state.db, &state.keys, &state.principals, authorization).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            let error = unauthenticated(err.to_string()).into_server_error(Default::default());
+            return media.respond(async_graphql::Response::from_errors(vec![error]), StatusCode::UNAUTHORIZED);
+        }
+    };
+    // Loaders are made per request so their caches never leak one request's rows into another,
+    // and their batches run in this request's task (see `graphql::batching`).
+    let (spawner, batches) = batch_channel();
+    let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
+    let request = request.data(loaders).data(viewer);
+    let run = batches.drive(state.schema.execute(request));
+    match tokio::time::timeout(state.request_timeout, run).await {
+        Ok(response) => {
+            let status = if is_request_error(&response) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            media.respond(response, status)
+        }
+        Err(_) => {
+            tracing::warn!(timeout_ms = state.request_timeout.as_millis() as u64, "request timed out");
+            media.error(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was stopped")
+        }
+    }
+}
+
+/// A response to a request that could not be executed at all (no data, request-level errors).
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| REQUEST_ERROR_CODES.iter().any(|r| *c == async_graphql::Value::from(*r)))
+        })
+}
+
+/// Which media type the response uses, from the request's `Accept`.
+#[derive(Clone, Copy)]
+enum ResponseMedia {
+    /// `application/graphql-response+json`: HTTP statuses carry meaning.
+    GraphqlResponse,
+    /// `application/json`: always 200 for requests that reached GraphQL.
+    Json,
+}
+
+impl ResponseMedia {
+    fn for_request(headers: &HeaderMap) -> Self {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.split(',').any(|m| m.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)) {
+            Self::GraphqlResponse
+        } else {
+            Self::Json
+        }
+    }
+
+    /// `response` with `status` (graphql-response+json) or 200 (json) for results of
+    /// execution; errors raised before GraphQL (`error`) keep their status either way.
+    fn respond(self, response: async_graphql::Response, status: StatusCode) -> Response {
+        let (status, content_type) = match self {
+            Self::GraphqlResponse => (status, GRAPHQL_RESPONSE_JSON),
+            Self::Json => (StatusCode::OK, "application/json"),
+        };
+        let body = serde_json::to_vec(&response).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+    }
+
+    /// A GraphQL error body for a request that never reached execution.
+    fn error(self, status: StatusCode, code: &str, message: &str) -> Response {
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", code);
+        let error = ServerError { extensions: Some(extensions), ..ServerError::new(message, None) };
+        let content_type = match self {
+            Self::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+            Self::Json => "application/json",
+        };
+        let body = serde_json::to_vec(&async_graphql::Response::from_errors(vec![error])).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+    }
+}
