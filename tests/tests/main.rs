@@ -1,12 +1,14 @@
 //! End-to-end tests: the real server over HTTP, on SQLite and (with `TEST_DATABASE_URL`)
 //! PostgreSQL. One binary, one module per area.
 
+mod auth;
 mod commerce;
 mod concurrency;
 mod database;
 mod events;
 mod filters;
 mod health;
+mod http;
 mod lookups;
 mod loyalty;
 mod n_plus_one;

@@ -38,7 +38,7 @@ impl PointsMutation {
         let to = parse_id("toUserId", &to_user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let (from, to) = points::transfer(db, &viewer, from, to, points).await.gql()?;
-        Ok(PointTransfer { from: User(from), to: User(to) })
+        Ok(PointTransfer { from: User::from(from), to: User::from(to) })
     }
 
     /// Spends points (one redeem row) of a user (the caller when omitted; admins for
@@ -47,7 +47,7 @@ impl PointsMutation {
         let viewer = viewer(ctx);
         let id = viewer.acting_for(optional_id("userId", user_id)?).gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User(points::redeem(db, &viewer, id, points).await.gql()?))
+        Ok(User::from(points::redeem(db, &viewer, id, points).await.gql()?))
     }
 
     /// A staff correction of a balance (an adjust row): positive adds, negative takes, never
@@ -56,6 +56,6 @@ impl PointsMutation {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User(points::adjust(db, id, points).await.gql()?))
+        Ok(User::from(points::adjust(db, id, points).await.gql()?))
     }
 }

@@ -35,7 +35,7 @@ impl RoleMutation {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User(roles::grant_named(db, id, role.name()).await.gql()?))
+        Ok(User::from(roles::grant_named(db, id, role.name()).await.gql()?))
     }
 
     /// Takes a role from a user. An admin cannot take their own admin role (so a shop always
@@ -45,6 +45,6 @@ impl RoleMutation {
         viewer.require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User(roles::revoke_named(db, &viewer, id, role.name()).await.gql()?))
+        Ok(User::from(roles::revoke_named(db, &viewer, id, role.name()).await.gql()?))
     }
 }

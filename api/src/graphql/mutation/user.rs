@@ -49,7 +49,7 @@ impl UserMutation {
         let db = ctx.data::<DatabaseConnection>()?;
         let keys = ctx.data::<TokenKeys>()?;
         let user = auth::signup(db, auth::Signup { email, name, password }).await.gql()?;
-        Ok(AuthPayload { token: keys.issue(user.id), user: User(user) })
+        Ok(AuthPayload { token: keys.issue(user.id), user: User::signed_in(user) })
     }
 
     /// Signs in. A wrong email or password is the same UNAUTHENTICATED error.
@@ -57,7 +57,7 @@ impl UserMutation {
         let db = ctx.data::<DatabaseConnection>()?;
         let keys = ctx.data::<TokenKeys>()?;
         let user = auth::login(db, &email, &password).await.gql()?;
-        Ok(AuthPayload { token: keys.issue(user.id), user: User(user) })
+        Ok(AuthPayload { token: keys.issue(user.id), user: User::signed_in(user) })
     }
 
     /// Creates a user with a new loyalty card (no password: they cannot sign in until one is
@@ -66,7 +66,7 @@ impl UserMutation {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let new = users::NewUser { email: input.email, name: input.name, status: input.status.map(Into::into) };
-        Ok(User(users::create(db, new).await.gql()?))
+        Ok(User::from(users::create(db, new).await.gql()?))
     }
 
     /// Updates a user: themself (email, name) or an admin (also status). Unknown id →
@@ -80,7 +80,7 @@ impl UserMutation {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = users::UserPatch { email: input.email, name: input.name, status: input.status.map(Into::into) };
-        Ok(User(users::update(db, &viewer(ctx), id, patch).await.gql()?))
+        Ok(User::from(users::update(db, &viewer(ctx), id, patch).await.gql()?))
     }
 
     /// Deletes a user with their posts; returns the deleted id. Admins only. A user with

@@ -21,14 +21,14 @@ impl UserQuery {
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(users::get(db, id).await.gql()?.map(User))
+        Ok(users::get(db, id).await.gql()?.map(User::from))
     }
 
     /// The signed-in user, or null for anonymous callers.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Some(id) = viewer(ctx).user_id else { return Ok(None) };
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(users::get(db, id).await.gql()?.map(User))
+        Ok(users::get(db, id).await.gql()?.map(User::from))
     }
 
     /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
@@ -50,6 +50,6 @@ impl UserQuery {
         let filter = UserFilter::into_service(filter)?;
         let sort = UserOrder::or(order_by, Sort { key: UserSort::Id, desc: false });
         let page = users::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
-        Ok(connection(page, CountOf::Users(filter), |m| sort.cursor(m), User))
+        Ok(connection(page, CountOf::Users(filter), |m| sort.cursor(m), User::from))
     }
 }

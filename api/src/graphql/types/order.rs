@@ -53,7 +53,7 @@ impl Order {
         let loaders = ctx.data::<Loaders>()?;
         let customer =
             loaders.user_by_id.load_one(self.0.customer_id).await.gql()?.ok_or_else(internal)?;
-        Ok(User(customer))
+        Ok(User::from(customer))
     }
 
     /// The order's lines, in the order they were written.

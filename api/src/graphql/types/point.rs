@@ -43,6 +43,6 @@ impl PointTransaction {
     async fn counterparty(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Some(id) = self.0.counterparty_id else { return Ok(None) };
         let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders.user_by_id.load_one(id).await.gql()?.map(User))
+        Ok(loaders.user_by_id.load_one(id).await.gql()?.map(User::from))
     }
 }

@@ -18,12 +18,35 @@ use service::posts::PostSort;
 /// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
 /// other field is for the user themself and admins (FORBIDDEN for others, UNAUTHENTICATED
 /// when not signed in).
-pub struct User(pub service::user::Model);
+pub struct User(pub service::user::Model, Disclosure);
+
+/// Who may read a `User`'s private fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Disclosure {
+    /// The user themself and admins, as the request's credentials say.
+    ByViewer,
+    /// The one who just proved to be this user (signup and login answer before the client
+    /// holds a token).
+    Owner,
+}
+
+impl From<service::user::Model> for User {
+    fn from(model: service::user::Model) -> Self {
+        Self(model, Disclosure::ByViewer)
+    }
+}
 
 impl User {
+    /// The user, shown in full to the caller who just signed in as them.
+    pub fn signed_in(model: service::user::Model) -> Self {
+        Self(model, Disclosure::Owner)
+    }
+
     /// Lets a private field through for the user themself and admins.
     fn private<T>(&self, ctx: &Context<'_>, value: T) -> async_graphql::Result<T> {
-        viewer(ctx).require_self_or_admin(self.0.id).gql()?;
+        if self.1 != Disclosure::Owner {
+            viewer(ctx).require_self_or_admin(self.0.id).gql()?;
+        }
         Ok(value)
     }
 }
