@@ -366,6 +366,26 @@ impl WsClient {
     }
 }
 
+/// Like [`both_backends!`] for tests that start their own servers:
+/// `on_each_backend!(name);` expects `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(no_postgres, ignore = "TEST_DATABASE_URL is not set")]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await;
+            }
+        }
+    )+};
+}
+
 /// Declares one end-to-end test that runs on SQLite and on PostgreSQL:
 /// `both_backends!(name);` expects `async fn name(app: TestApp)` in the same module.
 #[macro_export]

@@ -1,9 +1,10 @@
 //! Sign-up, sign-in, tokens.
 
 use serde_json::json;
-use tests::{JWT_SECRET, PASSWORD, TestApp, both_backends};
+use tests::{Backend, JWT_SECRET, PASSWORD, TestApp, both_backends, on_each_backend};
 
 both_backends!(signup_login_and_me, bad_credentials_are_unauthenticated, tokens_must_be_valid_and_current);
+on_each_backend!(production_needs_a_secret_and_hides_introspection);
 
 const SIGNUP: &str = "mutation($e: String!, $n: String!, $p: String!) {
     signup(email: $e, name: $n, password: $p) { token user { id email roles { name } } }
@@ -86,8 +87,7 @@ async fn tokens_must_be_valid_and_current(app: TestApp) {
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
 
-#[tokio::test]
-async fn production_needs_a_secret_and_hides_introspection() {
+async fn production_needs_a_secret_and_hides_introspection(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
     use clap::Parser;
@@ -98,7 +98,7 @@ async fn production_needs_a_secret_and_hides_introspection() {
     let short = api::Cli::try_parse_from(["shopgraph", "--env", "production", "--jwt-secret", "short", "--data-dir", path, "--port", "0"]).unwrap();
     assert!(api::Application::build(&short.config, &api::ServeArgs::default()).await.is_err());
 
-    let app = tests::spawn_app_with(tests::Backend::Sqlite, &["--env", "production"]).await;
+    let app = tests::spawn_app_with(backend, &["--env", "production"]).await;
     let body = app.graphql_as(None, "{ __schema { types { name } } }", json!({})).await;
     assert!(body["data"]["__schema"].is_null(), "introspection is off in production: {body}");
     let page = app.client.get(app.url("/graphql")).send().await.unwrap();
@@ -106,7 +106,7 @@ async fn production_needs_a_secret_and_hides_introspection() {
     let ok = app.graphql_as(None, "{ products { totalCount } }", json!({})).await;
     assert_eq!(ok["data"]["products"]["totalCount"], 0);
 
-    let enabled = tests::spawn_app_with(tests::Backend::Sqlite, &["--env", "production", "--introspection", "true", "--graphiql", "true"]).await;
+    let enabled = tests::spawn_app_with(backend, &["--env", "production", "--introspection", "true", "--graphiql", "true"]).await;
     let body = enabled.graphql_as(None, "{ __schema { queryType { name } } }", json!({})).await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
     assert_eq!(enabled.client.get(enabled.url("/graphql")).send().await.unwrap().status(), 200);

@@ -1,7 +1,9 @@
 //! The GraphQL-over-HTTP contract, limits, persisted queries and CORS.
 
 use serde_json::{Value, json};
-use tests::{Backend, TestApp, spawn_app_with};
+use tests::{Backend, TestApp, on_each_backend, spawn_app_with};
+
+on_each_backend!(requests_get_the_specified_statuses_and_bodies, limits_answer_with_graphql_errors, persisted_queries_and_cors);
 
 async fn post_raw(app: &TestApp, content_type: &str, accept: Option<&str>, body: &str) -> (u16, String, Value) {
     let mut request = app.client.post(app.url("/graphql")).header("Content-Type", content_type).body(body.to_owned());
@@ -21,9 +23,8 @@ fn code(body: &Value) -> &str {
 
 const GQL: &str = "application/graphql-response+json";
 
-#[tokio::test]
-async fn requests_get_the_specified_statuses_and_bodies() {
-    let app = tests::spawn_app(Backend::Sqlite).await;
+async fn requests_get_the_specified_statuses_and_bodies(backend: Backend) {
+    let app = tests::spawn_app(backend).await;
     // Malformed JSON, missing query, wrong content type: a GraphQL error body either way.
     let (status, _, body) = post_raw(&app, "application/json", None, "{not json").await;
     assert_eq!((status, code(&body)), (400, "BAD_REQUEST"));
@@ -65,10 +66,9 @@ async fn requests_get_the_specified_statuses_and_bodies() {
     assert_eq!(response.status(), 405);
 }
 
-#[tokio::test]
-async fn limits_answer_with_graphql_errors() {
+async fn limits_answer_with_graphql_errors(backend: Backend) {
     // Default limits: depth 12, complexity 1,000; a small body and a short timeout to test them.
-    let app = spawn_app_with(Backend::Sqlite, &["--max-body-bytes", "2048", "--request-timeout-ms", "1"]).await;
+    let app = spawn_app_with(backend, &["--max-body-bytes", "2048", "--request-timeout-ms", "1"]).await;
     let deep = "{ posts(first: 1) { nodes { author { posts(first: 1) { nodes { author { posts(first: 1) { nodes { author {
         posts(first: 1) { nodes { author { name } } } } } } } } } } } } }";
     let (status, _, body) = post_raw(&app, "application/json", Some(GQL), &json!({ "query": deep }).to_string()).await;
@@ -88,9 +88,8 @@ async fn limits_answer_with_graphql_errors() {
     assert!(service::users::by_email(&app.db, "slow@example.com").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn persisted_queries_and_cors() {
-    let app = spawn_app_with(Backend::Sqlite, &["--cors-origins", "https://shop.example,https://admin.example"]).await;
+async fn persisted_queries_and_cors(backend: Backend) {
+    let app = spawn_app_with(backend, &["--cors-origins", "https://shop.example,https://admin.example"]).await;
     let query = "{ products { totalCount } }";
     let hash = "4f7a13c8a7e4ab4fb8cbc2df4a0a3b6ad19ba5fb1c4d8e0bf1e5dbc0f0b8c8f2";
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
