@@ -8,7 +8,7 @@ use service::db;
 /// Runs the command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let Cli { config, command } = cli;
-    if !matches!(command, Some(Command::Schema)) {
+    if !matches!(command, Some(Command::Schema | Command::Healthcheck)) {
         telemetry::init(&config.log, config.log_format);
     }
     match command.unwrap_or(Command::Serve(ServeArgs::default())) {
@@ -19,6 +19,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Seed => seed(&config).await,
+        Command::Backup { action } => crate::ops::backup(&config, action).await,
+        Command::Check { full } => crate::ops::check(&config, full).await,
+        Command::Healthcheck => crate::ops::healthcheck(&config).await,
     }
 }
 
@@ -27,7 +30,7 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
     let db_config = config.db();
     match action {
         MigrateAction::Up => {
-            migrate(&db_config).await?;
+            migrate(config).await?;
         }
         MigrateAction::Down { steps } => {
             db::migrate_down(&db_config, steps).await?;
@@ -60,7 +63,7 @@ pub fn show_generated_password(report: &service::seed::SeedReport) {
 async fn seed(config: &Config) -> Result<()> {
     config.prepare_storage()?;
     let db_config = config.db();
-    migrate(&db_config).await?;
+    migrate(config).await?;
     let connected = db::connect(&db_config).await?;
     let events = service::events::EventBus::default();
     let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;

@@ -136,6 +136,52 @@ pub enum Command {
     Schema,
     /// Add small demo data; running it again changes nothing.
     Seed,
+    /// Create, list, verify, prune and restore backups.
+    Backup {
+        #[command(subcommand)]
+        action: BackupAction,
+    },
+    /// Check the database and the data directory; exits non-zero when something is wrong.
+    Check {
+        /// Run SQLite's full `integrity_check` instead of `quick_check`.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Ask the running server whether it is ready (for container health checks; no curl needed).
+    Healthcheck,
+}
+
+/// What `backup` does.
+#[derive(Clone, Debug, Subcommand)]
+pub enum BackupAction {
+    /// Write a new backup into `<data dir>/backups`.
+    Create {
+        /// `snapshot` (SQLite file copy, safe while the server writes) or `json` (any database).
+        #[arg(long, value_enum, default_value_t = BackupFormat::Snapshot)]
+        format: BackupFormat,
+    },
+    /// List backups, newest first.
+    List,
+    /// Check a backup file (integrity of a snapshot; row counts and checksums of a JSON file).
+    Verify { file: PathBuf },
+    /// Remove old backups.
+    Prune {
+        /// How many of the newest to keep.
+        #[arg(long)]
+        keep: usize,
+        /// Also remove any older than this many days.
+        #[arg(long)]
+        max_age_days: Option<u32>,
+    },
+    /// Replace the database's rows with a backup's, in one transaction.
+    Restore { file: PathBuf },
+}
+
+/// Backup file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackupFormat {
+    Snapshot,
+    Json,
 }
 
 /// Options of `serve`.
@@ -149,6 +195,12 @@ pub struct ServeArgs {
     /// DATABASE_URL is set.
     #[arg(long, env = "SHOPGRAPH_SEED_DEMO")]
     pub seed_demo: Option<bool>,
+    /// Take a backup this often (e.g. `1h`, `30m`): a snapshot on SQLite, JSON on PostgreSQL.
+    #[arg(long, env = "SHOPGRAPH_BACKUP_EVERY")]
+    pub backup_every: Option<humantime::Duration>,
+    /// How many scheduled backups to keep.
+    #[arg(long, env = "SHOPGRAPH_BACKUP_KEEP", default_value_t = 24)]
+    pub backup_keep: usize,
 }
 
 /// What `migrate` does.
@@ -175,6 +227,16 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.sqlite_path().display()),
         }
+    }
+
+    /// Where backups are written.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
+    /// Where start-up writes a snapshot before changing the schema of a database with data.
+    pub fn pre_migration_dir(&self) -> PathBuf {
+        self.backups_dir().join("pre-migration")
     }
 
     /// Where the default SQLite database lives.

@@ -12,4 +12,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Secret(#[from] crate::auth::token::SecretError),
+    #[error("{0} check(s) failed")]
+    Check(usize),
+    #[error("not ready: {0}")]
+    Unhealthy(String),
 }

@@ -38,7 +38,7 @@ impl Application {
             tracing::info!("skipping start-up migrations (--no-migrate)");
             false
         } else {
-            migrate(&db_config).await?
+            migrate(config).await?
         };
         let connected = db::connect(&db_config).await?;
         let events = EventBus::default();
@@ -59,6 +59,7 @@ impl Application {
                 introspection: config.introspection_enabled(),
                 apq_cache_size: config.apq_cache_size,
             },
+            backups_dir: config.backups_dir(),
         });
         let state = AppState {
             schema,
@@ -68,7 +69,11 @@ impl Application {
             principals: Arc::new(PrincipalCache::new(Duration::from_secs(config.auth_cache_secs), 10_000)),
             graphiql: config.graphiql_enabled(),
             request_timeout: Duration::from_millis(config.request_timeout_ms.max(1)),
+            backups_dir: config.backups_dir(),
         };
+        if let Some(every) = serve.backup_every {
+            schedule_backups(state.db.clone(), config.backups_dir(), every.into(), serve.backup_keep);
+        }
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let address = listener.local_addr()?;
         tracing::info!(
@@ -107,6 +112,10 @@ impl Application {
         axum::serve(self.listener, router(self.state, self.max_body_bytes, &self.cors_origins))
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        // The file on disk should stand on its own once we are gone: fold the WAL into it.
+        if let Err(err) = db::checkpoint(&db).await {
+            tracing::warn!(error = %err, "WAL checkpoint at shutdown failed");
+        }
         if let Err(err) = db.close().await {
             tracing::warn!(error = %err, "closing the database pool failed");
         }
@@ -115,12 +124,34 @@ impl Application {
     }
 }
 
+/// Takes a backup every `every` (a snapshot on SQLite, JSON elsewhere) and keeps the newest
+/// `keep`, for as long as the process runs.
+fn schedule_backups(db: DatabaseConnection, dir: std::path::PathBuf, every: Duration, keep: usize) {
+    let format = service::backup::Format::native_for(&db);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await; // the first tick is immediate; the first backup comes after `every`
+        loop {
+            ticks.tick().await;
+            match service::backup::create(&db, &dir, format).await {
+                Ok(file) => {
+                    tracing::info!(name = %file.name, "scheduled backup written");
+                    if let Err(err) = service::backup::prune(&dir, keep, None) {
+                        tracing::warn!(error = %err, "pruning old backups failed");
+                    }
+                }
+                Err(err) => tracing::error!(error = %err, "scheduled backup failed"),
+            }
+        }
+    });
+}
+
 /// The explicit, logged start-up step that brings the schema up to date. Returns whether the
 /// database was new (its first migration was applied now).
-pub async fn migrate(db_config: &db::DbConfig) -> Result<bool> {
+pub async fn migrate(config: &Config) -> Result<bool> {
     tracing::info!("applying pending migrations");
     let started = Instant::now();
-    let applied = db::migrate_up(db_config).await?;
+    let applied = db::migrate_up(&config.db(), Some(&config.pre_migration_dir())).await?;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if applied.is_empty() {
         tracing::info!(elapsed_ms, "database schema is up to date");

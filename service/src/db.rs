@@ -95,6 +95,19 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
     Ok(Connected { db, statements })
 }
 
+/// Opens a SQLite file read-only, leaving its settings alone (for checking backups).
+pub async fn connect_readonly_sqlite(config: &DbConfig) -> Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .connect_timeout(config.connect_timeout)
+        .acquire_timeout(config.acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| opts.read_only(true).create_if_missing(false));
+    Ok(Database::connect(options).await?)
+}
+
 /// Starts a transaction that will write.
 ///
 /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front, so concurrent writers
@@ -144,6 +157,15 @@ fn is_transient(err: &sea_orm::DbErr) -> bool {
     matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517" | "261"))
 }
 
+/// On SQLite, moves everything in the WAL into the database file and empties the WAL (at
+/// shutdown, so the file on disk is complete on its own). Nothing to do elsewhere.
+pub async fn checkpoint(db: &DatabaseConnection) -> Result<()> {
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        db.execute_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)")).await?;
+    }
+    Ok(())
+}
+
 /// Answers whether the database responds (readiness probe).
 pub async fn ping(db: &DatabaseConnection) -> Result<()> {
     Ok(db.ping().await?)
@@ -188,14 +210,38 @@ const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 /// The transaction also serialises concurrent start-ups: on SQLite it is `BEGIN IMMEDIATE`
 /// (a second process waits for the write lock), on PostgreSQL it first takes a
 /// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
-pub async fn migrate_up(config: &DbConfig) -> Result<Vec<Applied>> {
+///
+/// When a SQLite database that already has tables is about to change, a snapshot is first
+/// written to `pre_migration_dir` (when given). PostgreSQL's schema changes are transactional,
+/// so a failed run leaves nothing behind there either.
+pub async fn migrate_up(config: &DbConfig, pre_migration_dir: Option<&std::path::Path>) -> Result<Vec<Applied>> {
+    migrate_up_with::<Migrator>(config, pre_migration_dir).await
+}
+
+/// [`migrate_up`] with another list of migrations (tests use one that fails on purpose).
+pub async fn migrate_up_with<M: MigratorTrait>(
+    config: &DbConfig,
+    pre_migration_dir: Option<&std::path::Path>,
+) -> Result<Vec<Applied>> {
     let db = connect_single(config).await?;
-    let outcome = apply_pending(&db).await;
+    let outcome = apply_pending::<M>(&db, pre_migration_dir).await;
     db.close().await?;
     outcome
 }
 
-async fn apply_pending(db: &DatabaseConnection) -> Result<Vec<Applied>> {
+async fn apply_pending<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    pre_migration_dir: Option<&std::path::Path>,
+) -> Result<Vec<Applied>> {
+    if let Some(dir) = pre_migration_dir {
+        let statuses = M::get_migration_with_status(db).await?;
+        let applied = statuses.iter().filter(|m| m.status() == migration::MigrationStatus::Applied).count();
+        let pending = statuses.len() - applied;
+        if applied > 0 && pending > 0 && db.get_database_backend() == DatabaseBackend::Sqlite {
+            let backup = crate::backup::create(db, dir, crate::backup::Format::Snapshot).await?;
+            tracing::info!(backup = %backup.path.display(), pending, "pre-migration snapshot written");
+        }
+    }
     let txn = begin_write(db).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_string(
@@ -206,11 +252,11 @@ async fn apply_pending(db: &DatabaseConnection) -> Result<Vec<Applied>> {
     }
     let mut applied = Vec::new();
     loop {
-        let pending = Migrator::get_pending_migrations(&txn).await?;
+        let pending = M::get_pending_migrations(&txn).await?;
         let Some(next) = pending.first() else { break };
         let name = next.name().to_owned();
         let started = Instant::now();
-        if let Err(err) = Migrator::up(&txn, Some(1)).await {
+        if let Err(err) = M::up(&txn, Some(1)).await {
             tracing::error!(migration = %name, error = %err, "migration failed; rolling back every migration of this run");
             return Err(crate::Error::Migration { name, message: err.to_string() });
         }
@@ -218,8 +264,29 @@ async fn apply_pending(db: &DatabaseConnection) -> Result<Vec<Applied>> {
         tracing::info!(migration = %name, duration_ms = duration.as_secs_f64() * 1000.0, "applied migration");
         applied.push(Applied { name, duration });
     }
+    if !applied.is_empty() {
+        check_constraints(&txn).await?;
+    }
     txn.commit().await?;
     Ok(applied)
+}
+
+/// Before a migration run commits: every foreign key must still hold (SQLite checks them
+/// lazily for schema changes) and, on PostgreSQL, no constraint may be left unvalidated.
+async fn check_constraints(txn: &impl ConnectionTrait) -> Result<()> {
+    let backend = txn.get_database_backend();
+    let (sql, what) = match backend {
+        DatabaseBackend::Sqlite => ("PRAGMA foreign_key_check", "rows break foreign keys"),
+        _ => ("SELECT conname FROM pg_constraint WHERE NOT convalidated", "constraints are not validated"),
+    };
+    let broken = txn.query_all_raw(Statement::from_string(backend, sql)).await?;
+    if !broken.is_empty() {
+        return Err(crate::Error::Migration {
+            name: "(constraint check)".into(),
+            message: format!("{} {what}; every migration of this run was rolled back", broken.len()),
+        });
+    }
+    Ok(())
 }
 
 /// Rolls back the last `steps` applied migrations.

@@ -32,6 +32,12 @@ pub enum Error {
     /// Not enough loyalty points for a redemption or transfer.
     #[error("{available} points available, {requested} requested")]
     InsufficientPoints { available: i64, requested: i64 },
+    /// A file could not be read or written.
+    #[error("file error: {0}")]
+    Io(String),
+    /// A backup is damaged or cannot be restored here.
+    #[error("backup error: {0}")]
+    Backup(String),
     /// A schema migration failed; nothing of the run was applied.
     #[error("migration {name} failed: {message}")]
     Migration { name: String, message: String },

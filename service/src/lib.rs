@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod auth;
+pub mod backup;
+pub mod check;
 pub mod clock;
 pub mod db;
 pub mod error;

@@ -37,10 +37,10 @@ async fn migrations_go_down_and_up(app: TestApp) {
     db::migrate_down(&db_config(&app.database_url), 1).await.unwrap();
     let status = db::migration_status(&app.db).await.unwrap();
     assert!(!status.last().unwrap().applied);
-    let applied = db::migrate_up(&db_config(&app.database_url)).await.unwrap();
+    let applied = db::migrate_up(&db_config(&app.database_url), None).await.unwrap();
     assert_eq!(applied.len(), 1);
     assert_eq!(applied[0].name, status.last().unwrap().name);
-    assert!(db::migrate_up(&db_config(&app.database_url)).await.unwrap().is_empty());
+    assert!(db::migrate_up(&db_config(&app.database_url), None).await.unwrap().is_empty());
 }
 
 async fn concurrent_start_ups_migrate_once(app: TestApp) {
@@ -50,7 +50,7 @@ async fn concurrent_start_ups_migrate_once(app: TestApp) {
     let config = db_config(&app.database_url);
     let runs = (0..4).map(|_| {
         let config = config.clone();
-        tokio::spawn(async move { db::migrate_up(&config).await })
+        tokio::spawn(async move { db::migrate_up(&config, None).await })
     });
     let mut applied = 0;
     for run in runs {

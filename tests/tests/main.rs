@@ -2,6 +2,7 @@
 //! PostgreSQL. One binary, one module per area.
 
 mod auth;
+mod backups;
 mod commerce;
 mod concurrency;
 mod database;

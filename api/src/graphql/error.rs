@@ -53,7 +53,7 @@ pub fn to_graphql(err: &service::Error) -> Error {
                 e.set("requested", *requested);
             })
         }
-        E::Database(_) | E::Migration { .. } => {
+        E::Database(_) | E::Migration { .. } | E::Io(_) | E::Backup(_) => {
             tracing::error!(error = %err, debug = ?err, "unexpected error while serving a request");
             internal()
         }

@@ -33,6 +33,7 @@ pub struct SchemaDeps {
     pub events: EventBus,
     pub keys: TokenKeys,
     pub limits: Limits,
+    pub backups_dir: std::path::PathBuf,
 }
 
 /// What one request may ask of the server.
@@ -50,6 +51,7 @@ pub fn build_schema(deps: SchemaDeps) -> AppSchema {
         .data(deps.db)
         .data(deps.events)
         .data(deps.keys)
+        .data(mutation::backup::BackupsDir(deps.backups_dir))
         .limit_depth(deps.limits.max_depth)
         .limit_complexity(deps.limits.max_complexity)
         .extension(error_codes::ErrorCodes)

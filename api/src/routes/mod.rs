@@ -2,6 +2,7 @@
 //! health probes (`health`).
 
 mod graphql;
+mod admin;
 mod health;
 mod ws;
 
@@ -11,7 +12,7 @@ use crate::graphql::AppSchema;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use service::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
     pub graphiql: bool,
     pub request_timeout: Duration,
+    pub backups_dir: std::path::PathBuf,
 }
 
 /// All routes of the server. `max_body_bytes` bounds request bodies; `cors_origins` are the
@@ -37,6 +39,7 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
         .route("/graphql/ws", get(ws::upgrade))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
+        .route("/api/admin/backups", post(admin::create_backup))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state);
     let origins: Vec<HeaderValue> = cors_origins

@@ -1,5 +1,6 @@
 //! The mutation root, merged from one object per domain.
 
+pub mod backup;
 mod order;
 mod points;
 mod post;
@@ -18,4 +19,5 @@ pub struct Mutation(
     order::OrderMutation,
     points::PointsMutation,
     role::RoleMutation,
+    backup::BackupMutation,
 );

@@ -1,0 +1,37 @@
+//! `createBackup`: admins only.
+
+use crate::graphql::error::GqlResult;
+use crate::graphql::viewer::viewer;
+use async_graphql::{Context, Object, SimpleObject};
+use service::DatabaseConnection;
+use service::backup::{self, Format};
+use std::path::PathBuf;
+
+/// Where backups are written (the data directory's `backups/`).
+#[derive(Clone, Debug)]
+pub struct BackupsDir(pub PathBuf);
+
+/// A backup file that was just written.
+#[derive(SimpleObject)]
+pub struct Backup {
+    /// File name inside the backups directory.
+    pub name: String,
+    /// `snapshot` or `json`.
+    pub format: String,
+    pub bytes: u64,
+}
+
+#[derive(Default)]
+pub struct BackupMutation;
+
+#[Object]
+impl BackupMutation {
+    /// Writes a backup now: a snapshot on SQLite, a JSON export on PostgreSQL.
+    async fn create_backup(&self, ctx: &Context<'_>) -> async_graphql::Result<Backup> {
+        viewer(ctx).require_admin().gql()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let dir = ctx.data::<BackupsDir>()?;
+        let file = backup::create(db, &dir.0, Format::native_for(db)).await.gql()?;
+        Ok(Backup { name: file.name, format: format!("{:?}", file.format).to_lowercase(), bytes: file.bytes })
+    }
+}

@@ -1,0 +1,159 @@
+//! Operations commands: backups, `check` and `healthcheck`.
+
+use crate::config::{BackupAction, BackupFormat, Config};
+use crate::{Error, Result};
+use service::backup::{self, Format};
+use service::check::{Finding, Status};
+use service::db;
+use std::path::Path;
+
+impl From<BackupFormat> for Format {
+    fn from(format: BackupFormat) -> Self {
+        match format {
+            BackupFormat::Snapshot => Format::Snapshot,
+            BackupFormat::Json => Format::Json,
+        }
+    }
+}
+
+/// `shopgraph backup …`.
+pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
+    let dir = config.backups_dir();
+    match action {
+        BackupAction::Create { format } => {
+            let connected = db::connect(&config.db()).await?;
+            let file = backup::create(&connected.db, &dir, format.into()).await?;
+            println!("{}", file.path.display());
+        }
+        BackupAction::List => {
+            let now = chrono::Utc::now();
+            for file in backup::list(&dir)? {
+                let age = humantime::format_duration(std::time::Duration::from_secs((now - file.modified).num_seconds().max(0) as u64));
+                println!("{:<44} {:<8} {:>12} bytes  {age} old", file.name, format!("{:?}", file.format).to_lowercase(), file.bytes);
+            }
+        }
+        BackupAction::Verify { file } => {
+            let verified = backup::verify(&file).await?;
+            for (table, rows) in verified.tables {
+                println!("{table:<20} {rows:>10} rows");
+            }
+            println!("{}: ok", file.display());
+        }
+        BackupAction::Prune { keep, max_age_days } => {
+            for file in backup::prune(&dir, keep, max_age_days)? {
+                println!("removed {}", file.name);
+            }
+        }
+        BackupAction::Restore { file } => {
+            let connected = db::connect(&config.db()).await?;
+            let dump = backup::restore(&connected.db, &file).await?;
+            for table in &dump.tables {
+                println!("{:<20} {:>10} rows", table.name, table.row_count);
+            }
+            println!("restored {}", file.display());
+        }
+    }
+    Ok(())
+}
+
+/// `shopgraph check`: prints a report; fails when any check failed.
+pub async fn check(config: &Config, full: bool) -> Result<()> {
+    let mut findings = files(config);
+    match db::connect(&config.db()).await {
+        Ok(connected) => findings.extend(service::check::database(&connected.db, full).await?),
+        Err(err) => findings.push(Finding::new("connectivity", Status::Fail, err.to_string())),
+    }
+    let mut failed = 0;
+    for f in &findings {
+        let mark = match f.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        };
+        failed += usize::from(f.status == Status::Fail);
+        println!("{mark}  {:<20} {}", f.check, f.detail);
+    }
+    if failed > 0 {
+        return Err(Error::Check(failed));
+    }
+    Ok(())
+}
+
+/// Checks of the data directory: it exists, what is in it is not readable by others, and
+/// there is room left on its disk.
+fn files(config: &Config) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let dir = &config.data_dir;
+    if !dir.is_dir() {
+        findings.push(Finding::new("data_dir", Status::Fail, format!("{} does not exist", dir.display())));
+        return findings;
+    }
+    findings.push(Finding::new("data_dir", Status::Ok, dir.display().to_string()));
+    for path in [config.sqlite_path(), config.backups_dir()] {
+        if let Some(mode) = mode_of(&path) {
+            let name = if path.is_dir() { "backups_permissions" } else { "db_permissions" };
+            if mode & 0o077 != 0 {
+                findings.push(Finding::new(name, Status::Warn, format!("{} is mode {mode:o}: readable by others", path.display())));
+            } else {
+                findings.push(Finding::new(name, Status::Ok, format!("{mode:o}")));
+            }
+        }
+    }
+    match free_bytes(dir) {
+        Some(free) if free < 512 * 1024 * 1024 => {
+            findings.push(Finding::new("disk_space", Status::Warn, format!("{} MiB free", free / 1024 / 1024)))
+        }
+        Some(free) => findings.push(Finding::new("disk_space", Status::Ok, format!("{} MiB free", free / 1024 / 1024))),
+        None => findings.push(Finding::new("disk_space", Status::Warn, "unknown")),
+    }
+    findings
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &Path) -> Option<u32> {
+    None
+}
+
+#[cfg(unix)]
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid NUL-terminated path and a zeroed struct statvfs fills in.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) };
+    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &Path) -> Option<u64> {
+    None
+}
+
+/// `shopgraph healthcheck`: asks the server's readiness probe, with no curl in the image.
+pub async fn healthcheck(config: &Config) -> Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = if config.host == "0.0.0.0" || config.host == "::" { "127.0.0.1" } else { config.host.as_str() };
+    let attempt = async {
+        let mut stream = tokio::net::TcpStream::connect((host, config.port)).await?;
+        let request = format!("GET /health/ready HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&response).lines().next().unwrap_or_default().to_owned())
+    };
+    let status_line = tokio::time::timeout(std::time::Duration::from_secs(5), attempt)
+        .await
+        .map_err(|_| Error::Unhealthy("no answer within 5 s".into()))??;
+    if status_line.split_whitespace().nth(1) == Some("200") {
+        println!("ready");
+        Ok(())
+    } else {
+        Err(Error::Unhealthy(status_line))
+    }
+}
