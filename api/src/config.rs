@@ -97,6 +97,9 @@ pub struct Config {
     /// Origins browsers may call from (comma-separated, e.g. `https://shop.example`); none by default.
     #[arg(long, env = "SHOPGRAPH_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
+    /// Seconds in-flight requests may take to finish after SIGINT/SIGTERM.
+    #[arg(long, env = "SHOPGRAPH_SHUTDOWN_GRACE_SECS", default_value_t = 30, global = true)]
+    pub shutdown_grace_secs: u64,
     /// How many automatic persisted queries are kept (least recently used are dropped).
     #[arg(long, env = "SHOPGRAPH_APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
     pub apq_cache_size: usize,

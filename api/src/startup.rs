@@ -12,6 +12,7 @@ use service::db::{self, StatementCounter};
 use service::events::EventBus;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+use std::future::IntoFuture;
 use tokio::net::TcpListener;
 
 /// A server that is bound and ready to serve.
@@ -23,6 +24,7 @@ pub struct Application {
     events: EventBus,
     max_body_bytes: usize,
     cors_origins: Vec<String>,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -83,7 +85,17 @@ impl Application {
         );
         let max_body_bytes = config.max_body_bytes;
         let cors_origins = config.cors_origins.clone();
-        Ok(Self { listener, address, state, statements: connected.statements, events, max_body_bytes, cors_origins })
+        let shutdown_grace = Duration::from_secs(config.shutdown_grace_secs);
+        Ok(Self {
+            listener,
+            address,
+            state,
+            statements: connected.statements,
+            events,
+            max_body_bytes,
+            cors_origins,
+            shutdown_grace,
+        })
     }
 
     /// The address the server listens on.
@@ -109,9 +121,23 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> Result<()> {
         let db = self.state.db.clone();
-        axum::serve(self.listener, router(self.state, self.max_body_bytes, &self.cors_origins))
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = stopping.clone();
+        let serve = axum::serve(self.listener, router(self.state, self.max_body_bytes, &self.cors_origins))
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                signalled.notify_one();
+            })
+            .into_future();
+        // In-flight requests get `shutdown_grace` to finish; then the server stops regardless.
+        let grace = self.shutdown_grace;
+        tokio::select! {
+            served = serve => served?,
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(grace).await;
+            } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping anyway"),
+        }
         // The file on disk should stand on its own once we are gone: fold the WAL into it.
         if let Err(err) = db::checkpoint(&db).await {
             tracing::warn!(error = %err, "WAL checkpoint at shutdown failed");

@@ -1,4 +1,5 @@
-//! Logging, set up once per process.
+//! Logging, set up once per process. Logs go to stderr, so commands' own output on stdout
+//! (paths, reports, the SDL) can be piped.
 
 use crate::config::LogFormat;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
@@ -11,7 +12,9 @@ pub fn init(filter: &str, format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(false)).try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        LogFormat::Json => {
+            registry.with(fmt::layer().json().with_current_span(false).with_writer(std::io::stderr)).try_init()
+        }
+        LogFormat::Pretty => registry.with(fmt::layer().compact().with_writer(std::io::stderr)).try_init(),
     };
 }

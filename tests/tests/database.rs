@@ -79,3 +79,64 @@ async fn constraints_hold_in_the_database(app: TestApp) {
 }
 
 tests::both_backends!(migrations_go_down_and_up, concurrent_start_ups_migrate_once, constraints_hold_in_the_database);
+
+mod broken {
+    use migration::{DbErr, MigrationTrait, MigratorTrait, SchemaManager};
+    use sea_orm::ConnectionTrait;
+
+    /// Creates a table and fills it, then fails: none of it may remain.
+    pub struct Migration;
+
+    impl migration::MigrationName for Migration {
+        fn name(&self) -> &str {
+            "m20991231_000001_broken_on_purpose"
+        }
+    }
+
+    #[migration::async_trait::async_trait]
+    impl MigrationTrait for Migration {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            let db = manager.get_connection();
+            db.execute_unprepared("CREATE TABLE half_done (id INTEGER PRIMARY KEY)").await?;
+            db.execute_unprepared("INSERT INTO half_done (id) VALUES (1)").await?;
+            db.execute_unprepared("UPDATE users SET name = 'changed'").await?;
+            db.execute_unprepared("THIS IS NOT SQL").await?;
+            Ok(())
+        }
+    }
+
+    /// Every real migration, then the broken one.
+    pub struct Migrator;
+
+    #[migration::async_trait::async_trait]
+    impl MigratorTrait for Migrator {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            let mut all = migration::Migrator::migrations();
+            all.push(Box::new(Migration));
+            all
+        }
+    }
+}
+
+async fn a_failed_migration_changes_nothing(app: TestApp) {
+    app.create_user("ada@example.com", "Ada").await;
+    let before = service::backup::export(&app.db).await.unwrap().fingerprint();
+    let pre = tempfile::tempdir().unwrap();
+    let err = db::migrate_up_with::<broken::Migrator>(&db_config(&app.database_url), Some(pre.path()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("m20991231_000001_broken_on_purpose"), "names the migration: {err}");
+    assert!(err.contains("failed"), "{err}");
+    assert_eq!(service::backup::export(&app.db).await.unwrap().fingerprint(), before, "data unchanged");
+    let status = db::migration_status(&app.db).await.unwrap();
+    assert!(status.iter().all(|m| m.applied), "no migration recorded");
+    use sea_orm::ConnectionTrait;
+    assert!(app.db.execute_unprepared("SELECT * FROM half_done").await.is_err(), "no table left behind");
+    if app.backend == tests::Backend::Sqlite {
+        let snapshots = service::backup::list(pre.path()).unwrap();
+        assert_eq!(snapshots.len(), 1, "a pre-migration snapshot was taken first");
+    }
+}
+
+tests::both_backends!(a_failed_migration_changes_nothing);

@@ -135,7 +135,14 @@ where
 #[tracing::instrument(skip(db))]
 pub async fn export(db: &DatabaseConnection) -> Result<Dump> {
     use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
-    let txn = db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
+    // One snapshot of the whole database: REPEATABLE READ on PostgreSQL; on SQLite (WAL) any
+    // transaction reads one snapshot from its first read on.
+    let txn = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
+        _ => db.begin().await?,
+    };
     let tables = vec![
         export_table::<user::Entity>(&txn).await?,
         export_table::<role::Entity>(&txn).await?,
