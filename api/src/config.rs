@@ -270,6 +270,13 @@ impl Config {
         }
     }
 
+    /// The file a `sqlite:` database URL points at.
+    pub fn sqlite_path_of_url(&self) -> PathBuf {
+        let url = self.database_url();
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(&url);
+        PathBuf::from(path.split('?').next().unwrap_or(path))
+    }
+
     /// Creates the directory a SQLite database file will be written to.
     pub fn prepare_storage(&self) -> std::io::Result<()> {
         let url = self.database_url();

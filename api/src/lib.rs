@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod ops;
 pub mod routes;
 pub mod startup;

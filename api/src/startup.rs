@@ -32,6 +32,7 @@ impl Application {
     /// listener. Port 0 picks a free port; [`Application::address`] tells which.
     pub async fn build(config: &Config, serve: &ServeArgs) -> Result<Self> {
         let started = Instant::now();
+        crate::metrics::handle();
         // Refuse a bad secret before touching the database.
         let keys = TokenKeys::from_config(config)?;
         config.prepare_storage()?;
@@ -72,6 +73,8 @@ impl Application {
             graphiql: config.graphiql_enabled(),
             request_timeout: Duration::from_millis(config.request_timeout_ms.max(1)),
             backups_dir: config.backups_dir(),
+            sqlite_path: db::is_sqlite(&config.database_url()).then(|| config.sqlite_path_of_url()),
+            statements: connected.statements.clone(),
         };
         if let Some(every) = serve.backup_every {
             schedule_backups(state.db.clone(), config.backups_dir(), every.into(), serve.backup_keep);
@@ -159,7 +162,9 @@ fn schedule_backups(db: DatabaseConnection, dir: std::path::PathBuf, every: Dura
         ticks.tick().await; // the first tick is immediate; the first backup comes after `every`
         loop {
             ticks.tick().await;
-            match service::backup::create(&db, &dir, format).await {
+            let outcome = service::backup::create(&db, &dir, format).await;
+            crate::metrics::backup_taken(outcome.is_ok());
+            match outcome {
                 Ok(file) => {
                     tracing::info!(name = %file.name, "scheduled backup written");
                     if let Err(err) = service::backup::prune(&dir, keep, None) {
@@ -178,6 +183,9 @@ pub async fn migrate(config: &Config) -> Result<bool> {
     tracing::info!("applying pending migrations");
     let started = Instant::now();
     let applied = db::migrate_up(&config.db(), Some(&config.pre_migration_dir())).await?;
+    for m in &applied {
+        crate::metrics::migration_applied(&m.name, m.duration);
+    }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if applied.is_empty() {
         tracing::info!(elapsed_ms, "database schema is up to date");

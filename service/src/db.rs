@@ -166,6 +166,22 @@ pub async fn checkpoint(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
+/// Pooled connections: (open, idle).
+pub fn pool_stats(db: &DatabaseConnection) -> (u32, u32) {
+    // The pool getters panic on the other backend, so ask which one it is first.
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        _ => (0, 0),
+    }
+}
+
 /// Answers whether the database responds (readiness probe).
 pub async fn ping(db: &DatabaseConnection) -> Result<()> {
     Ok(db.ping().await?)

@@ -24,7 +24,9 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
         Err(service::Error::Unauthenticated(m)) => return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", m),
         Err(err) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", err.to_string()),
     }
-    match backup::create(&state.db, &state.backups_dir, Format::native_for(&state.db)).await {
+    let outcome = backup::create(&state.db, &state.backups_dir, Format::native_for(&state.db)).await;
+    crate::metrics::backup_taken(outcome.is_ok());
+    match outcome {
         Ok(file) => (StatusCode::CREATED, Json(serde_json::json!({ "name": file.name, "bytes": file.bytes }))).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "backup over HTTP failed");

@@ -122,14 +122,21 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: ResponseMedia, re
     // and their batches run in this request's task (see `graphql::batching`).
     let (spawner, batches) = batch_channel();
     let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
+    let operation = crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
+    let started = std::time::Instant::now();
     let request = request.data(loaders).data(viewer);
     let run = batches.drive(state.schema.execute(request));
     match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => {
+            let codes = response.errors.iter().filter_map(|e| {
+                e.extensions.as_ref().and_then(|x| x.get("code")).map(|c| c.to_string().trim_matches('"').to_owned())
+            });
+            crate::metrics::graphql_request(&operation, started.elapsed(), codes);
             let status = if is_request_error(&response) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
             media.respond(response, status)
         }
         Err(_) => {
+            crate::metrics::graphql_request(&operation, started.elapsed(), std::iter::once("TIMEOUT".to_owned()));
             tracing::warn!(timeout_ms = state.request_timeout.as_millis() as u64, "request timed out");
             media.error(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was stopped")
         }

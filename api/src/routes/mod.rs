@@ -17,6 +17,8 @@ use service::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,6 +31,9 @@ pub struct AppState {
     pub graphiql: bool,
     pub request_timeout: Duration,
     pub backups_dir: std::path::PathBuf,
+    /// The SQLite file, when the database is one (for its size in metrics).
+    pub sqlite_path: Option<std::path::PathBuf>,
+    pub statements: service::db::StatementCounter,
 }
 
 /// All routes of the server. `max_body_bytes` bounds request bodies; `cors_origins` are the
@@ -40,8 +45,20 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/api/admin/backups", post(admin::create_backup))
+        .route("/metrics", get(crate::metrics::render))
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .with_state(state);
+        .with_state(state)
+        // Every request gets an id (or keeps the caller's `x-request-id`), logged on its span
+        // and sent back in the response.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+                }))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        );
     let origins: Vec<HeaderValue> = cors_origins
         .iter()
         .filter(|o| !o.trim().is_empty())

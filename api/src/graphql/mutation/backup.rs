@@ -31,7 +31,9 @@ impl BackupMutation {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let dir = ctx.data::<BackupsDir>()?;
-        let file = backup::create(db, &dir.0, Format::native_for(db)).await.gql()?;
+        let outcome = backup::create(db, &dir.0, Format::native_for(db)).await;
+        crate::metrics::backup_taken(outcome.is_ok());
+        let file = outcome.gql()?;
         Ok(Backup { name: file.name, format: format!("{:?}", file.format).to_lowercase(), bytes: file.bytes })
     }
 }
