@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Backup { action } => crate::ops::backup(&config, action).await,
         Command::Check { full } => crate::ops::check(&config, full).await,
         Command::Healthcheck => crate::ops::healthcheck(&config).await,
+        Command::Copy { to } => crate::ops::copy(&config, &to).await,
     }
 }
 
@@ -65,8 +66,10 @@ async fn seed(config: &Config) -> Result<()> {
     let db_config = config.db();
     migrate(config).await?;
     let connected = db::connect(&db_config).await?;
+    let progress = crate::progress::Progress::start("seeding demo data");
     let events = service::events::EventBus::default();
     let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
+    progress.finish("seeded");
     show_generated_password(&report);
     tracing::info!(
         users = report.users,

@@ -150,6 +150,13 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Copy this database into an empty PostgreSQL database (migrated first), verified by row
+    /// counts and checksums: the way from one SQLite file to PostgreSQL.
+    Copy {
+        /// The target, e.g. `postgres://user@host/shop`.
+        #[arg(long)]
+        to: String,
+    },
     /// Ask the running server whether it is ready (for container health checks; no curl needed).
     Healthcheck,
 }

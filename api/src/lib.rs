@@ -8,6 +8,7 @@ pub mod error;
 pub mod graphql;
 pub mod metrics;
 pub mod ops;
+pub mod progress;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 //! Operations commands: backups, `check` and `healthcheck`.
 
 use crate::config::{BackupAction, BackupFormat, Config};
+use crate::progress::Progress;
 use crate::{Error, Result};
 use service::backup::{self, Format};
 use service::check::{Finding, Status};
@@ -22,7 +23,9 @@ pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
     match action {
         BackupAction::Create { format } => {
             let connected = db::connect(&config.db()).await?;
+            let progress = Progress::start("writing backup");
             let file = backup::create(&connected.db, &dir, format.into()).await?;
+            progress.finish("backup written");
             println!("{}", file.path.display());
         }
         BackupAction::List => {
@@ -46,12 +49,45 @@ pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
         }
         BackupAction::Restore { file } => {
             let connected = db::connect(&config.db()).await?;
+            let progress = Progress::start("restoring (one transaction)");
             let dump = backup::restore(&connected.db, &file).await?;
+            progress.finish("restored");
             for table in &dump.tables {
                 println!("{:<20} {:>10} rows", table.name, table.row_count);
             }
             println!("restored {}", file.display());
         }
+    }
+    Ok(())
+}
+
+/// `shopgraph copy --to postgres://…`: this database into an empty PostgreSQL database.
+pub async fn copy(config: &Config, to: &str) -> Result<()> {
+    if !to.starts_with("postgres://") && !to.starts_with("postgresql://") {
+        return Err(Error::Service(service::Error::invalid("to", "the target must be a postgres:// URL")));
+    }
+    let target_config = db::DbConfig { url: to.to_owned(), ..config.db() };
+    let progress = Progress::start("migrating the target");
+    db::migrate_up(&target_config, None).await?;
+    let source = db::connect(&config.db()).await?;
+    let target = db::connect(&target_config).await?;
+    progress.step("checking the target is empty");
+    let existing = backup::export(&target.db).await?;
+    if existing.tables.iter().any(|t| t.row_count > 0) {
+        return Err(Error::Service(service::Error::invalid("to", "the target database is not empty; nothing was copied")));
+    }
+    progress.step("reading the source");
+    let dump = backup::export(&source.db).await?;
+    progress.step("writing the target (one transaction)");
+    backup::import(&target.db, &dump).await?;
+    progress.step("verifying");
+    let copied = backup::export(&target.db).await?;
+    if copied.fingerprint() != dump.fingerprint() {
+        return Err(Error::Service(service::Error::Backup("the copy differs from the source".into())));
+    }
+    progress.finish("copied and verified");
+    for (table, rows, checksum) in copied.fingerprint() {
+        println!("{table:<20} {rows:>10} rows  sha256 {}", &checksum[..16]);
     }
     Ok(())
 }

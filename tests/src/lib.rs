@@ -144,6 +144,14 @@ pub async fn create_postgres_database() -> (String, String, String) {
     (url, name, base)
 }
 
+/// Drops a database made by [`create_postgres_database`] (closing its other connections).
+pub async fn drop_postgres_database(base: &str, name: &str) {
+    if let Ok(admin) = Database::connect(base).await {
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        let _ = admin.close().await;
+    }
+}
+
 /// `base` with its database name replaced by `name` (query parameters kept).
 fn with_database(base: &str, name: &str) -> String {
     let (address, query) = base.split_once('?').unwrap_or((base, ""));

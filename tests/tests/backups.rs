@@ -165,3 +165,25 @@ async fn json_round_trip_between_databases() {
     let max = from_sqlite.tables[0].rows.iter().filter_map(|r| r[0].as_i64()).max().unwrap();
     assert!(id.parse::<i64>().unwrap() > max);
 }
+
+/// `shopgraph copy`: a SQLite database into an empty PostgreSQL one, verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(no_postgres, ignore = "TEST_DATABASE_URL is not set")]
+async fn copy_sqlite_into_postgres() {
+    use clap::Parser;
+    let sqlite = spawn_app(Backend::Sqlite).await;
+    some_data(&sqlite).await;
+    let (target, name, base) = tests::create_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["shopgraph", "--data-dir", dir.path().to_str().unwrap(), "--database-url", &sqlite.database_url];
+    let cli = api::Cli::try_parse_from(args).unwrap();
+    api::ops::copy(&cli.config, &target).await.expect("copied");
+    let copied = service::db::connect(&service::db::DbConfig { url: target.clone(), ..cli.config.db() }).await.unwrap();
+    let want = backup::export(&sqlite.db).await.unwrap().fingerprint();
+    assert_eq!(backup::export(&copied.db).await.unwrap().fingerprint(), want);
+    // A second copy into the now non-empty target is refused and changes nothing.
+    assert!(api::ops::copy(&cli.config, &target).await.is_err());
+    assert_eq!(backup::export(&copied.db).await.unwrap().fingerprint(), want);
+    copied.db.close().await.unwrap();
+    tests::drop_postgres_database(&base, &name).await;
+}
