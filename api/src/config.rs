@@ -200,9 +200,9 @@ pub struct ServeArgs {
     /// Do not apply pending migrations at start-up.
     #[arg(long, env = "SHOPGRAPH_NO_MIGRATE")]
     pub no_migrate: bool,
-    /// Add the demo data when start-up creates a new database. Default: true for the default
-    /// embedded SQLite file (so a first `cargo run` has data to explore), false whenever
-    /// DATABASE_URL is set.
+    /// Add the demo data when start-up creates a new database. Default: true in development
+    /// with the default embedded SQLite file (so a first `cargo run` has data to explore),
+    /// false in production or whenever DATABASE_URL is set.
     #[arg(long, env = "SHOPGRAPH_SEED_DEMO")]
     pub seed_demo: Option<bool>,
     /// Take a backup this often (e.g. `1h`, `30m`): a snapshot on SQLite, JSON on PostgreSQL.

@@ -46,7 +46,9 @@ impl Application {
         let connected = db::connect(&db_config).await?;
         let events = EventBus::default();
         events.listen_to_other_instances(&db_config.url, connected.db.clone());
-        let seed_demo = serve.seed_demo.unwrap_or(config.database_url.is_none());
+        let seed_demo = serve
+            .seed_demo
+            .unwrap_or(config.database_url.is_none() && config.env == crate::config::Environment::Development);
         if created && seed_demo {
             let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
             crate::commands::show_generated_password(&report);

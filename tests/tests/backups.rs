@@ -187,3 +187,25 @@ async fn copy_sqlite_into_postgres() {
     copied.db.close().await.unwrap();
     tests::drop_postgres_database(&base, &name).await;
 }
+
+/// `serve --backup-every … --backup-keep …` takes backups on schedule and keeps only the newest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_keep_the_newest() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let cli = api::Cli::try_parse_from(["shopgraph", "--port", "0", "--data-dir", path, "--jwt-secret", tests::JWT_SECRET]).unwrap();
+    let serve = api::ServeArgs {
+        backup_every: Some("150ms".parse().unwrap()),
+        backup_keep: 2,
+        ..api::ServeArgs::default()
+    };
+    let app = api::Application::build(&cli.config, &serve).await.unwrap();
+    tokio::spawn(app.run_until_stopped());
+    let backups = dir.path().join("backups");
+    // About six ticks: more backups are taken than kept.
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    let written = backup::list(&backups).unwrap();
+    assert_eq!(written.len(), 2, "only the newest two are kept: {written:?}");
+    assert!(written.iter().all(|f| f.format == Format::Snapshot));
+}
