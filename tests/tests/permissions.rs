@@ -257,6 +257,8 @@ fn cases() -> Vec<Case> {
             variables: |f, _| json!({ "a": f.a }),
             expect: A_ONLY,
         },
+        // Operations.
+        Case { field: "Mutation.createBackup", document: "mutation { createBackup { name } }", variables: no_vars, expect: ADMIN },
         Case {
             field: "Mutation.adjustPoints",
             document: "mutation($a: ID!) { adjustPoints(userId: $a, points: 5) { id } }",
@@ -304,6 +306,7 @@ const INHERITED: &[&str] = &[
     "Role.id", "Role.name",
     "AuthPayload.token", "AuthPayload.user",
     "PointTransfer.from", "PointTransfer.to",
+    "Backup.name", "Backup.format", "Backup.bytes",
 ];
 
 /// Subscription fields, checked over WebSocket in `subscriptions.rs`.
