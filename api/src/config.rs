@@ -289,10 +289,16 @@ impl Config {
         let url = self.database_url();
         if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let path = path.split('?').next().unwrap_or(path);
-            if let Some(dir) = std::path::Path::new(path).parent() {
+            let file = std::path::Path::new(path);
+            if let Some(dir) = file.parent() {
                 if !dir.as_os_str().is_empty() && path != ":memory:" {
-                    std::fs::create_dir_all(dir)?;
+                    service::backup::private_dir(dir).map_err(|e| std::io::Error::other(e.to_string()))?;
                 }
+            }
+            // A new database file is the owner's alone (SQLite would follow the umask).
+            if !file.exists() && path != ":memory:" {
+                std::fs::File::create(file)?;
+                service::backup::private_file(file).map_err(|e| std::io::Error::other(e.to_string()))?;
             }
         }
         Ok(())

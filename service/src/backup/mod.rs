@@ -59,7 +59,7 @@ pub struct BackupFile {
 /// Writes a new backup into `dir` and returns it. Snapshots need SQLite.
 #[tracing::instrument(skip(db))]
 pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Result<BackupFile> {
-    std::fs::create_dir_all(dir).map_err(io)?;
+    private_dir(dir)?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let path = dir.join(format!("shopgraph-{stamp}.{}", format.extension()));
     let started = std::time::Instant::now();
@@ -75,6 +75,7 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
             json::write(&dump, &path)?;
         }
     }
+    private_file(&path)?;
     let file = describe(&path)?;
     tracing::info!(name = %file.name, bytes = file.bytes, elapsed_ms = started.elapsed().as_millis() as u64, "backup written");
     Ok(file)
@@ -141,6 +142,25 @@ pub async fn restore(db: &DatabaseConnection, path: &Path) -> Result<Dump> {
     };
     import(db, &dump).await?;
     Ok(dump)
+}
+
+/// Creates `dir` (and its parents) readable by the owner only: backups hold every customer's data.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(io)
+}
+
+/// Makes a file readable by its owner only.
+pub fn private_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(())
 }
 
 fn describe(path: &Path) -> Result<BackupFile> {
