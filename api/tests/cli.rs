@@ -121,10 +121,11 @@ fn healthcheck_and_graceful_shutdown() {
     let healthy = shopgraph(&data, &["healthcheck", "--port", &port]);
     assert_eq!(stdout(&healthy).trim(), "ready");
 
-    // Five sign-ups (argon2 each) are in flight when SIGTERM arrives; they still complete.
+    // Ten sign-ups (argon2 each, run one after another) are in flight when SIGTERM arrives;
+    // they still complete.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let url = format!("http://{address}/graphql");
-    let query = (0..5)
+    let query = (0..10)
         .map(|i| format!("u{i}: signup(email: \"u{i}@example.com\", name: \"U\", password: \"long enough\") {{ token }}"))
         .collect::<Vec<_>>()
         .join(" ");
@@ -139,12 +140,12 @@ fn healthcheck_and_graceful_shutdown() {
             .await
             .expect("JSON")
     });
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::thread::sleep(std::time::Duration::from_millis(60));
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let body = runtime.block_on(request).unwrap();
     assert!(body.get("errors").is_none(), "the in-flight request completed: {body}");
-    assert!(body["data"]["u4"]["token"].is_string());
+    assert!(body["data"]["u9"]["token"].is_string());
     let status = child.wait().unwrap();
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
     // The WAL was folded into the database file.

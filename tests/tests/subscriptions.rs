@@ -44,7 +44,7 @@ async fn subscribers_see_exactly_what_they_may(app: TestApp) {
     a.subscribe("1", CREATED, json!({})).await;
     admin.subscribe("1", CREATED, json!({})).await;
     // Give the server a moment to register both subscriptions before events flow.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     let bs = order_as(&app, &token_b, mug).await;
     let as_ = order_as(&app, &token_a, mug).await;
@@ -58,7 +58,7 @@ async fn subscribers_see_exactly_what_they_may(app: TestApp) {
     b.subscribe("1", CHANGED, json!({ "id": as_ })).await;
     let refused = b.next().await.expect("an answer");
     assert_eq!(refusal_code(&refused), "NOT_FOUND");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     app.data("mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }", json!({ "id": as_ })).await;
     let changed = a.next().await.expect("a status event");
     assert_eq!(changed["payload"]["data"]["orderStatusChanged"], json!({ "id": as_, "status": "PAID" }), "{changed}");
@@ -83,7 +83,7 @@ async fn events_cross_instances_on_postgres() {
     let mug = first.create_product("mug", "kitchen", 1_000, 10).await;
     let mut subscriber = WsClient::connect(first.address, Some(&first.admin_token)).await.expect("connects");
     subscriber.subscribe("1", CREATED, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     let body: Value = first
         .client
