@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::config::{Cli, Command, Config, MigrateAction, ServeArgs};
+use crate::config::{Cli, Command, Config, MigrateAction, SeedArgs, ServeArgs};
 use crate::startup::{Application, migrate};
 use crate::{Result, graphql, telemetry};
 use service::db;
@@ -18,7 +18,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Seed => seed(&config).await,
+        Command::Seed(args) => seed(&config, args).await,
         Command::Backup { action } => crate::ops::backup(&config, action).await,
         Command::Check { full } => crate::ops::check(&config, full).await,
         Command::Healthcheck => crate::ops::healthcheck(&config).await,
@@ -61,11 +61,38 @@ pub fn show_generated_password(report: &service::seed::SeedReport) {
     }
 }
 
-async fn seed(config: &Config) -> Result<()> {
+/// Writes generated benchmark data, reporting rows per second.
+async fn generate(db: &service::DatabaseConnection, args: SeedArgs) -> Result<()> {
+    use service::bench_data::{Spec, generate};
+    let standard = Spec::STANDARD;
+    let spec = Spec {
+        users: args.users.unwrap_or(standard.users),
+        posts_per_user: args.posts_per_user.unwrap_or(standard.posts_per_user),
+        products: args.products.unwrap_or(standard.products),
+        orders: args.orders.unwrap_or(standard.orders),
+        seed: args.seed.unwrap_or(standard.seed),
+    };
+    let started = std::time::Instant::now();
+    let progress = crate::progress::Progress::start("generating rows in memory");
+    let generated = generate(db, spec, |table, rows| progress.step(&format!("wrote {rows} {table}"))).await?;
+    if !generated.written {
+        progress.finish("the generated data is already there; nothing changed");
+        return Ok(());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    progress.finish(&format!("wrote {} rows in {secs:.1} s ({:.0} rows/s)", generated.rows, generated.rows as f64 / secs));
+    println!("{} rows in {secs:.2} s ({:.0} rows/s)", generated.rows, generated.rows as f64 / secs);
+    Ok(())
+}
+
+async fn seed(config: &Config, args: SeedArgs) -> Result<()> {
     config.prepare_storage()?;
     let db_config = config.db();
     migrate(config).await?;
     let connected = db::connect(&db_config).await?;
+    if args.users.or(args.posts_per_user).or(args.products).or(args.orders).is_some() || args.seed.is_some() {
+        return generate(&connected.db, args).await;
+    }
     let progress = crate::progress::Progress::start("seeding demo data");
     let events = service::events::EventBus::default();
     let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;

@@ -166,6 +166,25 @@ pub async fn checkpoint(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
+/// Tables whose id comes from an auto-increment sequence.
+const SEQUENCED_TABLES: [&str; 7] = ["users", "roles", "posts", "products", "orders", "order_items", "point_transactions"];
+
+/// Sets every auto-increment sequence just past the largest id in its table, after rows were
+/// written with explicit ids (restores, generated data), so the next insert never collides.
+pub(crate) async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
+    let backend = txn.get_database_backend();
+    for name in SEQUENCED_TABLES {
+        let sql = match backend {
+            DatabaseBackend::Postgres => format!(
+                "SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+            ),
+            _ => format!("UPDATE sqlite_sequence SET seq = COALESCE((SELECT MAX(id) FROM {name}), 0) WHERE name = '{name}'"),
+        };
+        txn.execute_raw(Statement::from_string(backend, sql)).await?;
+    }
+    Ok(())
+}
+
 /// Pooled connections: (open, idle).
 pub fn pool_stats(db: &DatabaseConnection) -> (u32, u32) {
     // The pool getters panic on the other backend, so ask which one it is first.

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod auth;
 pub mod backup;
+pub mod bench_data;
 pub mod check;
 pub mod clock;
 pub mod db;

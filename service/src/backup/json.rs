@@ -236,17 +236,7 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
     import_table::<order::Entity>(&txn, &get("orders")).await?;
     import_table::<order_item::Entity>(&txn, &get("order_items")).await?;
     import_table::<point_transaction::Entity>(&txn, &get("point_transactions")).await?;
-    for name in TABLE_ORDER.iter().filter(|n| **n != "user_roles") {
-        let sql = match backend {
-            DatabaseBackend::Postgres => format!(
-                "SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
-            ),
-            _ => format!(
-                "UPDATE sqlite_sequence SET seq = COALESCE((SELECT MAX(id) FROM {name}), 0) WHERE name = '{name}'"
-            ),
-        };
-        txn.execute_raw(Statement::from_string(backend, sql)).await?;
-    }
+    db::reset_sequences(&txn).await?;
     if backend == DatabaseBackend::Sqlite {
         let broken = txn.query_all_raw(Statement::from_string(backend, "PRAGMA foreign_key_check")).await?;
         if !broken.is_empty() {
