@@ -3,6 +3,7 @@
 
 mod auth;
 mod backups;
+mod bench_data;
 mod commerce;
 mod concurrency;
 mod database;
