@@ -246,9 +246,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 /// (a second process waits for the write lock), on PostgreSQL it first takes a
 /// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
 ///
-/// When a SQLite database that already has tables is about to change, a snapshot is first
-/// written to `pre_migration_dir` (when given). PostgreSQL's schema changes are transactional,
-/// so a failed run leaves nothing behind there either.
+/// When a database that already has tables is about to change, a backup is first written to
+/// `pre_migration_dir` (when given): a snapshot of a SQLite file, or every PostgreSQL table as
+/// `row_to_json` rows (the entities only know the schema after the migration).
 pub async fn migrate_up(config: &DbConfig, pre_migration_dir: Option<&std::path::Path>) -> Result<Vec<Applied>> {
     migrate_up_with::<Migrator>(config, pre_migration_dir).await
 }
@@ -272,9 +272,12 @@ async fn apply_pending<M: MigratorTrait>(
         let statuses = M::get_migration_with_status(db).await?;
         let applied = statuses.iter().filter(|m| m.status() == migration::MigrationStatus::Applied).count();
         let pending = statuses.len() - applied;
-        if applied > 0 && pending > 0 && db.get_database_backend() == DatabaseBackend::Sqlite {
-            let backup = crate::backup::create(db, dir, crate::backup::Format::Snapshot).await?;
-            tracing::info!(backup = %backup.path.display(), pending, "pre-migration snapshot written");
+        if applied > 0 && pending > 0 {
+            let written = match db.get_database_backend() {
+                DatabaseBackend::Sqlite => crate::backup::create(db, dir, crate::backup::Format::Snapshot).await?.path,
+                _ => crate::backup::raw::dump_postgres(db, dir).await?,
+            };
+            tracing::info!(backup = %written.display(), pending, "pre-migration backup written");
         }
     }
     let txn = begin_write(db).await?;

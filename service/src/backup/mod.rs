@@ -5,6 +5,7 @@
 //! database and its backups can never disagree about where they are.
 
 mod json;
+pub mod raw;
 mod snapshot;
 
 pub use json::{Dump, TableDump, export, import};
