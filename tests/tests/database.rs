@@ -144,3 +144,19 @@ async fn a_failed_migration_changes_nothing(app: TestApp) {
 }
 
 tests::both_backends!(a_failed_migration_changes_nothing);
+
+async fn check_reports_a_healthy_database(app: TestApp) {
+    use service::check::{Status, database};
+    let findings = database(&app.db, true).await.unwrap();
+    let failed: Vec<_> = findings.iter().filter(|f| f.status != Status::Ok).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let names: Vec<&str> = findings.iter().map(|f| f.check.as_str()).collect();
+    assert!(names.contains(&"connectivity") && names.contains(&"migrations"), "{names:?}");
+    if app.backend == tests::Backend::Postgres {
+        assert!(names.contains(&"constraints"), "{names:?}");
+    } else {
+        assert!(names.contains(&"integrity_check") && names.contains(&"journal_mode"), "{names:?}");
+    }
+}
+
+tests::both_backends!(check_reports_a_healthy_database);
