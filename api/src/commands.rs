@@ -12,7 +12,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         telemetry::init(&config.log, config.log_format);
     }
     match command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => Application::build(&config, &args).await?.run_until_stopped().await,
+        Command::Serve(args) => {
+            Application::build(&config, &args)
+                .await?
+                .run_until_stopped()
+                .await
+        }
         Command::Migrate { action } => run_migrate(&config, action).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
@@ -44,7 +49,11 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
         MigrateAction::Status => {
             let connected = db::connect(&db_config).await?;
             for m in db::migration_status(&connected.db).await? {
-                println!("{}  {}", if m.applied { "applied" } else { "pending" }, m.name);
+                println!(
+                    "{}  {}",
+                    if m.applied { "applied" } else { "pending" },
+                    m.name
+                );
             }
         }
     }
@@ -74,14 +83,25 @@ async fn generate(db: &service::DatabaseConnection, args: SeedArgs) -> Result<()
     };
     let started = std::time::Instant::now();
     let progress = crate::progress::Progress::start("generating rows in memory");
-    let generated = generate(db, spec, |table, rows| progress.step(&format!("wrote {rows} {table}"))).await?;
+    let generated = generate(db, spec, |table, rows| {
+        progress.step(&format!("wrote {rows} {table}"))
+    })
+    .await?;
     if !generated.written {
         progress.finish("the generated data is already there; nothing changed");
         return Ok(());
     }
     let secs = started.elapsed().as_secs_f64();
-    progress.finish(&format!("wrote {} rows in {secs:.1} s ({:.0} rows/s)", generated.rows, generated.rows as f64 / secs));
-    println!("{} rows in {secs:.2} s ({:.0} rows/s)", generated.rows, generated.rows as f64 / secs);
+    progress.finish(&format!(
+        "wrote {} rows in {secs:.1} s ({:.0} rows/s)",
+        generated.rows,
+        generated.rows as f64 / secs
+    ));
+    println!(
+        "{} rows in {secs:.2} s ({:.0} rows/s)",
+        generated.rows,
+        generated.rows as f64 / secs
+    );
     Ok(())
 }
 
@@ -90,12 +110,20 @@ async fn seed(config: &Config, args: SeedArgs) -> Result<()> {
     let db_config = config.db();
     migrate(config).await?;
     let connected = db::connect(&db_config).await?;
-    if args.users.or(args.posts_per_user).or(args.products).or(args.orders).is_some() || args.seed.is_some() {
+    if args
+        .users
+        .or(args.posts_per_user)
+        .or(args.products)
+        .or(args.orders)
+        .is_some()
+        || args.seed.is_some()
+    {
         return generate(&connected.db, args).await;
     }
     let progress = crate::progress::Progress::start("seeding demo data");
     let events = service::events::EventBus::default();
-    let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
+    let report =
+        service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
     progress.finish("seeded");
     show_generated_password(&report);
     tracing::info!(

@@ -24,10 +24,20 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Directory for the SQLite database and everything derived from it.
-    #[arg(long, env = "SHOPGRAPH_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Address to listen on.
-    #[arg(long, env = "SHOPGRAPH_HOST", default_value = "127.0.0.1", global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_HOST",
+        default_value = "127.0.0.1",
+        global = true
+    )]
     pub host: String,
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "SHOPGRAPH_PORT", default_value_t = 8000, global = true)]
@@ -39,22 +49,52 @@ pub struct Config {
     #[arg(long, env = "SHOPGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
     /// Largest number of pooled database connections.
-    #[arg(long, env = "SHOPGRAPH_DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DB_MAX_CONNECTIONS",
+        default_value_t = 8,
+        global = true
+    )]
     pub db_max_connections: u32,
     /// Pooled connections kept open when idle.
-    #[arg(long, env = "SHOPGRAPH_DB_MIN_CONNECTIONS", default_value_t = 1, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DB_MIN_CONNECTIONS",
+        default_value_t = 1,
+        global = true
+    )]
     pub db_min_connections: u32,
     /// Seconds to wait for a new database connection to open.
-    #[arg(long, env = "SHOPGRAPH_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DB_CONNECT_TIMEOUT_SECS",
+        default_value_t = 5,
+        global = true
+    )]
     pub db_connect_timeout_secs: u64,
     /// Seconds a request may wait for a free pooled connection.
-    #[arg(long, env = "SHOPGRAPH_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DB_ACQUIRE_TIMEOUT_SECS",
+        default_value_t = 5,
+        global = true
+    )]
     pub db_acquire_timeout_secs: u64,
     /// Seconds after which an idle pooled connection is closed.
-    #[arg(long, env = "SHOPGRAPH_DB_IDLE_TIMEOUT_SECS", default_value_t = 600, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DB_IDLE_TIMEOUT_SECS",
+        default_value_t = 600,
+        global = true
+    )]
     pub db_idle_timeout_secs: u64,
     /// SQL statements slower than this many milliseconds are logged as warnings.
-    #[arg(long, env = "SHOPGRAPH_SLOW_QUERY_MS", default_value_t = 100, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_SLOW_QUERY_MS",
+        default_value_t = 100,
+        global = true
+    )]
     pub slow_query_ms: u64,
     /// `production` refuses to start without a JWT secret and hides introspection and
     /// GraphiQL unless they are enabled explicitly.
@@ -62,7 +102,12 @@ pub struct Config {
     pub env: Environment,
     /// Secret for signing tokens (HS256), at least 32 bytes. Required in production; in
     /// development a random one is made at start-up (tokens then die with the process).
-    #[arg(long, env = "SHOPGRAPH_JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub jwt_secret: Option<String>,
     /// How long a sign-in token is valid, in seconds.
     #[arg(long, env = "SHOPGRAPH_TOKEN_TTL_SECS", default_value_t = 12 * 3600, global = true)]
@@ -70,23 +115,43 @@ pub struct Config {
     /// Seconds a signed-in account's status and roles are remembered between requests (0
     /// looks them up on every request). Deactivation or a role change takes effect after at
     /// most this long.
-    #[arg(long, env = "SHOPGRAPH_AUTH_CACHE_SECS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_AUTH_CACHE_SECS",
+        default_value_t = 5,
+        global = true
+    )]
     pub auth_cache_secs: u64,
     /// Password of the admin account `seed` creates; when unset, one is generated and printed once.
-    #[arg(long, env = "SHOPGRAPH_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
     pub admin_password: Option<String>,
     /// Deepest selection nesting a query may have.
     #[arg(long, env = "SHOPGRAPH_MAX_DEPTH", default_value_t = 12, global = true)]
     pub max_depth: usize,
     /// Highest complexity a query may have (each field costs 1; a list costs its page size
     /// times its children).
-    #[arg(long, env = "SHOPGRAPH_MAX_COMPLEXITY", default_value_t = 1000, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_MAX_COMPLEXITY",
+        default_value_t = 1000,
+        global = true
+    )]
     pub max_complexity: usize,
     /// Largest request body, in bytes.
     #[arg(long, env = "SHOPGRAPH_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
     /// Longest time one request may run, in milliseconds.
-    #[arg(long, env = "SHOPGRAPH_REQUEST_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
     pub request_timeout_ms: u64,
     /// Serve introspection (default: on in development, off in production).
     #[arg(long, env = "SHOPGRAPH_INTROSPECTION", global = true)]
@@ -95,17 +160,37 @@ pub struct Config {
     #[arg(long, env = "SHOPGRAPH_GRAPHIQL", global = true)]
     pub graphiql: Option<bool>,
     /// Origins browsers may call from (comma-separated, e.g. `https://shop.example`); none by default.
-    #[arg(long, env = "SHOPGRAPH_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
     pub cors_origins: Vec<String>,
     /// Seconds in-flight requests may take to finish after SIGINT/SIGTERM.
-    #[arg(long, env = "SHOPGRAPH_SHUTDOWN_GRACE_SECS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_SHUTDOWN_GRACE_SECS",
+        default_value_t = 30,
+        global = true
+    )]
     pub shutdown_grace_secs: u64,
     /// How many automatic persisted queries are kept (least recently used are dropped).
-    #[arg(long, env = "SHOPGRAPH_APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_APQ_CACHE_SIZE",
+        default_value_t = 1000,
+        global = true
+    )]
     pub apq_cache_size: usize,
     /// Microseconds a DataLoader waits before fetching a batch. Batches already gather every key
     /// a request asks for in one step, so 0 adds no latency and loses no batching.
-    #[arg(long, env = "SHOPGRAPH_DATALOADER_DELAY_US", default_value_t = 0, global = true)]
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DATALOADER_DELAY_US",
+        default_value_t = 0,
+        global = true
+    )]
     pub dataloader_delay_us: u64,
 }
 
@@ -275,12 +360,14 @@ impl Config {
 
     /// Whether introspection is served.
     pub fn introspection_enabled(&self) -> bool {
-        self.introspection.unwrap_or(self.env == Environment::Development)
+        self.introspection
+            .unwrap_or(self.env == Environment::Development)
     }
 
     /// Whether GraphiQL is served.
     pub fn graphiql_enabled(&self) -> bool {
-        self.graphiql.unwrap_or(self.env == Environment::Development)
+        self.graphiql
+            .unwrap_or(self.env == Environment::Development)
     }
 
     /// Pool settings for the service layer.
@@ -299,25 +386,33 @@ impl Config {
     /// The file a `sqlite:` database URL points at.
     pub fn sqlite_path_of_url(&self) -> PathBuf {
         let url = self.database_url();
-        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(&url);
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(&url);
         PathBuf::from(path.split('?').next().unwrap_or(path))
     }
 
     /// Creates the directory a SQLite database file will be written to.
     pub fn prepare_storage(&self) -> std::io::Result<()> {
         let url = self.database_url();
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             let file = std::path::Path::new(path);
             if let Some(dir) = file.parent() {
                 if !dir.as_os_str().is_empty() && path != ":memory:" {
-                    service::backup::private_dir(dir).map_err(|e| std::io::Error::other(e.to_string()))?;
+                    service::backup::private_dir(dir)
+                        .map_err(|e| std::io::Error::other(e.to_string()))?;
                 }
             }
             // A new database file is the owner's alone (SQLite would follow the umask).
             if !file.exists() && path != ":memory:" {
                 std::fs::File::create(file)?;
-                service::backup::private_file(file).map_err(|e| std::io::Error::other(e.to_string()))?;
+                service::backup::private_file(file)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
             }
         }
         Ok(())
@@ -337,8 +432,22 @@ mod tests {
 
     #[test]
     fn subcommands_accept_global_flags() {
-        let cli = Cli::try_parse_from(["shopgraph", "migrate", "down", "--steps", "2", "--port", "9"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "shopgraph",
+            "migrate",
+            "down",
+            "--steps",
+            "2",
+            "--port",
+            "9",
+        ])
+        .unwrap();
         assert_eq!(cli.config.port, 9);
-        assert!(matches!(cli.command, Some(Command::Migrate { action: MigrateAction::Down { steps: 2 } })));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Migrate {
+                action: MigrateAction::Down { steps: 2 }
+            })
+        ));
     }
 }

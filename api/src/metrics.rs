@@ -15,7 +15,9 @@ static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 pub fn handle() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
-            let buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+            let buckets = [
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ];
             PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &buckets)
                 .and_then(|b| b.install_recorder())
@@ -30,25 +32,41 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
 pub fn operation_label(name: Option<&str>, document: &str) -> String {
     let from_document = || {
         let rest = document.trim_start();
-        let rest = ["query", "mutation", "subscription"].iter().find_map(|k| rest.strip_prefix(k))?;
+        let rest = ["query", "mutation", "subscription"]
+            .iter()
+            .find_map(|k| rest.strip_prefix(k))?;
         if !rest.starts_with(char::is_whitespace) {
             return None;
         }
-        let name: String = rest.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         (!name.is_empty()).then_some(name)
     };
     let derived = name.map(str::to_owned).or_else(from_document);
     match derived.as_deref() {
-        Some(n) if !n.is_empty() => n.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect(),
+        Some(n) if !n.is_empty() => n
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect(),
         _ => "anonymous".into(),
     }
 }
 
 /// Records one GraphQL request.
-pub fn graphql_request(operation: &str, elapsed: Duration, error_codes: impl Iterator<Item = String>) {
+pub fn graphql_request(
+    operation: &str,
+    elapsed: Duration,
+    error_codes: impl Iterator<Item = String>,
+) {
     let operation = operation.to_owned();
-    metrics::counter!("shopgraph_graphql_requests_total", "operation" => operation.clone()).increment(1);
-    metrics::histogram!("shopgraph_graphql_request_duration_seconds", "operation" => operation).record(elapsed.as_secs_f64());
+    metrics::counter!("shopgraph_graphql_requests_total", "operation" => operation.clone())
+        .increment(1);
+    metrics::histogram!("shopgraph_graphql_request_duration_seconds", "operation" => operation)
+        .record(elapsed.as_secs_f64());
     for code in error_codes {
         metrics::counter!("shopgraph_graphql_errors_total", "code" => code).increment(1);
     }
@@ -56,7 +74,8 @@ pub fn graphql_request(operation: &str, elapsed: Duration, error_codes: impl Ite
 
 /// Records a migration applied at start-up.
 pub fn migration_applied(name: &str, duration: Duration) {
-    metrics::gauge!("shopgraph_migration_duration_seconds", "migration" => name.to_owned()).set(duration.as_secs_f64());
+    metrics::gauge!("shopgraph_migration_duration_seconds", "migration" => name.to_owned())
+        .set(duration.as_secs_f64());
 }
 
 /// Records a backup taken by this process.
@@ -69,18 +88,24 @@ pub fn backup_taken(ok: bool) {
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let (open, idle) = service::db::pool_stats(&state.db);
     metrics::gauge!("shopgraph_db_pool_connections", "state" => "idle").set(f64::from(idle));
-    metrics::gauge!("shopgraph_db_pool_connections", "state" => "in_use").set(f64::from(open.saturating_sub(idle)));
+    metrics::gauge!("shopgraph_db_pool_connections", "state" => "in_use")
+        .set(f64::from(open.saturating_sub(idle)));
     metrics::gauge!("shopgraph_sql_statements").set(state.statements.get() as f64);
     if let Some(path) = &state.sqlite_path {
-        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64).unwrap_or(0.0);
+        let size =
+            |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64).unwrap_or(0.0);
         let mut wal = path.clone().into_os_string();
         wal.push("-wal");
         metrics::gauge!("shopgraph_sqlite_file_bytes", "file" => "database").set(size(path));
-        metrics::gauge!("shopgraph_sqlite_file_bytes", "file" => "wal").set(size(std::path::Path::new(&wal)));
+        metrics::gauge!("shopgraph_sqlite_file_bytes", "file" => "wal")
+            .set(size(std::path::Path::new(&wal)));
     }
     // The newest backup on disk, whoever took it (the server, or `shopgraph backup` beside it).
-    if let Ok(Some(newest)) = service::backup::list(&state.backups_dir).map(|l| l.into_iter().next()) {
-        metrics::gauge!("shopgraph_last_backup_timestamp_seconds").set(newest.modified.timestamp() as f64);
+    if let Ok(Some(newest)) =
+        service::backup::list(&state.backups_dir).map(|l| l.into_iter().next())
+    {
+        metrics::gauge!("shopgraph_last_backup_timestamp_seconds")
+            .set(newest.modified.timestamp() as f64);
     }
     let body = handle().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
@@ -93,7 +118,10 @@ mod tests {
     #[test]
     fn operation_labels_are_named_and_safe() {
         assert_eq!(operation_label(Some("Mine"), "query Other { a }"), "Mine");
-        assert_eq!(operation_label(None, "  query ListProducts($n: Int) { a }"), "ListProducts");
+        assert_eq!(
+            operation_label(None, "  query ListProducts($n: Int) { a }"),
+            "ListProducts"
+        );
         assert_eq!(operation_label(None, "mutation Pay{ a }"), "Pay");
         assert_eq!(operation_label(None, "{ a }"), "anonymous");
         assert_eq!(operation_label(None, "queryX { a }"), "anonymous");

@@ -31,8 +31,15 @@ pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
         BackupAction::List => {
             let now = chrono::Utc::now();
             for file in backup::list(&dir)? {
-                let age = humantime::format_duration(std::time::Duration::from_secs((now - file.modified).num_seconds().max(0) as u64));
-                println!("{:<44} {:<8} {:>12} bytes  {age} old", file.name, format!("{:?}", file.format).to_lowercase(), file.bytes);
+                let age = humantime::format_duration(std::time::Duration::from_secs(
+                    (now - file.modified).num_seconds().max(0) as u64,
+                ));
+                println!(
+                    "{:<44} {:<8} {:>12} bytes  {age} old",
+                    file.name,
+                    format!("{:?}", file.format).to_lowercase(),
+                    file.bytes
+                );
             }
         }
         BackupAction::Verify { file } => {
@@ -64,9 +71,15 @@ pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
 /// `shopgraph copy --to postgres://…`: this database into an empty PostgreSQL database.
 pub async fn copy(config: &Config, to: &str) -> Result<()> {
     if !to.starts_with("postgres://") && !to.starts_with("postgresql://") {
-        return Err(Error::Service(service::Error::invalid("to", "the target must be a postgres:// URL")));
+        return Err(Error::Service(service::Error::invalid(
+            "to",
+            "the target must be a postgres:// URL",
+        )));
     }
-    let target_config = db::DbConfig { url: to.to_owned(), ..config.db() };
+    let target_config = db::DbConfig {
+        url: to.to_owned(),
+        ..config.db()
+    };
     let progress = Progress::start("migrating the target");
     db::migrate_up(&target_config, None).await?;
     let source = db::connect(&config.db()).await?;
@@ -74,7 +87,10 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
     progress.step("checking the target is empty");
     let existing = backup::export(&target.db).await?;
     if existing.tables.iter().any(|t| t.row_count > 0) {
-        return Err(Error::Service(service::Error::invalid("to", "the target database is not empty; nothing was copied")));
+        return Err(Error::Service(service::Error::invalid(
+            "to",
+            "the target database is not empty; nothing was copied",
+        )));
     }
     progress.step("reading the source");
     let dump = backup::export(&source.db).await?;
@@ -83,7 +99,9 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
     progress.step("verifying");
     let copied = backup::export(&target.db).await?;
     if copied.fingerprint() != dump.fingerprint() {
-        return Err(Error::Service(service::Error::Backup("the copy differs from the source".into())));
+        return Err(Error::Service(service::Error::Backup(
+            "the copy differs from the source".into(),
+        )));
     }
     progress.finish("copied and verified");
     for (table, rows, checksum) in copied.fingerprint() {
@@ -121,25 +139,47 @@ fn files(config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     let dir = &config.data_dir;
     if !dir.is_dir() {
-        findings.push(Finding::new("data_dir", Status::Fail, format!("{} does not exist", dir.display())));
+        findings.push(Finding::new(
+            "data_dir",
+            Status::Fail,
+            format!("{} does not exist", dir.display()),
+        ));
         return findings;
     }
-    findings.push(Finding::new("data_dir", Status::Ok, dir.display().to_string()));
+    findings.push(Finding::new(
+        "data_dir",
+        Status::Ok,
+        dir.display().to_string(),
+    ));
     for path in [config.sqlite_path(), config.backups_dir()] {
         if let Some(mode) = mode_of(&path) {
-            let name = if path.is_dir() { "backups_permissions" } else { "db_permissions" };
+            let name = if path.is_dir() {
+                "backups_permissions"
+            } else {
+                "db_permissions"
+            };
             if mode & 0o077 != 0 {
-                findings.push(Finding::new(name, Status::Warn, format!("{} is mode {mode:o}: readable by others", path.display())));
+                findings.push(Finding::new(
+                    name,
+                    Status::Warn,
+                    format!("{} is mode {mode:o}: readable by others", path.display()),
+                ));
             } else {
                 findings.push(Finding::new(name, Status::Ok, format!("{mode:o}")));
             }
         }
     }
     match free_bytes(dir) {
-        Some(free) if free < 512 * 1024 * 1024 => {
-            findings.push(Finding::new("disk_space", Status::Warn, format!("{} MiB free", free / 1024 / 1024)))
-        }
-        Some(free) => findings.push(Finding::new("disk_space", Status::Ok, format!("{} MiB free", free / 1024 / 1024))),
+        Some(free) if free < 512 * 1024 * 1024 => findings.push(Finding::new(
+            "disk_space",
+            Status::Warn,
+            format!("{} MiB free", free / 1024 / 1024),
+        )),
+        Some(free) => findings.push(Finding::new(
+            "disk_space",
+            Status::Ok,
+            format!("{} MiB free", free / 1024 / 1024),
+        )),
         None => findings.push(Finding::new("disk_space", Status::Warn, "unknown")),
     }
     findings
@@ -148,7 +188,9 @@ fn files(config: &Config) -> Vec<Finding> {
 #[cfg(unix)]
 fn mode_of(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o777)
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o777)
 }
 
 #[cfg(not(unix))]
@@ -174,14 +216,25 @@ fn free_bytes(_: &Path) -> Option<u64> {
 /// `shopgraph healthcheck`: asks the server's readiness probe, with no curl in the image.
 pub async fn healthcheck(config: &Config) -> Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = if config.host == "0.0.0.0" || config.host == "::" { "127.0.0.1" } else { config.host.as_str() };
+    let host = if config.host == "0.0.0.0" || config.host == "::" {
+        "127.0.0.1"
+    } else {
+        config.host.as_str()
+    };
     let attempt = async {
         let mut stream = tokio::net::TcpStream::connect((host, config.port)).await?;
-        let request = format!("GET /health/ready HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let request =
+            format!("GET /health/ready HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
-        Ok::<_, std::io::Error>(String::from_utf8_lossy(&response).lines().next().unwrap_or_default().to_owned())
+        Ok::<_, std::io::Error>(
+            String::from_utf8_lossy(&response)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        )
     };
     let status_line = tokio::time::timeout(std::time::Duration::from_secs(5), attempt)
         .await

@@ -1,18 +1,18 @@
 //! Start-up: migrate, open the pool, bind the listener, and serve until a signal arrives.
 
+use crate::Result;
 use crate::auth::PrincipalCache;
 use crate::auth::token::TokenKeys;
-use std::sync::Arc;
 use crate::config::{Config, ServeArgs};
 use crate::graphql::{Limits, SchemaDeps, build_schema};
 use crate::routes::{AppState, router};
-use crate::Result;
 use service::DatabaseConnection;
 use service::db::{self, StatementCounter};
 use service::events::EventBus;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 /// A server that is bound and ready to serve.
@@ -46,13 +46,18 @@ impl Application {
         let connected = db::connect(&db_config).await?;
         let events = EventBus::default();
         events.listen_to_other_instances(&db_config.url, connected.db.clone());
-        let seed_demo = serve
-            .seed_demo
-            .unwrap_or(config.database_url.is_none() && config.env == crate::config::Environment::Development);
+        let seed_demo = serve.seed_demo.unwrap_or(
+            config.database_url.is_none() && config.env == crate::config::Environment::Development,
+        );
         if created && seed_demo {
-            let report = service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
+            let report =
+                service::seed::demo(&connected.db, &events, config.admin_password.as_deref())
+                    .await?;
             crate::commands::show_generated_password(&report);
-            tracing::info!(?report, "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)");
+            tracing::info!(
+                ?report,
+                "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)"
+            );
         }
         let schema = build_schema(SchemaDeps {
             db: connected.db.clone(),
@@ -71,7 +76,10 @@ impl Application {
             db: connected.db,
             loader_delay: Duration::from_micros(config.dataloader_delay_us),
             keys: keys.clone(),
-            principals: Arc::new(PrincipalCache::new(Duration::from_secs(config.auth_cache_secs), 10_000)),
+            principals: Arc::new(PrincipalCache::new(
+                Duration::from_secs(config.auth_cache_secs),
+                10_000,
+            )),
             graphiql: config.graphiql_enabled(),
             request_timeout: Duration::from_millis(config.request_timeout_ms.max(1)),
             backups_dir: config.backups_dir(),
@@ -79,7 +87,12 @@ impl Application {
             statements: connected.statements.clone(),
         };
         if let Some(every) = serve.backup_every {
-            schedule_backups(state.db.clone(), config.backups_dir(), every.into(), serve.backup_keep);
+            schedule_backups(
+                state.db.clone(),
+                config.backups_dir(),
+                every.into(),
+                serve.backup_keep,
+            );
         }
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let address = listener.local_addr()?;
@@ -128,12 +141,15 @@ impl Application {
         let db = self.state.db.clone();
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
-        let serve = axum::serve(self.listener, router(self.state, self.max_body_bytes, &self.cors_origins))
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                signalled.notify_one();
-            })
-            .into_future();
+        let serve = axum::serve(
+            self.listener,
+            router(self.state, self.max_body_bytes, &self.cors_origins),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            signalled.notify_one();
+        })
+        .into_future();
         // In-flight requests get `shutdown_grace` to finish; then the server stops regardless.
         let grace = self.shutdown_grace;
         tokio::select! {
@@ -194,7 +210,9 @@ pub async fn migrate(config: &Config) -> Result<bool> {
     } else {
         tracing::info!(count = applied.len(), elapsed_ms, "migrations applied");
     }
-    Ok(applied.first().is_some_and(|m| m.name == db::FIRST_MIGRATION))
+    Ok(applied
+        .first()
+        .is_some_and(|m| m.name == db::FIRST_MIGRATION))
 }
 
 async fn shutdown_signal() {

@@ -34,11 +34,18 @@ fn migrate_seed_and_schema_commands() {
     shopgraph(&data, &["migrate", "up"]);
     assert!(data.join("shopgraph.db").exists());
     let status = stdout(&shopgraph(&data, &["migrate", "status"]));
-    assert!(status.lines().count() >= 4 && status.lines().all(|l| l.starts_with("applied")), "{status}");
+    assert!(
+        status.lines().count() >= 4 && status.lines().all(|l| l.starts_with("applied")),
+        "{status}"
+    );
 
     shopgraph(&data, &["migrate", "down", "--steps", "2"]);
     let status = stdout(&shopgraph(&data, &["migrate", "status"]));
-    assert_eq!(status.lines().filter(|l| l.starts_with("pending")).count(), 2, "{status}");
+    assert_eq!(
+        status.lines().filter(|l| l.starts_with("pending")).count(),
+        2,
+        "{status}"
+    );
     shopgraph(&data, &["migrate", "fresh"]);
     let status = stdout(&shopgraph(&data, &["migrate", "status"]));
     assert!(status.lines().all(|l| l.starts_with("applied")), "{status}");
@@ -49,8 +56,13 @@ fn migrate_seed_and_schema_commands() {
 
     let sdl = stdout(&shopgraph(&data, &["schema"]));
     assert!(sdl.contains("type Query"));
-    let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql")).unwrap();
-    assert_eq!(sdl, committed, "schema.graphql is what `shopgraph schema` prints");
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql"))
+            .unwrap();
+    assert_eq!(
+        sdl, committed,
+        "schema.graphql is what `shopgraph schema` prints"
+    );
 }
 
 #[test]
@@ -60,31 +72,66 @@ fn check_and_backup_commands() {
     shopgraph(&data, &["seed"]);
 
     let report = stdout(&shopgraph(&data, &["check", "--full"]));
-    for line in ["integrity_check", "foreign_key_check", "journal_mode", "migrations", "disk_space"] {
-        assert!(report.lines().any(|l| l.starts_with("ok") && l.contains(line)), "{line}: {report}");
+    for line in [
+        "integrity_check",
+        "foreign_key_check",
+        "journal_mode",
+        "migrations",
+        "disk_space",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with("ok") && l.contains(line)),
+            "{line}: {report}"
+        );
     }
     // A database readable by others is worth a warning (but not a failure).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(data.join("shopgraph.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(
+            data.join("shopgraph.db"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
         let report = stdout(&shopgraph(&data, &["check"]));
-        assert!(report.lines().any(|l| l.starts_with("WARN") && l.contains("db_permissions")), "{report}");
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with("WARN") && l.contains("db_permissions")),
+            "{report}"
+        );
     }
 
-    let snapshot = stdout(&shopgraph(&data, &["backup", "create"])).trim().to_owned();
-    assert!(snapshot.ends_with(".db") && Path::new(&snapshot).starts_with(data.join("backups")), "{snapshot}");
-    let json = stdout(&shopgraph(&data, &["backup", "create", "--format", "json"])).trim().to_owned();
+    let snapshot = stdout(&shopgraph(&data, &["backup", "create"]))
+        .trim()
+        .to_owned();
+    assert!(
+        snapshot.ends_with(".db") && Path::new(&snapshot).starts_with(data.join("backups")),
+        "{snapshot}"
+    );
+    let json = stdout(&shopgraph(&data, &["backup", "create", "--format", "json"]))
+        .trim()
+        .to_owned();
     let listed = stdout(&shopgraph(&data, &["backup", "list"]));
     assert_eq!(listed.lines().count(), 2, "{listed}");
     for file in [&snapshot, &json] {
         let verified = stdout(&shopgraph(&data, &["backup", "verify", file]));
-        assert!(verified.contains(": ok") && verified.contains("orders"), "{verified}");
+        assert!(
+            verified.contains(": ok") && verified.contains("orders"),
+            "{verified}"
+        );
     }
     shopgraph(&data, &["backup", "restore", &snapshot]);
     shopgraph(&data, &["backup", "restore", &json]);
     shopgraph(&data, &["backup", "prune", "--keep", "1"]);
-    assert_eq!(stdout(&shopgraph(&data, &["backup", "list"])).lines().count(), 1);
+    assert_eq!(
+        stdout(&shopgraph(&data, &["backup", "list"]))
+            .lines()
+            .count(),
+        1
+    );
 }
 
 /// Starts `shopgraph serve` on a free port; returns the child and its address.
@@ -101,8 +148,13 @@ fn start_server(data: &Path) -> (std::process::Child, String) {
     let stdout = child.stderr.take().expect("stderr");
     let mut lines = std::io::BufReader::new(stdout).lines();
     let address = loop {
-        let line = lines.next().expect("server logs until ready").expect("log line");
-        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+        let line = lines
+            .next()
+            .expect("server logs until ready")
+            .expect("log line");
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
         if let Some(address) = event["fields"]["address"].as_str() {
             break address.to_owned();
         }
@@ -141,16 +193,25 @@ fn healthcheck_and_graceful_shutdown() {
             .expect("JSON")
     });
     std::thread::sleep(std::time::Duration::from_millis(60));
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let body = runtime.block_on(request).unwrap();
-    assert!(body.get("errors").is_none(), "the in-flight request completed: {body}");
+    assert!(
+        body.get("errors").is_none(),
+        "the in-flight request completed: {body}"
+    );
     assert!(body["data"]["u9"]["token"].is_string());
     let status = child.wait().unwrap();
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
     // The WAL was folded into the database file.
     let wal = data.join("shopgraph.db-wal");
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL checkpointed");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL checkpointed"
+    );
     // Nobody answers any more.
     let output = Command::new(env!("CARGO_BIN_EXE_shopgraph"))
         .args(["healthcheck", "--port", &port])

@@ -4,8 +4,8 @@
 //! behaviour) are declared here so that the database refuses bad rows even if a bug in the
 //! service layer tried to write one.
 
-pub use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
 
 mod checks;
 mod m20261123_000001_create_users_and_roles;

@@ -27,11 +27,10 @@ impl MigrationTrait for Migration {
                             .default(0)
                             .check(Expr::col(Users::PointsBalance).gte(0)),
                     )
-                    .col(
-                        string_len(Users::Tier, 16)
-                            .default("bronze")
-                            .check(one_of(Users::Tier, &["bronze", "silver", "gold", "platinum"])),
-                    )
+                    .col(string_len(Users::Tier, 16).default("bronze").check(one_of(
+                        Users::Tier,
+                        &["bronze", "silver", "gold", "platinum"],
+                    )))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .to_owned(),
@@ -63,7 +62,11 @@ impl MigrationTrait for Migration {
                     .table(UserRoles::Table)
                     .col(integer(UserRoles::UserId))
                     .col(integer(UserRoles::RoleId))
-                    .primary_key(Index::create().col(UserRoles::UserId).col(UserRoles::RoleId))
+                    .primary_key(
+                        Index::create()
+                            .col(UserRoles::UserId)
+                            .col(UserRoles::RoleId),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk-user_roles-user_id")

@@ -16,10 +16,7 @@ impl MigrationTrait for Migration {
                     .table(Posts::Table)
                     .col(pk_auto(Posts::Id))
                     .col(integer(Posts::AuthorId))
-                    .col(
-                        string_len(Posts::Title, 200)
-                            .check(Expr::cust("length(title) > 0")),
-                    )
+                    .col(string_len(Posts::Title, 200).check(Expr::cust("length(title) > 0")))
                     .col(text(Posts::Content))
                     .col(
                         string_len(Posts::Status, 16)
@@ -49,7 +46,9 @@ impl MigrationTrait for Migration {
             &[Posts::PublishedAt][..],
             &[Posts::CreatedAt][..],
         ] {
-            manager.create_index(index(Posts::Table, "posts", cols)).await?;
+            manager
+                .create_index(index(Posts::Table, "posts", cols))
+                .await?;
         }
         Ok(())
     }

@@ -20,8 +20,15 @@ impl MigrationTrait for Migration {
                     .col(string_len_uniq(Products::Slug, 128))
                     .col(string_len(Products::Name, 200))
                     .col(string_len(Products::Category, 100))
-                    .col(big_integer(Products::PriceCents).check(Expr::col(Products::PriceCents).gt(0)))
-                    .col(integer(Products::Stock).default(0).check(Expr::col(Products::Stock).gte(0)))
+                    .col(
+                        big_integer(Products::PriceCents)
+                            .check(Expr::col(Products::PriceCents).gt(0)),
+                    )
+                    .col(
+                        integer(Products::Stock)
+                            .default(0)
+                            .check(Expr::col(Products::Stock).gte(0)),
+                    )
                     .col(timestamp_with_time_zone(Products::CreatedAt))
                     .col(timestamp_with_time_zone(Products::UpdatedAt))
                     .to_owned(),
@@ -33,7 +40,9 @@ impl MigrationTrait for Migration {
             &[Products::Name][..],
             &[Products::CreatedAt][..],
         ] {
-            manager.create_index(index(Products::Table, "products", cols)).await?;
+            manager
+                .create_index(index(Products::Table, "products", cols))
+                .await?;
         }
 
         manager
@@ -42,11 +51,17 @@ impl MigrationTrait for Migration {
                     .table(Orders::Table)
                     .col(pk_auto(Orders::Id))
                     .col(integer(Orders::CustomerId))
-                    .col(string_len(Orders::Status, 16).default("pending").check(one_of(
-                        Orders::Status,
-                        &["pending", "paid", "shipped", "delivered", "cancelled"],
-                    )))
-                    .col(big_integer(Orders::TotalCents).check(Expr::col(Orders::TotalCents).gte(0)))
+                    .col(
+                        string_len(Orders::Status, 16)
+                            .default("pending")
+                            .check(one_of(
+                                Orders::Status,
+                                &["pending", "paid", "shipped", "delivered", "cancelled"],
+                            )),
+                    )
+                    .col(
+                        big_integer(Orders::TotalCents).check(Expr::col(Orders::TotalCents).gte(0)),
+                    )
                     .col(timestamp_with_time_zone(Orders::CreatedAt))
                     .col(timestamp_with_time_zone(Orders::UpdatedAt))
                     .foreign_key(
@@ -65,7 +80,9 @@ impl MigrationTrait for Migration {
             &[Orders::CreatedAt][..],
             &[Orders::TotalCents][..],
         ] {
-            manager.create_index(index(Orders::Table, "orders", cols)).await?;
+            manager
+                .create_index(index(Orders::Table, "orders", cols))
+                .await?;
         }
 
         manager
@@ -110,7 +127,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(OrderItems::Table, "order_items", &[OrderItems::ProductId]))
+            .create_index(index(
+                OrderItems::Table,
+                "order_items",
+                &[OrderItems::ProductId],
+            ))
             .await
     }
 
@@ -120,7 +141,9 @@ impl MigrationTrait for Migration {
             Orders::Table.into_iden(),
             Products::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -52,7 +52,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, column) in [
-            (Orders::Table.into_iden(), Orders::PointsUnreversed.into_iden()),
+            (
+                Orders::Table.into_iden(),
+                Orders::PointsUnreversed.into_iden(),
+            ),
             (Orders::Table.into_iden(), Orders::PointsEarned.into_iden()),
             (Users::Table.into_iden(), Users::LifetimePoints.into_iden()),
         ] {

@@ -13,18 +13,28 @@ pub struct Viewer {
 
 impl Viewer {
     /// Nobody signed in.
-    pub const ANONYMOUS: Viewer = Viewer { user_id: None, admin: false };
+    pub const ANONYMOUS: Viewer = Viewer {
+        user_id: None,
+        admin: false,
+    };
     /// shopgraph itself (seeding, commands): may do everything, acts as no user.
-    pub const SYSTEM: Viewer = Viewer { user_id: None, admin: true };
+    pub const SYSTEM: Viewer = Viewer {
+        user_id: None,
+        admin: true,
+    };
 
     /// A signed-in user.
     pub fn user(user_id: i32, admin: bool) -> Self {
-        Self { user_id: Some(user_id), admin }
+        Self {
+            user_id: Some(user_id),
+            admin,
+        }
     }
 
     /// The signed-in user's id, or UNAUTHENTICATED.
     pub fn require_signed_in(&self) -> Result<i32> {
-        self.user_id.ok_or_else(|| Error::Unauthenticated("sign in first".into()))
+        self.user_id
+            .ok_or_else(|| Error::Unauthenticated("sign in first".into()))
     }
 
     /// Admins only: UNAUTHENTICATED for anonymous callers, FORBIDDEN for others.
@@ -39,7 +49,11 @@ impl Viewer {
     /// Signed in (or shopgraph itself): UNAUTHENTICATED otherwise. For writes whose target
     /// decides the rest of the rule, so an anonymous caller learns nothing about the target.
     pub fn require_caller(&self) -> Result<()> {
-        if self.admin { Ok(()) } else { self.require_signed_in().map(|_| ()) }
+        if self.admin {
+            Ok(())
+        } else {
+            self.require_signed_in().map(|_| ())
+        }
     }
 
     /// Whether the caller is `user_id` or an admin.
@@ -113,9 +127,15 @@ mod tests {
         let ada = Viewer::user(2, false);
         assert!(admin.require_admin().is_ok());
         assert!(matches!(ada.require_admin(), Err(Error::Forbidden(_))));
-        assert!(matches!(Viewer::ANONYMOUS.require_admin(), Err(Error::Unauthenticated(_))));
+        assert!(matches!(
+            Viewer::ANONYMOUS.require_admin(),
+            Err(Error::Unauthenticated(_))
+        ));
         assert!(ada.require_self_or_admin(2).is_ok());
-        assert!(matches!(ada.require_self_or_admin(3), Err(Error::Forbidden(_))));
+        assert!(matches!(
+            ada.require_self_or_admin(3),
+            Err(Error::Forbidden(_))
+        ));
         assert!(admin.require_self_or_admin(3).is_ok());
         assert_eq!(Viewer::ANONYMOUS.post_scope(), PostScope::Published);
         assert_eq!(ada.post_scope(), PostScope::PublishedOrBy(2));
@@ -123,7 +143,12 @@ mod tests {
         assert_eq!(ada.acting_for(None).unwrap(), 2);
         assert!(matches!(ada.acting_for(Some(3)), Err(Error::Forbidden(_))));
         assert_eq!(admin.acting_for(Some(3)).unwrap(), 3);
-        assert!(matches!(Viewer::ANONYMOUS.acting_for(None), Err(Error::Unauthenticated(_))));
-        assert!(Viewer::SYSTEM.require_admin().is_ok() && Viewer::SYSTEM.acting_for(Some(9)).is_ok());
+        assert!(matches!(
+            Viewer::ANONYMOUS.acting_for(None),
+            Err(Error::Unauthenticated(_))
+        ));
+        assert!(
+            Viewer::SYSTEM.require_admin().is_ok() && Viewer::SYSTEM.acting_for(Some(9)).is_ok()
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! on a blocking thread (hashing is deliberately slow and would stall the async runtime).
 
 use crate::{Error, Result, db, roles, users, validate};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use entity::{UserStatus, role, user, user_role};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 
@@ -31,7 +33,11 @@ pub async fn hash_password(password: String) -> Result<String> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
-            .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("password hashing failed: {e}"))))
+            .map_err(|e| {
+                Error::Database(sea_orm::DbErr::Custom(format!(
+                    "password hashing failed: {e}"
+                )))
+            })
     })
     .await
     .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("hashing task failed: {e}"))))?
@@ -41,7 +47,11 @@ pub async fn hash_password(password: String) -> Result<String> {
 async fn password_matches(hash: String, password: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -81,7 +91,11 @@ pub async fn login(db: &DatabaseConnection, email: &str, password: &str) -> Resu
     let refused = || Error::Unauthenticated("invalid email or password".into());
     let found = users::by_email(db, email).await?;
     let hash = found.as_ref().and_then(|u| u.password_hash.clone());
-    let matches = password_matches(hash.clone().unwrap_or_else(|| DECOY_HASH.into()), password.into()).await;
+    let matches = password_matches(
+        hash.clone().unwrap_or_else(|| DECOY_HASH.into()),
+        password.into(),
+    )
+    .await;
     match found {
         Some(user) if matches && hash.is_some() && user.status == UserStatus::Active => Ok(user),
         _ => Err(refused()),
@@ -92,7 +106,9 @@ pub async fn login(db: &DatabaseConnection, email: &str, password: &str) -> Resu
 pub async fn set_password(db: &impl ConnectionTrait, user_id: i32, password: String) -> Result<()> {
     check_password(&password)?;
     let hash = hash_password(password).await?;
-    let user = users::get(db, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+    let user = users::get(db, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", user_id))?;
     let mut active: user::ActiveModel = user.into();
     active.password_hash = Set(Some(hash));
     active.update(db).await?;
@@ -117,16 +133,20 @@ pub async fn principal(db: &impl ConnectionTrait, user_id: i32) -> Result<Option
         .from(user::Entity)
         .left_join(
             user_role::Entity,
-            Expr::col((user_role::Entity, user_role::Column::UserId)).equals((user::Entity, user::Column::Id)),
+            Expr::col((user_role::Entity, user_role::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
         )
         .left_join(
             role::Entity,
-            Expr::col((role::Entity, role::Column::Id)).equals((user_role::Entity, user_role::Column::RoleId)),
+            Expr::col((role::Entity, role::Column::Id))
+                .equals((user_role::Entity, user_role::Column::RoleId)),
         )
         .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
         .to_owned();
     let rows = db.query_all(&query).await?;
-    let Some(first) = rows.first() else { return Ok(None) };
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
     let status: UserStatus = first.try_get("", "status")?;
     if status != UserStatus::Active {
         return Ok(None);
@@ -150,7 +170,10 @@ mod tests {
         assert!(password_matches(hash.clone(), "correct horse".into()).await);
         assert!(!password_matches(hash, "wrong horse".into()).await);
         assert!(!password_matches(DECOY_HASH.into(), "anything".into()).await);
-        assert!(PasswordHash::new(DECOY_HASH).is_ok(), "the decoy must parse to cost the same");
+        assert!(
+            PasswordHash::new(DECOY_HASH).is_ok(),
+            "the decoy must parse to cost the same"
+        );
     }
 
     #[test]

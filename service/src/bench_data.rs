@@ -6,11 +6,16 @@
 
 use crate::{Error, Result, db, loyalty, users};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entity::{OrderStatus, PointKind, PostStatus, UserStatus, order, order_item, point_transaction, post, product, user};
+use entity::{
+    OrderStatus, PointKind, PostStatus, UserStatus, order, order_item, point_transaction, post,
+    product, user,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+};
 
 /// How much to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +30,13 @@ pub struct Spec {
 impl Spec {
     /// The standard benchmark size: 10,000 users with 10 posts each, 1,000 products, 50,000
     /// orders of 1–5 items.
-    pub const STANDARD: Spec = Spec { users: 10_000, posts_per_user: 10, products: 1_000, orders: 50_000, seed: 42 };
+    pub const STANDARD: Spec = Spec {
+        users: 10_000,
+        posts_per_user: 10,
+        products: 1_000,
+        orders: 50_000,
+        seed: 42,
+    };
 }
 
 /// What was written.
@@ -41,19 +52,39 @@ pub fn email(i: u32) -> String {
     format!("user{i}@bench.example")
 }
 
-const CATEGORIES: [&str; 10] =
-    ["kitchen", "pantry", "stationery", "home", "garden", "toys", "books", "audio", "sport", "outdoor"];
+const CATEGORIES: [&str; 10] = [
+    "kitchen",
+    "pantry",
+    "stationery",
+    "home",
+    "garden",
+    "toys",
+    "books",
+    "audio",
+    "sport",
+    "outdoor",
+];
 
 /// Writes the generated data unless it is there already. `progress` hears each table as it goes.
-pub async fn generate(db: &DatabaseConnection, spec: Spec, mut progress: impl FnMut(&str, u64)) -> Result<Generated> {
+pub async fn generate(
+    db: &DatabaseConnection,
+    spec: Spec,
+    mut progress: impl FnMut(&str, u64),
+) -> Result<Generated> {
     if spec.users == 0 {
         return Err(Error::invalid("users", "must be at least 1"));
     }
     if users::by_email(db, &email(0)).await?.is_some() {
-        return Ok(Generated { rows: 0, written: false });
+        return Ok(Generated {
+            rows: 0,
+            written: false,
+        });
     }
     let mut rng = StdRng::seed_from_u64(spec.seed);
-    let start: DateTime<Utc> = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap_or_else(Utc::now);
+    let start: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
     let txn = db::begin_write(db).await?;
     // New rows take ids after any already there (the demo data, say).
     let user_base = next_id(&txn, "users").await?;
@@ -88,7 +119,13 @@ pub async fn generate(db: &DatabaseConnection, spec: Spec, mut progress: impl Fn
     let mut orders = Vec::with_capacity(spec.orders as usize);
     let mut items = Vec::new();
     let mut ledger = Vec::new();
-    let statuses = [OrderStatus::Pending, OrderStatus::Paid, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Delivered];
+    let statuses = [
+        OrderStatus::Pending,
+        OrderStatus::Paid,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+    ];
     for i in 0..spec.orders {
         let customer = rng.gen_range(0..spec.users) as usize;
         let order_id = order_base + i as i32;
@@ -173,7 +210,11 @@ pub async fn generate(db: &DatabaseConnection, spec: Spec, mut progress: impl Fn
                 author_id: Set(user_base + u as i32),
                 title: Set(format!("Post {k} by user {u}")),
                 content: Set(format!("Generated post {n}.")),
-                status: Set(if published { PostStatus::Published } else { PostStatus::Draft }),
+                status: Set(if published {
+                    PostStatus::Published
+                } else {
+                    PostStatus::Draft
+                }),
                 published_at: Set(published.then_some(at)),
                 created_at: Set(at),
                 updated_at: Set(at),
@@ -190,18 +231,32 @@ pub async fn generate(db: &DatabaseConnection, spec: Spec, mut progress: impl Fn
     rows += insert_all(&txn, ledger, "point_transactions", &mut progress).await?;
     db::reset_sequences(&txn).await?;
     txn.commit().await?;
-    Ok(Generated { rows, written: true })
+    Ok(Generated {
+        rows,
+        written: true,
+    })
 }
 
 async fn next_id(db: &impl ConnectionTrait, table: &str) -> Result<i32> {
     use sea_orm::Statement;
     let backend = db.get_database_backend();
     let sql = format!("SELECT CAST(COALESCE(MAX(id), 0) AS INTEGER) AS m FROM {table}");
-    let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
-    Ok(row.map(|r| r.try_get::<i32>("", "m")).transpose()?.unwrap_or(0) + 1)
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i32>("", "m"))
+        .transpose()?
+        .unwrap_or(0)
+        + 1)
 }
 
-async fn insert_all<A>(txn: &impl ConnectionTrait, rows: Vec<A>, table: &str, progress: &mut impl FnMut(&str, u64)) -> Result<u64>
+async fn insert_all<A>(
+    txn: &impl ConnectionTrait,
+    rows: Vec<A>,
+    table: &str,
+    progress: &mut impl FnMut(&str, u64),
+) -> Result<u64>
 where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
 {
@@ -209,7 +264,9 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(1_000).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(txn).await?;
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
     }
     progress(table, count);
     Ok(count)

@@ -153,21 +153,38 @@ fn is_transient(err: &sea_orm::DbErr) -> bool {
         DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
         _ => return false,
     };
-    let Some(db) = sqlx.as_database_error() else { return false };
-    matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517" | "261"))
+    let Some(db) = sqlx.as_database_error() else {
+        return false;
+    };
+    matches!(
+        db.code().as_deref(),
+        Some("40001" | "40P01" | "5" | "6" | "517" | "261")
+    )
 }
 
 /// On SQLite, moves everything in the WAL into the database file and empties the WAL (at
 /// shutdown, so the file on disk is complete on its own). Nothing to do elsewhere.
 pub async fn checkpoint(db: &DatabaseConnection) -> Result<()> {
     if db.get_database_backend() == DatabaseBackend::Sqlite {
-        db.execute_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)")).await?;
+        db.execute_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ))
+        .await?;
     }
     Ok(())
 }
 
 /// Tables whose id comes from an auto-increment sequence.
-const SEQUENCED_TABLES: [&str; 7] = ["users", "roles", "posts", "products", "orders", "order_items", "point_transactions"];
+const SEQUENCED_TABLES: [&str; 7] = [
+    "users",
+    "roles",
+    "posts",
+    "products",
+    "orders",
+    "order_items",
+    "point_transactions",
+];
 
 /// Sets every auto-increment sequence just past the largest id in its table, after rows were
 /// written with explicit ids (restores, generated data), so the next insert never collides.
@@ -178,9 +195,12 @@ pub(crate) async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
             DatabaseBackend::Postgres => format!(
                 "SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
             ),
-            _ => format!("UPDATE sqlite_sequence SET seq = COALESCE((SELECT MAX(id) FROM {name}), 0) WHERE name = '{name}'"),
+            _ => format!(
+                "UPDATE sqlite_sequence SET seq = COALESCE((SELECT MAX(id) FROM {name}), 0) WHERE name = '{name}'"
+            ),
         };
-        txn.execute_raw(Statement::from_string(backend, sql)).await?;
+        txn.execute_raw(Statement::from_string(backend, sql))
+            .await?;
     }
     Ok(())
 }
@@ -249,7 +269,10 @@ const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 /// When a database that already has tables is about to change, a backup is first written to
 /// `pre_migration_dir` (when given): a snapshot of a SQLite file, or every PostgreSQL table as
 /// `row_to_json` rows (the entities only know the schema after the migration).
-pub async fn migrate_up(config: &DbConfig, pre_migration_dir: Option<&std::path::Path>) -> Result<Vec<Applied>> {
+pub async fn migrate_up(
+    config: &DbConfig,
+    pre_migration_dir: Option<&std::path::Path>,
+) -> Result<Vec<Applied>> {
     migrate_up_with::<Migrator>(config, pre_migration_dir).await
 }
 
@@ -270,11 +293,18 @@ async fn apply_pending<M: MigratorTrait>(
 ) -> Result<Vec<Applied>> {
     if let Some(dir) = pre_migration_dir {
         let statuses = M::get_migration_with_status(db).await?;
-        let applied = statuses.iter().filter(|m| m.status() == migration::MigrationStatus::Applied).count();
+        let applied = statuses
+            .iter()
+            .filter(|m| m.status() == migration::MigrationStatus::Applied)
+            .count();
         let pending = statuses.len() - applied;
         if applied > 0 && pending > 0 {
             let written = match db.get_database_backend() {
-                DatabaseBackend::Sqlite => crate::backup::create(db, dir, crate::backup::Format::Snapshot).await?.path,
+                DatabaseBackend::Sqlite => {
+                    crate::backup::create(db, dir, crate::backup::Format::Snapshot)
+                        .await?
+                        .path
+                }
                 _ => crate::backup::raw::dump_postgres(db, dir).await?,
             };
             tracing::info!(backup = %written.display(), pending, "pre-migration backup written");
@@ -296,7 +326,10 @@ async fn apply_pending<M: MigratorTrait>(
         let started = Instant::now();
         if let Err(err) = M::up(&txn, Some(1)).await {
             tracing::error!(migration = %name, error = %err, "migration failed; rolling back every migration of this run");
-            return Err(crate::Error::Migration { name, message: err.to_string() });
+            return Err(crate::Error::Migration {
+                name,
+                message: err.to_string(),
+            });
         }
         let duration = started.elapsed();
         tracing::info!(migration = %name, duration_ms = duration.as_secs_f64() * 1000.0, "applied migration");
@@ -315,13 +348,21 @@ async fn check_constraints(txn: &impl ConnectionTrait) -> Result<()> {
     let backend = txn.get_database_backend();
     let (sql, what) = match backend {
         DatabaseBackend::Sqlite => ("PRAGMA foreign_key_check", "rows break foreign keys"),
-        _ => ("SELECT conname FROM pg_constraint WHERE NOT convalidated", "constraints are not validated"),
+        _ => (
+            "SELECT conname FROM pg_constraint WHERE NOT convalidated",
+            "constraints are not validated",
+        ),
     };
-    let broken = txn.query_all_raw(Statement::from_string(backend, sql)).await?;
+    let broken = txn
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?;
     if !broken.is_empty() {
         return Err(crate::Error::Migration {
             name: "(constraint check)".into(),
-            message: format!("{} {what}; every migration of this run was rolled back", broken.len()),
+            message: format!(
+                "{} {what}; every migration of this run was rolled back",
+                broken.len()
+            ),
         });
     }
     Ok(())
@@ -347,7 +388,11 @@ pub async fn migrate_fresh(config: &DbConfig) -> Result<()> {
 /// state (SQLite's `PRAGMA foreign_keys = OFF` before dropping tables) that must apply to the
 /// statements that follow it, which a larger pool would spread over other connections.
 async fn connect_single(config: &DbConfig) -> Result<DatabaseConnection> {
-    let single = DbConfig { max_connections: 1, min_connections: 1, ..config.clone() };
+    let single = DbConfig {
+        max_connections: 1,
+        min_connections: 1,
+        ..config.clone()
+    };
     Ok(connect(&single).await?.db)
 }
 
@@ -357,7 +402,10 @@ pub async fn sqlite_pragma(db: &DatabaseConnection, name: &str) -> Result<Option
         return Err(crate::Error::invalid("pragma", "unknown pragma"));
     }
     let row = db
-        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, format!("PRAGMA {name}")))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            format!("PRAGMA {name}"),
+        ))
         .await?;
     Ok(match row {
         Some(row) => Some(

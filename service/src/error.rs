@@ -19,7 +19,11 @@ pub enum Error {
     Conflict { field: String, message: String },
     /// Not enough units of a product left to fill an order line.
     #[error("product {product_id} has {available} in stock, {requested} requested")]
-    OutOfStock { product_id: i32, requested: i32, available: i32 },
+    OutOfStock {
+        product_id: i32,
+        requested: i32,
+        available: i32,
+    },
     /// The caller is not signed in, or their credentials are wrong.
     #[error("{0}")]
     Unauthenticated(String),
@@ -49,17 +53,26 @@ pub enum Error {
 impl Error {
     /// Input rejected for `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// No `entity` with this `id`.
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        Self::NotFound { entity, id: id.to_string() }
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     /// A conflict on `field`.
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Conflict { field: field.into(), message: message.into() }
+        Self::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Turns a unique-constraint violation on one of `fields` into a [`Error::Conflict`] that

@@ -23,7 +23,10 @@ pub enum OrderEvent {
     /// A new order was placed.
     Created { order: order::Model },
     /// An order moved from `from` to its current status.
-    StatusChanged { order: order::Model, from: OrderStatus },
+    StatusChanged {
+        order: order::Model,
+        from: OrderStatus,
+    },
 }
 
 impl OrderEvent {
@@ -74,11 +77,20 @@ impl EventBus {
 
     /// Inside the writing transaction: tells the other instances (PostgreSQL only; a no-op
     /// elsewhere). Delivered at commit, dropped with a rollback.
-    pub(crate) async fn notify_in(&self, txn: &impl ConnectionTrait, order_id: i32, from: Option<OrderStatus>) -> Result<()> {
+    pub(crate) async fn notify_in(
+        &self,
+        txn: &impl ConnectionTrait,
+        order_id: i32,
+        from: Option<OrderStatus>,
+    ) -> Result<()> {
         if txn.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
         }
-        let notice = Notice { instance: self.instance.clone(), order_id, from: from.map(|s| status_name(s).to_owned()) };
+        let notice = Notice {
+            instance: self.instance.clone(),
+            order_id,
+            from: from.map(|s| status_name(s).to_owned()),
+        };
         let payload = serde_json::to_string(&notice).unwrap_or_default();
         txn.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
@@ -107,10 +119,17 @@ impl EventBus {
         });
     }
 
-    async fn listen(&self, url: &str, db: &DatabaseConnection) -> std::result::Result<(), sea_orm::sqlx::Error> {
+    async fn listen(
+        &self,
+        url: &str,
+        db: &DatabaseConnection,
+    ) -> std::result::Result<(), sea_orm::sqlx::Error> {
         let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
         listener.listen(CHANNEL).await?;
-        tracing::info!(channel = CHANNEL, "listening for other instances' order events");
+        tracing::info!(
+            channel = CHANNEL,
+            "listening for other instances' order events"
+        );
         loop {
             let notification = listener.recv().await?;
             let Ok(notice) = serde_json::from_str::<Notice>(notification.payload()) else {

@@ -20,14 +20,25 @@ pub struct Cmp<T> {
 
 impl<T> Default for Cmp<T> {
     fn default() -> Self {
-        Self { eq: None, ne: None, in_: None, gt: None, gte: None, lt: None, lte: None }
+        Self {
+            eq: None,
+            ne: None,
+            in_: None,
+            gt: None,
+            gte: None,
+            lt: None,
+            lte: None,
+        }
     }
 }
 
 impl<T: Into<Value> + Clone> Cmp<T> {
     /// Only `eq`.
     pub fn eq(value: T) -> Self {
-        Self { eq: Some(value), ..Self::default() }
+        Self {
+            eq: Some(value),
+            ..Self::default()
+        }
     }
 
     /// The SQL condition on `col`.
@@ -94,7 +105,8 @@ impl TextCmp {
 }
 
 fn lower_like(col: impl ColumnTrait, pattern: String) -> Expr {
-    Expr::expr(Func::lower(col.into_expr())).like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
+    Expr::expr(Func::lower(col.into_expr()))
+        .like(LikeExpr::new(pattern.to_lowercase()).escape('\\'))
 }
 
 /// Escapes LIKE's wildcards so user text matches literally.

@@ -4,8 +4,11 @@
 use entity::Tier;
 
 /// Lifetime points needed for each tier, highest first.
-pub const TIER_THRESHOLDS: [(Tier, i64); 3] =
-    [(Tier::Platinum, 20_000), (Tier::Gold, 5_000), (Tier::Silver, 1_000)];
+pub const TIER_THRESHOLDS: [(Tier, i64); 3] = [
+    (Tier::Platinum, 20_000),
+    (Tier::Gold, 5_000),
+    (Tier::Silver, 1_000),
+];
 
 /// The tier a user with `lifetime_points` belongs to.
 pub fn tier_for(lifetime_points: i64) -> Tier {
@@ -48,10 +51,22 @@ mod tests {
 
     #[test]
     fn earning_rounds_down_after_the_multiplier() {
-        assert_eq!(points_for_order(1_999, Tier::Bronze), 19, "whole units only");
+        assert_eq!(
+            points_for_order(1_999, Tier::Bronze),
+            19,
+            "whole units only"
+        );
         assert_eq!(points_for_order(99, Tier::Platinum), 0);
-        assert_eq!(points_for_order(1_000, Tier::Silver), 12, "10 × 1.25 = 12.5 → 12");
-        assert_eq!(points_for_order(1_100, Tier::Gold), 16, "11 × 1.5 = 16.5 → 16");
+        assert_eq!(
+            points_for_order(1_000, Tier::Silver),
+            12,
+            "10 × 1.25 = 12.5 → 12"
+        );
+        assert_eq!(
+            points_for_order(1_100, Tier::Gold),
+            16,
+            "11 × 1.5 = 16.5 → 16"
+        );
         assert_eq!(points_for_order(1_000, Tier::Platinum), 20);
     }
 }

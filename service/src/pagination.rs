@@ -11,8 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, NullOrdering, Order, Query,
-    SelectStatement, WindowStatement,
+    Alias, Asterisk, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryTrait, Select,
@@ -41,7 +40,10 @@ pub struct PageArgs {
 impl PageArgs {
     /// The first `n` rows.
     pub fn first(n: i64) -> Self {
-        Self { first: Some(n), ..Self::default() }
+        Self {
+            first: Some(n),
+            ..Self::default()
+        }
     }
 }
 
@@ -94,8 +96,12 @@ pub struct Sort<K> {
 impl<K: SortKey> Sort<K> {
     /// The opaque cursor that points at `model` in this ordering.
     pub fn cursor(&self, model: &<K::Entity as EntityTrait>::Model) -> String {
-        Cursor { key: self.key.name().to_owned(), value: self.key.value(model), id: K::id(model) }
-            .encode()
+        Cursor {
+            key: self.key.name().to_owned(),
+            value: self.key.value(model),
+            id: K::id(model),
+        }
+        .encode()
     }
 }
 
@@ -146,7 +152,10 @@ struct Window {
 fn resolve<K: SortKey>(args: &PageArgs, sort: Sort<K>) -> Result<Window> {
     let check = |field: &str, n: i64| -> Result<u64> {
         if !(0..=MAX_PAGE_SIZE).contains(&n) {
-            return Err(Error::invalid(field, format!("must be between 0 and {MAX_PAGE_SIZE}")));
+            return Err(Error::invalid(
+                field,
+                format!("must be between 0 and {MAX_PAGE_SIZE}"),
+            ));
         }
         Ok(n as u64)
     };
@@ -159,9 +168,22 @@ fn resolve<K: SortKey>(args: &PageArgs, sort: Sort<K>) -> Result<Window> {
         (None, None) => (DEFAULT_PAGE_SIZE as u64, true),
     };
     let name = sort.key.name();
-    let after = args.after.as_deref().map(|c| Cursor::decode("after", c, name)).transpose()?;
-    let before = args.before.as_deref().map(|c| Cursor::decode("before", c, name)).transpose()?;
-    Ok(Window { limit, forward, after, before })
+    let after = args
+        .after
+        .as_deref()
+        .map(|c| Cursor::decode("after", c, name))
+        .transpose()?;
+    let before = args
+        .before
+        .as_deref()
+        .map(|c| Cursor::decode("before", c, name))
+        .transpose()?;
+    Ok(Window {
+        limit,
+        forward,
+        after,
+        before,
+    })
 }
 
 /// Rows strictly beyond `cursor`: after it in ascending terms when `greater`, else before it.
@@ -178,7 +200,9 @@ fn beyond<K: SortKey>(key: K, cursor: &Cursor, greater: bool) -> Condition {
         None if greater => Condition::any()
             .add(col.clone().is_null().and(cmp(id, cursor.id.into())))
             .add(col.is_not_null()),
-        None => Condition::all().add(col.is_null()).add(cmp(id, cursor.id.into())),
+        None => Condition::all()
+            .add(col.is_null())
+            .add(cmp(id, cursor.id.into())),
         Some(value) => {
             let mut cond = Condition::any()
                 .add(cmp(col.clone(), value.clone()))
@@ -204,26 +228,44 @@ fn keyset<K: SortKey>(sort: Sort<K>, window: &Window) -> Condition {
 }
 
 /// ORDER BY terms in the direction the rows are fetched (reversed for `last`).
-fn order_terms<K: SortKey>(sort: Sort<K>, forward: bool) -> Vec<(Expr, Order, Option<NullOrdering>)> {
+fn order_terms<K: SortKey>(
+    sort: Sort<K>,
+    forward: bool,
+) -> Vec<(Expr, Order, Option<NullOrdering>)> {
     let desc = sort.desc != !forward;
     let order = if desc { Order::Desc } else { Order::Asc };
-    let nulls = if desc { NullOrdering::Last } else { NullOrdering::First };
+    let nulls = if desc {
+        NullOrdering::Last
+    } else {
+        NullOrdering::First
+    };
     let id = Expr::col(K::id_column().as_column_ref());
     if sort.key.is_id() {
         return vec![(id, order, None)];
     }
     let col = Expr::col(sort.key.column().as_column_ref());
-    vec![(col, order.clone(), sort.key.nullable().then_some(nulls)), (id, order, None)]
+    vec![
+        (col, order.clone(), sort.key.nullable().then_some(nulls)),
+        (id, order, None),
+    ]
 }
 
 fn finish<M>(mut rows: Vec<M>, window: &Window) -> Page<M> {
     let more = rows.len() as u64 > window.limit;
     rows.truncate(window.limit as usize);
     if window.forward {
-        Page { items: rows, has_next: more, has_prev: window.after.is_some() }
+        Page {
+            items: rows,
+            has_next: more,
+            has_prev: window.after.is_some(),
+        }
     } else {
         rows.reverse();
-        Page { items: rows, has_next: window.before.is_some(), has_prev: more }
+        Page {
+            items: rows,
+            has_next: window.before.is_some(),
+            has_prev: more,
+        }
     }
 }
 
@@ -286,7 +328,11 @@ pub async fn fetch_pages_by_parent<K: SortKey>(
                 None => over.order_by_expr(expr, order),
             };
         }
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), over, Alias::new("row_in_parent"));
+        inner.expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            over,
+            Alias::new("row_in_parent"),
+        );
         let outer: SelectStatement = Query::select()
             .column(Asterisk)
             .from_subquery(inner, Alias::new("numbered"))
@@ -297,7 +343,10 @@ pub async fn fetch_pages_by_parent<K: SortKey>(
             grouped.entry(parent_of(&model)).or_default().push(model);
         }
     }
-    Ok(grouped.into_iter().map(|(id, rows)| (id, finish(rows, &window))).collect())
+    Ok(grouped
+        .into_iter()
+        .map(|(id, rows)| (id, finish(rows, &window)))
+        .collect())
 }
 
 /// Number of rows of `select` per value of `parent`, for `totalCount` on nested lists.
@@ -324,7 +373,11 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_other_orders() {
-        let cursor = Cursor { key: "name".into(), value: SortValue::Text("Ada".into()), id: 7 };
+        let cursor = Cursor {
+            key: "name".into(),
+            value: SortValue::Text("Ada".into()),
+            id: 7,
+        };
         let text = cursor.encode();
         assert_eq!(Cursor::decode("after", &text, "name").unwrap(), cursor);
         assert!(Cursor::decode("after", &text, "created_at").is_err());

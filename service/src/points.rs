@@ -25,7 +25,10 @@ impl PointFilter {
     fn condition(&self) -> Condition {
         Condition::all()
             .add(self.kind.condition(point_transaction::Column::Kind))
-            .add(self.created_at.condition(point_transaction::Column::CreatedAt))
+            .add(
+                self.created_at
+                    .condition(point_transaction::Column::CreatedAt),
+            )
     }
 }
 
@@ -64,7 +67,10 @@ impl SortKey for PointSort {
 }
 
 /// Newest first: how a statement of account reads.
-pub const NEWEST_FIRST: Sort<PointSort> = Sort { key: PointSort::CreatedAt, desc: true };
+pub const NEWEST_FIRST: Sort<PointSort> = Sort {
+    key: PointSort::CreatedAt,
+    desc: true,
+};
 
 /// The same page of ledger rows for each of `user_ids`, in one statement.
 #[tracing::instrument(skip(db, user_ids), fields(keys = user_ids.len()))]
@@ -113,15 +119,27 @@ pub(crate) struct Entry {
 
 impl Entry {
     pub fn plain(kind: PointKind) -> Self {
-        Self { kind, order_id: None, counterparty_id: None }
+        Self {
+            kind,
+            order_id: None,
+            counterparty_id: None,
+        }
     }
 }
 
 /// Adds `points` (> 0) to a balance and records it. Unknown user → NOT_FOUND.
-pub(crate) async fn credit(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Entry) -> Result<()> {
+pub(crate) async fn credit(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    points: i64,
+    entry: Entry,
+) -> Result<()> {
     let now = clock::now();
     let updated = user::Entity::update_many()
-        .col_expr(user::Column::PointsBalance, Expr::col(user::Column::PointsBalance).add(points))
+        .col_expr(
+            user::Column::PointsBalance,
+            Expr::col(user::Column::PointsBalance).add(points),
+        )
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
@@ -135,23 +153,42 @@ pub(crate) async fn credit(db: &impl ConnectionTrait, user_id: i32, points: i64,
 /// Takes `points` (> 0) from a balance and records it, only if the balance covers them: the
 /// check and the write are one conditional UPDATE, so two concurrent debits can never take
 /// the same points. Not enough → INSUFFICIENT_POINTS with what is available.
-pub(crate) async fn debit(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Entry) -> Result<()> {
+pub(crate) async fn debit(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    points: i64,
+    entry: Entry,
+) -> Result<()> {
     let now = clock::now();
     let updated = user::Entity::update_many()
-        .col_expr(user::Column::PointsBalance, Expr::col(user::Column::PointsBalance).sub(points))
+        .col_expr(
+            user::Column::PointsBalance,
+            Expr::col(user::Column::PointsBalance).sub(points),
+        )
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
         .filter(user::Column::PointsBalance.gte(points))
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
-        let user = users::get(db, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
-        return Err(Error::InsufficientPoints { available: user.points_balance, requested: points });
+        let user = users::get(db, user_id)
+            .await?
+            .ok_or_else(|| Error::not_found("user", user_id))?;
+        return Err(Error::InsufficientPoints {
+            available: user.points_balance,
+            requested: points,
+        });
     }
     record(db, user_id, -points, entry, now).await
 }
 
-async fn record(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Entry, now: DateTime<Utc>) -> Result<()> {
+async fn record(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    points: i64,
+    entry: Entry,
+    now: DateTime<Utc>,
+) -> Result<()> {
     point_transaction::ActiveModel {
         user_id: Set(user_id),
         kind: Set(entry.kind),
@@ -167,8 +204,14 @@ async fn record(db: &impl ConnectionTrait, user_id: i32, points: i64, entry: Ent
 }
 
 /// Moves a user's lifetime points by `delta` (never below zero) and sets the tier they reach.
-pub(crate) async fn move_lifetime(db: &impl ConnectionTrait, user_id: i32, delta: i64) -> Result<()> {
-    let user = users::get(db, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+pub(crate) async fn move_lifetime(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    delta: i64,
+) -> Result<()> {
+    let user = users::get(db, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", user_id))?;
     let lifetime = std::cmp::max(user.lifetime_points + delta, 0);
     let mut active: user::ActiveModel = user.into();
     active.lifetime_points = Set(lifetime);
@@ -198,7 +241,10 @@ pub async fn transfer(
     viewer.require_self_or_admin(from)?;
     positive(points)?;
     if from == to {
-        return Err(Error::invalid("toUserId", "cannot transfer points to the same user"));
+        return Err(Error::invalid(
+            "toUserId",
+            "cannot transfer points to the same user",
+        ));
     }
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
@@ -207,8 +253,16 @@ pub async fn transfer(
                 return Err(Error::not_found("user", id));
             }
         }
-        let out = Entry { kind: PointKind::TransferOut, order_id: None, counterparty_id: Some(to) };
-        let inn = Entry { kind: PointKind::TransferIn, order_id: None, counterparty_id: Some(from) };
+        let out = Entry {
+            kind: PointKind::TransferOut,
+            order_id: None,
+            counterparty_id: Some(to),
+        };
+        let inn = Entry {
+            kind: PointKind::TransferIn,
+            order_id: None,
+            counterparty_id: Some(from),
+        };
         // Rows are locked in id order, so two opposite transfers cannot deadlock.
         if from < to {
             debit(&txn, from, points, out).await?;
@@ -217,8 +271,12 @@ pub async fn transfer(
             credit(&txn, to, points, inn).await?;
             debit(&txn, from, points, out).await?;
         }
-        let sender = users::get(&txn, from).await?.ok_or_else(|| Error::not_found("user", from))?;
-        let receiver = users::get(&txn, to).await?.ok_or_else(|| Error::not_found("user", to))?;
+        let sender = users::get(&txn, from)
+            .await?
+            .ok_or_else(|| Error::not_found("user", from))?;
+        let receiver = users::get(&txn, to)
+            .await?
+            .ok_or_else(|| Error::not_found("user", to))?;
         txn.commit().await?;
         Ok((sender, receiver))
     })
@@ -227,13 +285,20 @@ pub async fn transfer(
 
 /// Spends points: one `redeem` row, or nothing.
 #[tracing::instrument(skip(db))]
-pub async fn redeem(db: &DatabaseConnection, viewer: &Viewer, user_id: i32, points: i64) -> Result<user::Model> {
+pub async fn redeem(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: i32,
+    points: i64,
+) -> Result<user::Model> {
     viewer.require_self_or_admin(user_id)?;
     positive(points)?;
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
         debit(&txn, user_id, points, Entry::plain(PointKind::Redeem)).await?;
-        let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+        let user = users::get(&txn, user_id)
+            .await?
+            .ok_or_else(|| Error::not_found("user", user_id))?;
         txn.commit().await?;
         Ok(user)
     })
@@ -254,7 +319,9 @@ pub async fn adjust(db: &DatabaseConnection, user_id: i32, points: i64) -> Resul
         } else {
             debit(&txn, user_id, -points, Entry::plain(PointKind::Adjust)).await?;
         }
-        let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+        let user = users::get(&txn, user_id)
+            .await?
+            .ok_or_else(|| Error::not_found("user", user_id))?;
         txn.commit().await?;
         Ok(user)
     })
@@ -280,9 +347,15 @@ pub async fn verify_ledger(db: &impl ConnectionTrait) -> Result<Vec<LedgerMismat
     let query = Query::select()
         .column((users, U::Id))
         .column((users, U::PointsBalance))
-        .expr_as(Expr::expr(sum()).cast_as(Alias::new("BIGINT")), Alias::new("ledger_sum"))
+        .expr_as(
+            Expr::expr(sum()).cast_as(Alias::new("BIGINT")),
+            Alias::new("ledger_sum"),
+        )
         .from(users)
-        .left_join(ledger, Expr::col((ledger, T::UserId)).equals((users, U::Id)))
+        .left_join(
+            ledger,
+            Expr::col((ledger, T::UserId)).equals((users, U::Id)),
+        )
         .group_by_col((users, U::Id))
         .group_by_col((users, U::PointsBalance))
         .and_having(Expr::col((users, U::PointsBalance)).ne(Expr::expr(sum())))
@@ -298,4 +371,3 @@ pub async fn verify_ledger(db: &impl ConnectionTrait) -> Result<Vec<LedgerMismat
         })
         .collect()
 }
-

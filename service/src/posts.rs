@@ -34,7 +34,9 @@ impl PostFilter {
     fn condition(&self) -> Condition {
         let scope = match self.scope {
             PostScope::All => Condition::all(),
-            PostScope::Published => Condition::all().add(post::Column::Status.eq(PostStatus::Published)),
+            PostScope::Published => {
+                Condition::all().add(post::Column::Status.eq(PostStatus::Published))
+            }
             PostScope::PublishedOrBy(author) => Condition::any()
                 .add(post::Column::Status.eq(PostStatus::Published))
                 .add(post::Column::AuthorId.eq(author)),
@@ -123,7 +125,10 @@ pub async fn list(
 /// How many posts match `filter`.
 #[tracing::instrument(skip(db))]
 pub async fn count(db: &impl ConnectionTrait, filter: &PostFilter) -> Result<u64> {
-    Ok(post::Entity::find().filter(filter.condition()).count(db).await?)
+    Ok(post::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?)
 }
 
 /// The same page of posts for each of `author_ids`, in one statement.
@@ -176,7 +181,11 @@ pub struct NewPost {
 
 /// Creates a post (a draft unless `publish`).
 #[tracing::instrument(skip(db, input))]
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewPost) -> Result<post::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: NewPost,
+) -> Result<post::Model> {
     let author_id = viewer.acting_for(input.author_id)?;
     let title = validate::text("title", &input.title, TITLE_MAX)?;
     let content = validate::body("content", &input.content, CONTENT_MAX)?;
@@ -185,8 +194,11 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewPost) ->
         return Err(Error::not_found("user", author_id));
     }
     let now = clock::now();
-    let (status, published_at) =
-        if input.publish { (PostStatus::Published, Some(now)) } else { (PostStatus::Draft, None) };
+    let (status, published_at) = if input.publish {
+        (PostStatus::Published, Some(now))
+    } else {
+        (PostStatus::Draft, None)
+    };
     let post = post::ActiveModel {
         author_id: Set(author_id),
         title: Set(title),
@@ -212,10 +224,22 @@ pub struct PostPatch {
 
 /// Updates a post's title or content.
 #[tracing::instrument(skip(db, patch))]
-pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i32, patch: PostPatch) -> Result<post::Model> {
-    let title = patch.title.as_deref().map(|t| validate::text("title", t, TITLE_MAX)).transpose()?;
-    let content =
-        patch.content.as_deref().map(|c| validate::body("content", c, CONTENT_MAX)).transpose()?;
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i32,
+    patch: PostPatch,
+) -> Result<post::Model> {
+    let title = patch
+        .title
+        .as_deref()
+        .map(|t| validate::text("title", t, TITLE_MAX))
+        .transpose()?;
+    let content = patch
+        .content
+        .as_deref()
+        .map(|c| validate::body("content", c, CONTENT_MAX))
+        .transpose()?;
     let txn = db::begin_write(db).await?;
     let current = writable(&txn, viewer, id).await?;
     let mut active: post::ActiveModel = current.into();

@@ -96,7 +96,10 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<product::M
 /// One product by slug.
 #[tracing::instrument(skip(db))]
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<product::Model>> {
-    Ok(product::Entity::find().filter(product::Column::Slug.eq(slug)).one(db).await?)
+    Ok(product::Entity::find()
+        .filter(product::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
 }
 
 /// Products with any of `ids` (for DataLoaders).
@@ -123,7 +126,10 @@ pub async fn list(
 /// How many products match `filter`.
 #[tracing::instrument(skip(db))]
 pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<u64> {
-    Ok(product::Entity::find().filter(filter.condition()).count(db).await?)
+    Ok(product::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?)
 }
 
 /// Input for a new product.
@@ -180,14 +186,28 @@ pub struct ProductPatch {
 
 /// Updates a product's name, category or price. Orders keep the price they were placed at.
 #[tracing::instrument(skip(db, patch))]
-pub async fn update(db: &DatabaseConnection, id: i32, patch: ProductPatch) -> Result<product::Model> {
-    let name = patch.name.as_deref().map(|n| validate::text("name", n, 200)).transpose()?;
-    let category = patch.category.as_deref().map(|c| validate::text("category", c, 100)).transpose()?;
+pub async fn update(
+    db: &DatabaseConnection,
+    id: i32,
+    patch: ProductPatch,
+) -> Result<product::Model> {
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 200))
+        .transpose()?;
+    let category = patch
+        .category
+        .as_deref()
+        .map(|c| validate::text("category", c, 100))
+        .transpose()?;
     if patch.price_cents.is_some_and(|p| p <= 0) {
         return Err(Error::invalid("priceCents", "must be greater than 0"));
     }
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    let current = get(&txn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("product", id))?;
     let mut active: product::ActiveModel = current.into();
     if let Some(name) = name {
         active.name = Set(name);
@@ -213,17 +233,25 @@ pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Resul
     }
     let txn = db::begin_write(db).await?;
     let changed = product::Entity::update_many()
-        .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(delta))
+        .col_expr(
+            product::Column::Stock,
+            Expr::col(product::Column::Stock).add(delta),
+        )
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
         .filter(product::Column::Id.eq(id))
         .filter(Expr::col(product::Column::Stock).add(delta).gte(0))
         .exec(&txn)
         .await?;
-    let product = get(&txn, id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    let product = get(&txn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("product", id))?;
     if changed.rows_affected == 0 {
         return Err(Error::invalid(
             "delta",
-            format!("stock cannot go below 0 ({} in stock, change {delta})", product.stock),
+            format!(
+                "stock cannot go below 0 ({} in stock, change {delta})",
+                product.stock
+            ),
         ));
     }
     txn.commit().await?;
@@ -235,13 +263,18 @@ pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Resul
 #[tracing::instrument(skip(db))]
 pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<product::Model> {
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    let current = get(&txn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("product", id))?;
     let ordered = order_item::Entity::find()
         .filter(order_item::Column::ProductId.eq(id))
         .count(&txn)
         .await?;
     if ordered > 0 {
-        return Err(Error::conflict("id", format!("product {id} is in {ordered} order line(s) and cannot be deleted")));
+        return Err(Error::conflict(
+            "id",
+            format!("product {id} is in {ordered} order line(s) and cannot be deleted"),
+        ));
     }
     product::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;

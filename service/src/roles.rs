@@ -4,9 +4,8 @@ use crate::access::Viewer;
 use crate::{Error, Result, db, users};
 use entity::{role, user, user_role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use std::collections::HashMap;
 
@@ -38,20 +37,34 @@ pub async fn by_users(
 
 /// The role called `name`, created if missing.
 pub async fn ensure(db: &impl ConnectionTrait, name: &str) -> Result<role::Model> {
-    if let Some(found) = role::Entity::find().filter(role::Column::Name.eq(name)).one(db).await? {
+    if let Some(found) = role::Entity::find()
+        .filter(role::Column::Name.eq(name))
+        .one(db)
+        .await?
+    {
         return Ok(found);
     }
-    Ok(role::ActiveModel { name: Set(name.to_owned()), ..Default::default() }
-        .insert(db)
-        .await
-        .map_err(|e| Error::on_unique(e, &["name"]))?)
+    Ok(role::ActiveModel {
+        name: Set(name.to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| Error::on_unique(e, &["name"]))?)
 }
 
 /// Gives `user_id` the role `role_id`; giving it twice changes nothing.
 pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Result<()> {
-    let held = user_role::Entity::find_by_id((user_id, role_id)).one(db).await?;
+    let held = user_role::Entity::find_by_id((user_id, role_id))
+        .one(db)
+        .await?;
     if held.is_none() {
-        user_role::ActiveModel { user_id: Set(user_id), role_id: Set(role_id) }.insert(db).await?;
+        user_role::ActiveModel {
+            user_id: Set(user_id),
+            role_id: Set(role_id),
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }
@@ -59,7 +72,9 @@ pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Res
 /// Gives user `user_id` the role called `name`, in one transaction.
 pub async fn grant_named(db: &DatabaseConnection, user_id: i32, name: &str) -> Result<user::Model> {
     let txn = db::begin_write(db).await?;
-    let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+    let user = users::get(&txn, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", user_id))?;
     let role = ensure(&txn, name).await?;
     grant(&txn, user_id, role.id).await?;
     txn.commit().await?;
@@ -67,14 +82,30 @@ pub async fn grant_named(db: &DatabaseConnection, user_id: i32, name: &str) -> R
 }
 
 /// Takes the role called `name` from `user_id`. Admins cannot drop their own admin role.
-pub async fn revoke_named(db: &DatabaseConnection, viewer: &Viewer, user_id: i32, name: &str) -> Result<user::Model> {
+pub async fn revoke_named(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: i32,
+    name: &str,
+) -> Result<user::Model> {
     if name == ADMIN && viewer.user_id == Some(user_id) {
-        return Err(Error::invalid("role", "an admin cannot revoke their own admin role"));
+        return Err(Error::invalid(
+            "role",
+            "an admin cannot revoke their own admin role",
+        ));
     }
     let txn = db::begin_write(db).await?;
-    let user = users::get(&txn, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
-    if let Some(role) = role::Entity::find().filter(role::Column::Name.eq(name)).one(&txn).await? {
-        user_role::Entity::delete_by_id((user_id, role.id)).exec(&txn).await?;
+    let user = users::get(&txn, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", user_id))?;
+    if let Some(role) = role::Entity::find()
+        .filter(role::Column::Name.eq(name))
+        .one(&txn)
+        .await?
+    {
+        user_role::Entity::delete_by_id((user_id, role.id))
+            .exec(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(user)

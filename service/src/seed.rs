@@ -31,7 +31,13 @@ impl std::fmt::Debug for SeedReport {
             .field("posts", &self.posts)
             .field("products", &self.products)
             .field("orders", &self.orders)
-            .field("generated_admin_password", &self.generated_admin_password.as_ref().map(|_| "<shown once>"))
+            .field(
+                "generated_admin_password",
+                &self
+                    .generated_admin_password
+                    .as_ref()
+                    .map(|_| "<shown once>"),
+            )
             .finish()
     }
 }
@@ -50,13 +56,62 @@ const CUSTOMERS: [(&str, &str); 3] = [
 
 /// (sku, slug, name, category, price in cents, stock)
 const CATALOG: [(&str, &str, &str, &str, i64, i32); 8] = [
-    ("SG-MUG-001", "enamel-mug", "Enamel mug", "kitchen", 1_450, 120),
-    ("SG-KNF-002", "chef-knife", "Chef's knife", "kitchen", 8_900, 25),
-    ("SG-TEA-003", "sencha-tea", "Sencha green tea, 100 g", "pantry", 1_200, 300),
-    ("SG-CHO-004", "dark-chocolate", "Dark chocolate 70%", "pantry", 450, 500),
-    ("SG-NBK-005", "dot-notebook", "Dot-grid notebook", "stationery", 1_900, 80),
-    ("SG-PEN-006", "fountain-pen", "Fountain pen", "stationery", 4_500, 40),
-    ("SG-TOT-007", "canvas-tote", "Canvas tote bag", "accessories", 2_200, 60),
+    (
+        "SG-MUG-001",
+        "enamel-mug",
+        "Enamel mug",
+        "kitchen",
+        1_450,
+        120,
+    ),
+    (
+        "SG-KNF-002",
+        "chef-knife",
+        "Chef's knife",
+        "kitchen",
+        8_900,
+        25,
+    ),
+    (
+        "SG-TEA-003",
+        "sencha-tea",
+        "Sencha green tea, 100 g",
+        "pantry",
+        1_200,
+        300,
+    ),
+    (
+        "SG-CHO-004",
+        "dark-chocolate",
+        "Dark chocolate 70%",
+        "pantry",
+        450,
+        500,
+    ),
+    (
+        "SG-NBK-005",
+        "dot-notebook",
+        "Dot-grid notebook",
+        "stationery",
+        1_900,
+        80,
+    ),
+    (
+        "SG-PEN-006",
+        "fountain-pen",
+        "Fountain pen",
+        "stationery",
+        4_500,
+        40,
+    ),
+    (
+        "SG-TOT-007",
+        "canvas-tote",
+        "Canvas tote bag",
+        "accessories",
+        2_200,
+        60,
+    ),
     ("SG-LMP-008", "desk-lamp", "Desk lamp", "home", 5_900, 15),
 ];
 
@@ -151,8 +206,14 @@ pub async fn demo(
                 NewOrder {
                     customer_id: customer.id,
                     items: vec![
-                        NewLine { product_id: a.id, quantity: 1 + i as i32 },
-                        NewLine { product_id: b.id, quantity: 2 },
+                        NewLine {
+                            product_id: a.id,
+                            quantity: 1 + i as i32,
+                        },
+                        NewLine {
+                            product_id: b.id,
+                            quantity: 2,
+                        },
                     ],
                 },
             )
@@ -173,7 +234,15 @@ async fn find_or_create_user(
         return Ok((found, false));
     }
     report.users += 1;
-    let user = users::create(db, NewUser { email: email.into(), name: name.into(), status: None }).await?;
+    let user = users::create(
+        db,
+        NewUser {
+            email: email.into(),
+            name: name.into(),
+            status: None,
+        },
+    )
+    .await?;
     Ok((user, true))
 }
 

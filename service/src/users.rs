@@ -118,7 +118,10 @@ pub async fn list(
 /// How many users match `filter`.
 #[tracing::instrument(skip(db))]
 pub async fn count(db: &impl ConnectionTrait, filter: &UserFilter) -> Result<u64> {
-    Ok(user::Entity::find().filter(filter.condition()).count(db).await?)
+    Ok(user::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?)
 }
 
 /// Input for a new user.
@@ -135,7 +138,14 @@ pub async fn create(db: &DatabaseConnection, input: NewUser) -> Result<user::Mod
     let email = validate::email(&input.email)?;
     let name = validate::text("name", &input.name, NAME_MAX)?;
     let txn = db::begin_write(db).await?;
-    let user = insert(&txn, email, name, input.status.unwrap_or(UserStatus::Active), None).await?;
+    let user = insert(
+        &txn,
+        email,
+        name,
+        input.status.unwrap_or(UserStatus::Active),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -172,7 +182,10 @@ pub(crate) async fn insert(
     let mut active: user::ActiveModel = inserted.into();
     let id = *active.id.as_ref();
     active.card_number = Set(card_number(id));
-    Ok(active.update(txn).await.map_err(|e| Error::on_unique(e, &["card_number"]))?)
+    Ok(active
+        .update(txn)
+        .await
+        .map_err(|e| Error::on_unique(e, &["card_number"]))?)
 }
 
 /// The loyalty card number of user `id`.
@@ -190,16 +203,27 @@ pub struct UserPatch {
 
 /// Updates a user.
 #[tracing::instrument(skip(db, patch))]
-pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i32, patch: UserPatch) -> Result<user::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i32,
+    patch: UserPatch,
+) -> Result<user::Model> {
     viewer.require_self_or_admin(id)?;
     if patch.status.is_some() {
         // Users may edit their profile, not (de)activate accounts.
         viewer.require_admin()?;
     }
     let email = patch.email.as_deref().map(validate::email).transpose()?;
-    let name = patch.name.as_deref().map(|n| validate::text("name", n, NAME_MAX)).transpose()?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, NAME_MAX))
+        .transpose()?;
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("user", id))?;
+    let current = get(&txn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", id))?;
     let mut active: user::ActiveModel = current.into();
     if let Some(email) = email {
         active.email = Set(email);
@@ -211,7 +235,10 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i32, patch: Us
         active.status = Set(status);
     }
     active.updated_at = Set(clock::now());
-    let user = active.update(&txn).await.map_err(|e| Error::on_unique(e, &["email"]))?;
+    let user = active
+        .update(&txn)
+        .await
+        .map_err(|e| Error::on_unique(e, &["email"]))?;
     txn.commit().await?;
     Ok(user)
 }
@@ -221,8 +248,13 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i32, patch: Us
 #[tracing::instrument(skip(db))]
 pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<user::Model> {
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id).await?.ok_or_else(|| Error::not_found("user", id))?;
-    let orders = order::Entity::find().filter(order::Column::CustomerId.eq(id)).count(&txn).await?;
+    let current = get(&txn, id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", id))?;
+    let orders = order::Entity::find()
+        .filter(order::Column::CustomerId.eq(id))
+        .count(&txn)
+        .await?;
     if orders > 0 {
         return Err(Error::conflict(
             "id",
@@ -241,4 +273,3 @@ pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<u
         .one(db)
         .await?)
 }
-

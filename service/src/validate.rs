@@ -9,7 +9,10 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
         return Err(Error::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(Error::invalid(field, format!("must be at most {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -17,7 +20,10 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
 /// Checks a body text's length without trimming it (leading spaces may be meaningful).
 pub fn body(field: &str, value: &str, max: usize) -> Result<String> {
     if value.chars().count() > max {
-        return Err(Error::invalid(field, format!("must be at most {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -48,9 +54,14 @@ pub fn email(value: &str) -> Result<String> {
 pub fn slug(value: &str) -> Result<String> {
     let ok = !value.is_empty()
         && value.len() <= 128
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
-        return Err(Error::invalid("slug", "must match [a-z0-9-]+ (at most 128 characters)"));
+        return Err(Error::invalid(
+            "slug",
+            "must match [a-z0-9-]+ (at most 128 characters)",
+        ));
     }
     Ok(value.to_owned())
 }
@@ -70,7 +81,15 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@localhost", "a b@example.com", "ada@.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "a b@example.com",
+            "ada@.com",
+        ] {
             assert!(email(bad).is_err(), "{bad} should be rejected");
         }
     }

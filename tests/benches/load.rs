@@ -32,29 +32,50 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     Options {
         scenarios: value("--scenario")
             .unwrap_or_else(|| "Q1,Q2,Q3,W1,MIX".into())
             .split(',')
             .map(|s| s.trim().to_uppercase())
             .collect(),
-        connections: value("--connections").and_then(|v| v.parse().ok()).unwrap_or(64),
-        seconds: value("--seconds").and_then(|v| v.parse().ok()).unwrap_or(10),
+        connections: value("--connections")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64),
+        seconds: value("--seconds")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10),
         warmup: value("--warmup").and_then(|v| v.parse().ok()).unwrap_or(2),
         database_url: value("--database-url"),
-        users: value("--users").and_then(|v| v.parse().ok()).unwrap_or(10_000),
-        orders: value("--orders").and_then(|v| v.parse().ok()).unwrap_or(50_000),
+        users: value("--users")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000),
+        orders: value("--orders")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50_000),
     }
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
 }
 
 /// Builds the release binary (cargo bench does not build other packages' binaries).
@@ -91,7 +112,9 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -100,7 +123,17 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
     let started = Instant::now();
     let mut command = Command::new(binary);
     command
-        .args(["serve", "--port", "0", "--log-format", "json", "--log", "info", "--max-complexity", "1000000"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--log-format",
+            "json",
+            "--log",
+            "info",
+            "--max-complexity",
+            "1000000",
+        ])
         .env("SHOPGRAPH_DATA_DIR", data_dir)
         .env("SHOPGRAPH_JWT_SECRET", JWT_SECRET)
         .env("SHOPGRAPH_DB_MAX_CONNECTIONS", "8")
@@ -113,7 +146,10 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = std::io::BufReader::new(stderr).lines();
     let address = loop {
-        let line = lines.next().expect("server logs until ready").expect("log line");
+        let line = lines
+            .next()
+            .expect("server logs until ready")
+            .expect("log line");
         if let Ok(event) = serde_json::from_str::<Value>(&line) {
             if let Some(address) = event["fields"]["address"].as_str() {
                 break address.to_owned();
@@ -122,7 +158,11 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
     };
     let startup = started.elapsed();
     std::thread::spawn(move || for _ in lines {});
-    Server { child, address, startup }
+    Server {
+        child,
+        address,
+        startup,
+    }
 }
 
 /// Peak resident memory of a process, from /proc.
@@ -136,8 +176,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn gql(client: &reqwest::Client, url: &str, token: &str, query: &str, variables: Value) -> Result<Value, String> {
-    let mut request = client.post(url).json(&json!({ "query": query, "variables": variables }));
+async fn gql(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Result<Value, String> {
+    let mut request = client
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }));
     if !token.is_empty() {
         request = request.bearer_auth(token);
     }
@@ -153,7 +201,14 @@ async fn gql(client: &reqwest::Client, url: &str, token: &str, query: &str, vari
 }
 
 async fn sql_statements(client: &reqwest::Client, address: &str) -> f64 {
-    let text = client.get(format!("http://{address}/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = client
+        .get(format!("http://{address}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     text.lines()
         .find(|l| l.starts_with("shopgraph_sql_statements "))
         .and_then(|l| l.split_whitespace().nth(1))
@@ -193,13 +248,23 @@ async fn ids(client: &reqwest::Client, url: &str, token: &str) -> Ids {
             .await
             .expect("list products");
         let page = &body["data"]["products"];
-        products.extend(page["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().parse::<i64>().unwrap()));
+        products.extend(
+            page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].as_str().unwrap().parse::<i64>().unwrap()),
+        );
         if page["pageInfo"]["hasNextPage"] != true {
             break;
         }
         after = page["pageInfo"]["endCursor"].clone();
     }
-    Ids { users, products, cursors }
+    Ids {
+        users,
+        products,
+        cursors,
+    }
 }
 
 const Q1: &str = "query Q1($id: ID!) { user(id: $id) { id name email tier } }";
@@ -219,20 +284,32 @@ fn request(kind: &str, ids: &Ids, rng: &mut StdRng) -> (&'static str, Value) {
         kind
     };
     match kind {
-        "Q1" => (Q1, json!({ "id": ids.users[rng.gen_range(0..ids.users.len())].to_string() })),
-        "Q2" => (Q2, json!({ "after": ids.cursors[rng.gen_range(0..ids.cursors.len().saturating_sub(50).max(1))] })),
+        "Q1" => (
+            Q1,
+            json!({ "id": ids.users[rng.gen_range(0..ids.users.len())].to_string() }),
+        ),
+        "Q2" => (
+            Q2,
+            json!({ "after": ids.cursors[rng.gen_range(0..ids.cursors.len().saturating_sub(50).max(1))] }),
+        ),
         "Q3" => (Q3, json!({})),
         _ => {
             let lines = rng.gen_range(1..=5);
             let mut items = Vec::new();
             for _ in 0..lines {
                 let product = ids.products[rng.gen_range(0..ids.products.len())];
-                if !items.iter().any(|i: &Value| i["productId"] == product.to_string()) {
+                if !items
+                    .iter()
+                    .any(|i: &Value| i["productId"] == product.to_string())
+                {
                     items.push(json!({ "productId": product.to_string(), "quantity": 1 }));
                 }
             }
             let customer = ids.users[rng.gen_range(0..ids.users.len())];
-            (W1, json!({ "input": { "customerId": customer.to_string(), "items": items } }))
+            (
+                W1,
+                json!({ "input": { "customerId": customer.to_string(), "items": items } }),
+            )
         }
     }
 }
@@ -245,12 +322,28 @@ struct Outcome {
     elapsed: Duration,
 }
 
-async fn drive(url: Arc<String>, token: Arc<String>, ids: Arc<Ids>, kind: &str, connections: usize, duration: Duration) -> Outcome {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().unwrap();
+async fn drive(
+    url: Arc<String>,
+    token: Arc<String>,
+    ids: Arc<Ids>,
+    kind: &str,
+    connections: usize,
+    duration: Duration,
+) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
         .map(|c| {
-            let (client, url, token, ids, kind) = (client.clone(), url.clone(), token.clone(), ids.clone(), kind.to_owned());
+            let (client, url, token, ids, kind) = (
+                client.clone(),
+                url.clone(),
+                token.clone(),
+                ids.clone(),
+                kind.to_owned(),
+            );
             tokio::spawn(async move {
                 let mut rng = StdRng::seed_from_u64(c as u64);
                 let mut latencies = Vec::new();
@@ -271,7 +364,13 @@ async fn drive(url: Arc<String>, token: Arc<String>, ids: Arc<Ids>, kind: &str, 
             })
         })
         .collect();
-    let mut outcome = Outcome { requests: 0, errors: 0, first_error: None, latencies: Vec::new(), elapsed: Duration::ZERO };
+    let mut outcome = Outcome {
+        requests: 0,
+        errors: 0,
+        first_error: None,
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
     for task in tasks {
         let (latencies, errors, first_error) = task.await.unwrap();
         outcome.requests += latencies.len() + errors;
@@ -307,7 +406,24 @@ async fn main() {
         shopgraph(&binary, &data_dir, &options.database_url, &["seed"]);
         let users = options.users.to_string();
         let orders = options.orders.to_string();
-        shopgraph(&binary, &data_dir, &options.database_url, &["seed", "--users", &users, "--posts-per-user", "10", "--products", "1000", "--orders", &orders, "--seed", "42"]);
+        shopgraph(
+            &binary,
+            &data_dir,
+            &options.database_url,
+            &[
+                "seed",
+                "--users",
+                &users,
+                "--posts-per-user",
+                "10",
+                "--products",
+                "1000",
+                "--orders",
+                &orders,
+                "--seed",
+                "42",
+            ],
+        );
         eprintln!("seeded {name} in {:.1} s", started.elapsed().as_secs_f64());
         if options.database_url.is_none() {
             std::fs::write(&seeded_marker, "").unwrap();
@@ -325,12 +441,35 @@ async fn main() {
         let url = Arc::new(format!("http://{}/graphql", server.address));
         let client = reqwest::Client::new();
         let login = "mutation { login(email: \"admin@shopgraph.dev\", password: \"bench-admin-password\") { token } }";
-        let body = gql(&client, &url, "", login, json!({})).await.expect("admin login");
-        let token = Arc::new(body["data"]["login"]["token"].as_str().expect("token").to_owned());
+        let body = gql(&client, &url, "", login, json!({}))
+            .await
+            .expect("admin login");
+        let token = Arc::new(
+            body["data"]["login"]["token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+        );
         let ids = Arc::new(ids(&client, &url, &token).await);
-        drive(url.clone(), token.clone(), ids.clone(), scenario, options.connections, Duration::from_secs(options.warmup)).await;
+        drive(
+            url.clone(),
+            token.clone(),
+            ids.clone(),
+            scenario,
+            options.connections,
+            Duration::from_secs(options.warmup),
+        )
+        .await;
         let before = sql_statements(&client, &server.address).await;
-        let outcome = drive(url.clone(), token.clone(), ids.clone(), scenario, options.connections, Duration::from_secs(options.seconds)).await;
+        let outcome = drive(
+            url.clone(),
+            token.clone(),
+            ids.clone(),
+            scenario,
+            options.connections,
+            Duration::from_secs(options.seconds),
+        )
+        .await;
         let after = sql_statements(&client, &server.address).await;
         let rss = peak_rss_kib(server.child.id());
         let rps = outcome.requests as f64 / outcome.elapsed.as_secs_f64();
@@ -351,5 +490,9 @@ async fn main() {
         }
     }
     let best = startups.iter().min().copied().unwrap_or_default();
-    println!("\nstart-up to ready (migrated database): {:.0} ms (best of {})", best.as_secs_f64() * 1000.0, startups.len());
+    println!(
+        "\nstart-up to ready (migrated database): {:.0} ms (best of {})",
+        best.as_secs_f64() * 1000.0,
+        startups.len()
+    );
 }

@@ -66,10 +66,26 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 /// A second server on the same database as `app` (a second instance of one shop).
 pub async fn spawn_second_instance(app: &TestApp) -> (SocketAddr, StatementCounter) {
-    let dir = app._data_dir.path().to_str().expect("utf-8 temp path").to_owned();
-    let args = ["--port", "0", "--data-dir", &dir, "--database-url", &app.database_url, "--jwt-secret", JWT_SECRET];
+    let dir = app
+        ._data_dir
+        .path()
+        .to_str()
+        .expect("utf-8 temp path")
+        .to_owned();
+    let args = [
+        "--port",
+        "0",
+        "--data-dir",
+        &dir,
+        "--database-url",
+        &app.database_url,
+        "--jwt-secret",
+        JWT_SECRET,
+    ];
     let cli: Cli = parse_cli(&args);
-    let second = api::Application::build(&cli.config, &ServeArgs::default()).await.expect("second instance starts");
+    let second = api::Application::build(&cli.config, &ServeArgs::default())
+        .await
+        .expect("second instance starts");
     let out = (second.address(), second.statements());
     tokio::spawn(second.run_until_stopped());
     out
@@ -79,7 +95,11 @@ pub async fn spawn_second_instance(app: &TestApp) -> (SocketAddr, StatementCount
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     init_tracing();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let dir = data_dir.path().to_str().expect("utf-8 temp path").to_owned();
+    let dir = data_dir
+        .path()
+        .to_str()
+        .expect("utf-8 temp path")
+        .to_owned();
     let (database_url, postgres_db) = match backend {
         Backend::Sqlite => (format!("sqlite://{dir}/shopgraph.db"), None),
         Backend::Postgres => {
@@ -87,7 +107,16 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
             (url, Some((base, name)))
         }
     };
-    let mut args = vec!["--port", "0", "--data-dir", &dir, "--database-url", &database_url, "--jwt-secret", JWT_SECRET];
+    let mut args = vec![
+        "--port",
+        "0",
+        "--data-dir",
+        &dir,
+        "--database-url",
+        &database_url,
+        "--jwt-secret",
+        JWT_SECRET,
+    ];
     args.extend_from_slice(extra);
     let cli: Cli = parse_cli(&args);
     let app = api::Application::build(&cli.config, &ServeArgs::default())
@@ -112,10 +141,21 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     };
     // The admin is made directly in the database (there is no admin yet to do it through the
     // API, and setting up over HTTP would fall foul of the limits some tests set very low).
-    let signup = service::auth::Signup { email: ADMIN_EMAIL.into(), name: "Test Admin".into(), password: PASSWORD.into() };
-    let admin = service::auth::signup(&test_app.db, signup).await.expect("admin account");
-    service::roles::grant_named(&test_app.db, admin.id, service::roles::ADMIN).await.expect("admin role");
-    let keys = api::auth::token::TokenKeys::new(JWT_SECRET.as_bytes(), std::time::Duration::from_secs(3600));
+    let signup = service::auth::Signup {
+        email: ADMIN_EMAIL.into(),
+        name: "Test Admin".into(),
+        password: PASSWORD.into(),
+    };
+    let admin = service::auth::signup(&test_app.db, signup)
+        .await
+        .expect("admin account");
+    service::roles::grant_named(&test_app.db, admin.id, service::roles::ADMIN)
+        .await
+        .expect("admin role");
+    let keys = api::auth::token::TokenKeys::new(
+        JWT_SECRET.as_bytes(),
+        std::time::Duration::from_secs(3600),
+    );
     test_app.admin_token = keys.issue(admin.id);
     test_app
 }
@@ -134,7 +174,9 @@ pub fn postgres_base_url() -> String {
 pub async fn create_postgres_database() -> (String, String, String) {
     let base = postgres_base_url();
     let name = format!("shopgraph_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&base).await.expect("connect to TEST_DATABASE_URL");
+    let admin = Database::connect(&base)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
         .await
@@ -147,7 +189,9 @@ pub async fn create_postgres_database() -> (String, String, String) {
 /// Drops a database made by [`create_postgres_database`] (closing its other connections).
 pub async fn drop_postgres_database(base: &str, name: &str) {
     if let Ok(admin) = Database::connect(base).await {
-        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
         let _ = admin.close().await;
     }
 }
@@ -156,9 +200,15 @@ pub async fn drop_postgres_database(base: &str, name: &str) {
 fn with_database(base: &str, name: &str) -> String {
     let (address, query) = base.split_once('?').unwrap_or((base, ""));
     let scheme_end = address.find("://").map_or(0, |i| i + 3);
-    let host_end = address[scheme_end..].find('/').map_or(address.len(), |i| scheme_end + i);
+    let host_end = address[scheme_end..]
+        .find('/')
+        .map_or(address.len(), |i| scheme_end + i);
     let host = &address[..host_end];
-    if query.is_empty() { format!("{host}/{name}") } else { format!("{host}/{name}?{query}") }
+    if query.is_empty() {
+        format!("{host}/{name}")
+    } else {
+        format!("{host}/{name}?{query}")
+    }
 }
 
 impl Drop for TestApp {
@@ -167,7 +217,10 @@ impl Drop for TestApp {
         // runtime may already be shutting down. FORCE closes the server's pooled connections.
         if let Some((base, name)) = self.postgres_db.take() {
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async move {
@@ -191,12 +244,16 @@ impl TestApp {
 
     /// POSTs a GraphQL request as the admin and returns the whole JSON response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.graphql_as(Some(&self.admin_token), query, variables).await
+        self.graphql_as(Some(&self.admin_token), query, variables)
+            .await
     }
 
     /// POSTs a GraphQL request with `token` (anonymous when `None`).
     pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -215,7 +272,10 @@ impl TestApp {
             .await;
         assert!(body.get("errors").is_none(), "signup failed: {body:#}");
         let payload = &body["data"]["signup"];
-        (payload["user"]["id"].as_str().expect("id").to_owned(), payload["token"].as_str().expect("token").to_owned())
+        (
+            payload["user"]["id"].as_str().expect("id").to_owned(),
+            payload["token"].as_str().expect("token").to_owned(),
+        )
     }
 
     /// Signs in with [`PASSWORD`]; returns the token.
@@ -228,7 +288,10 @@ impl TestApp {
             )
             .await;
         assert!(body.get("errors").is_none(), "login failed: {body:#}");
-        body["data"]["login"]["token"].as_str().expect("token").to_owned()
+        body["data"]["login"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     /// Runs a request that must succeed and returns its `data`.
@@ -276,7 +339,13 @@ impl TestApp {
     }
 
     /// Adds a product named `Product <slug>` with SKU `SKU-<slug>`; returns its id.
-    pub async fn create_product(&self, slug: &str, category: &str, price_cents: i64, stock: i32) -> i32 {
+    pub async fn create_product(
+        &self,
+        slug: &str,
+        category: &str,
+        price_cents: i64,
+        stock: i32,
+    ) -> i32 {
         let input = json!({
             "sku": format!("SKU-{slug}"), "slug": slug, "name": format!("Product {slug}"),
             "category": category, "priceCents": price_cents, "stock": stock,
@@ -287,7 +356,11 @@ impl TestApp {
                 json!({ "input": input }),
             )
             .await;
-        data["createProduct"]["id"].as_str().expect("id").parse().expect("numeric id")
+        data["createProduct"]["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("numeric id")
     }
 
     /// The `createOrder` variables for `customer` buying `lines` of (product id, quantity).
@@ -301,8 +374,14 @@ impl TestApp {
 
     /// Places an order through the API and returns its id.
     pub async fn create_order(&self, customer: &str, lines: &[(i32, i32)]) -> i32 {
-        let data = self.data(CREATE_ORDER, Self::order_input(customer, lines)).await;
-        data["createOrder"]["id"].as_str().expect("id").parse().expect("numeric id")
+        let data = self
+            .data(CREATE_ORDER, Self::order_input(customer, lines))
+            .await;
+        data["createOrder"]["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("numeric id")
     }
 
     /// Statements the server ran while `f` was awaited.
@@ -315,7 +394,9 @@ impl TestApp {
 
 /// A graphql-transport-ws client.
 pub struct WsClient {
-    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 impl WsClient {
@@ -323,12 +404,24 @@ impl WsClient {
     /// Returns the client once acknowledged, or the server's refusal.
     pub async fn connect(address: SocketAddr, token: Option<&str>) -> Result<Self, String> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{address}/graphql/ws").into_client_request().map_err(|e| e.to_string())?;
-        request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
+        let mut request = format!("ws://{address}/graphql/ws")
+            .into_client_request()
+            .map_err(|e| e.to_string())?;
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut client = Self { socket };
-        let payload = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
-        client.send(json!({ "type": "connection_init", "payload": payload })).await;
+        let payload = token.map_or(
+            json!({}),
+            |t| json!({ "Authorization": format!("Bearer {t}") }),
+        );
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
         match client.next().await {
             Some(message) if message["type"] == "connection_ack" => Ok(client),
             other => Err(format!("not acknowledged: {other:?}")),
@@ -338,7 +431,10 @@ impl WsClient {
     async fn send(&mut self, message: Value) {
         use futures_util::SinkExt;
         let text = message.to_string();
-        self.socket.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("ws send");
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+            .await
+            .expect("ws send");
     }
 
     /// Starts subscription `id`.
@@ -357,7 +453,10 @@ impl WsClient {
         use futures_util::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
         loop {
-            let message = tokio::time::timeout(limit, self.socket.next()).await.ok()??.ok()?;
+            let message = tokio::time::timeout(limit, self.socket.next())
+                .await
+                .ok()??
+                .ok()?;
             match message {
                 Message::Text(text) => {
                     let value: Value = serde_json::from_str(&text).ok()?;

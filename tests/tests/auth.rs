@@ -3,54 +3,124 @@
 use serde_json::json;
 use tests::{Backend, JWT_SECRET, PASSWORD, TestApp, both_backends, on_each_backend};
 
-both_backends!(signup_login_and_me, bad_credentials_are_unauthenticated, tokens_must_be_valid_and_current);
+both_backends!(
+    signup_login_and_me,
+    bad_credentials_are_unauthenticated,
+    tokens_must_be_valid_and_current
+);
 on_each_backend!(production_needs_a_secret_and_hides_introspection);
 
 const SIGNUP: &str = "mutation($e: String!, $n: String!, $p: String!) {
     signup(email: $e, name: $n, password: $p) { token user { id email roles { name } } }
 }";
-const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { name } } }";
+const LOGIN: &str =
+    "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { name } } }";
 
 async fn signup_login_and_me(app: TestApp) {
-    let body = app.graphql_as(None, SIGNUP, json!({ "e": "Ada@Example.com", "n": "Ada", "p": PASSWORD })).await;
+    let body = app
+        .graphql_as(
+            None,
+            SIGNUP,
+            json!({ "e": "Ada@Example.com", "n": "Ada", "p": PASSWORD }),
+        )
+        .await;
     let payload = &body["data"]["signup"];
     assert_eq!(payload["user"]["email"], "ada@example.com", "{body}");
     assert_eq!(payload["user"]["roles"], json!([{ "name": "customer" }]));
     let token = payload["token"].as_str().unwrap();
 
-    let me = app.graphql_as(Some(token), "{ me { name email } }", json!({})).await;
-    assert_eq!(me["data"]["me"], json!({ "name": "Ada", "email": "ada@example.com" }));
+    let me = app
+        .graphql_as(Some(token), "{ me { name email } }", json!({}))
+        .await;
+    assert_eq!(
+        me["data"]["me"],
+        json!({ "name": "Ada", "email": "ada@example.com" })
+    );
     let anonymous = app.graphql_as(None, "{ me { name } }", json!({})).await;
     assert!(anonymous["data"]["me"].is_null());
 
-    let login = app.graphql_as(None, LOGIN, json!({ "e": "ADA@example.com", "p": PASSWORD })).await;
+    let login = app
+        .graphql_as(
+            None,
+            LOGIN,
+            json!({ "e": "ADA@example.com", "p": PASSWORD }),
+        )
+        .await;
     assert_eq!(login["data"]["login"]["user"]["name"], "Ada");
 
     // Duplicate email, short password, bad email.
-    let again = app.graphql_as(None, SIGNUP, json!({ "e": "ada@example.com", "n": "Ada", "p": PASSWORD })).await;
+    let again = app
+        .graphql_as(
+            None,
+            SIGNUP,
+            json!({ "e": "ada@example.com", "n": "Ada", "p": PASSWORD }),
+        )
+        .await;
     assert_eq!(again["errors"][0]["extensions"]["code"], "CONFLICT");
-    let short = app.graphql_as(None, SIGNUP, json!({ "e": "bob@example.com", "n": "Bob", "p": "short" })).await;
+    let short = app
+        .graphql_as(
+            None,
+            SIGNUP,
+            json!({ "e": "bob@example.com", "n": "Bob", "p": "short" }),
+        )
+        .await;
     assert_eq!(short["errors"][0]["extensions"]["field"], "password");
-    let bad = app.graphql_as(None, SIGNUP, json!({ "e": "bob", "n": "Bob", "p": PASSWORD })).await;
+    let bad = app
+        .graphql_as(
+            None,
+            SIGNUP,
+            json!({ "e": "bob", "n": "Bob", "p": PASSWORD }),
+        )
+        .await;
     assert_eq!(bad["errors"][0]["extensions"]["field"], "email");
 
     // The hash is stored as argon2id and never leaves the server.
-    let stored = service::users::by_email(&app.db, "ada@example.com").await.unwrap().unwrap();
-    assert!(stored.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
+    let stored = service::users::by_email(&app.db, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored
+            .password_hash
+            .as_deref()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
     assert!(!body.to_string().contains("argon2"));
 }
 
 async fn bad_credentials_are_unauthenticated(app: TestApp) {
     let (id, _) = app.signup("ada@example.com", "Ada").await;
-    for (email, password) in [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD)] {
-        let body = app.graphql_as(None, LOGIN, json!({ "e": email, "p": password })).await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{body}");
-        assert_eq!(body["errors"][0]["message"], "invalid email or password", "the same answer either way");
+    for (email, password) in [
+        ("ada@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let body = app
+            .graphql_as(None, LOGIN, json!({ "e": email, "p": password }))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{body}"
+        );
+        assert_eq!(
+            body["errors"][0]["message"], "invalid email or password",
+            "the same answer either way"
+        );
     }
     // A deactivated account can neither sign in nor use its tokens.
     let token = app.login("ada@example.com").await;
-    app.data("mutation($id: ID!) { updateUser(id: $id, input: { status: INACTIVE }) { id } }", json!({ "id": id })).await;
-    let body = app.graphql_as(None, LOGIN, json!({ "e": "ada@example.com", "p": PASSWORD })).await;
+    app.data(
+        "mutation($id: ID!) { updateUser(id: $id, input: { status: INACTIVE }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let body = app
+        .graphql_as(
+            None,
+            LOGIN,
+            json!({ "e": "ada@example.com", "p": PASSWORD }),
+        )
+        .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     // (Credentials are cached for a few seconds; a fresh app would see it at once.)
     let _ = token;
@@ -58,17 +128,36 @@ async fn bad_credentials_are_unauthenticated(app: TestApp) {
 
 async fn tokens_must_be_valid_and_current(app: TestApp) {
     let (id, token) = app.signup("ada@example.com", "Ada").await;
-    let keys = api::auth::token::TokenKeys::new(JWT_SECRET.as_bytes(), std::time::Duration::from_secs(60));
-    let forged = api::auth::token::TokenKeys::new(&[9u8; 32], std::time::Duration::from_secs(60)).issue(id.parse().unwrap());
+    let keys =
+        api::auth::token::TokenKeys::new(JWT_SECRET.as_bytes(), std::time::Duration::from_secs(60));
+    let forged = api::auth::token::TokenKeys::new(&[9u8; 32], std::time::Duration::from_secs(60))
+        .issue(id.parse().unwrap());
     let expired = keys.issue_at(id.parse().unwrap(), 1_000, 2_000);
     let mut tampered = token.clone();
     tampered.replace_range(tampered.len() - 4.., "AAAA");
-    for (bad, what) in [(forged.as_str(), "forged"), (expired.as_str(), "expired"), ("garbage", "malformed"), (tampered.as_str(), "tampered")] {
-        let body = app.graphql_as(Some(bad), "{ products { totalCount } }", json!({})).await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{what}: {body}");
+    for (bad, what) in [
+        (forged.as_str(), "forged"),
+        (expired.as_str(), "expired"),
+        ("garbage", "malformed"),
+        (tampered.as_str(), "tampered"),
+    ] {
+        let body = app
+            .graphql_as(Some(bad), "{ products { totalCount } }", json!({}))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{what}: {body}"
+        );
     }
-    let expired_body = app.graphql_as(Some(&expired), "{ me { id } }", json!({})).await;
-    assert!(expired_body["errors"][0]["message"].as_str().unwrap().contains("expired"));
+    let expired_body = app
+        .graphql_as(Some(&expired), "{ me { id } }", json!({}))
+        .await;
+    assert!(
+        expired_body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 
     // A header that is not `Bearer <token>`.
     let response = app
@@ -83,7 +172,9 @@ async fn tokens_must_be_valid_and_current(app: TestApp) {
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     // A token for a user that was deleted.
     let valid = keys.issue(424_242);
-    let body = app.graphql_as(Some(&valid), "{ me { id } }", json!({})).await;
+    let body = app
+        .graphql_as(Some(&valid), "{ me { id } }", json!({}))
+        .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
 
@@ -91,23 +182,76 @@ async fn production_needs_a_secret_and_hides_introspection(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
     use clap::Parser;
-    let cli = api::Cli::try_parse_from(["shopgraph", "--env", "production", "--data-dir", path, "--port", "0"]).unwrap();
+    let cli = api::Cli::try_parse_from([
+        "shopgraph",
+        "--env",
+        "production",
+        "--data-dir",
+        path,
+        "--port",
+        "0",
+    ])
+    .unwrap();
     let refused = api::Application::build(&cli.config, &api::ServeArgs::default()).await;
     let message = refused.err().expect("refuses to start").to_string();
     assert!(message.contains("SHOPGRAPH_JWT_SECRET"), "{message}");
-    let short = api::Cli::try_parse_from(["shopgraph", "--env", "production", "--jwt-secret", "short", "--data-dir", path, "--port", "0"]).unwrap();
-    assert!(api::Application::build(&short.config, &api::ServeArgs::default()).await.is_err());
+    let short = api::Cli::try_parse_from([
+        "shopgraph",
+        "--env",
+        "production",
+        "--jwt-secret",
+        "short",
+        "--data-dir",
+        path,
+        "--port",
+        "0",
+    ])
+    .unwrap();
+    assert!(
+        api::Application::build(&short.config, &api::ServeArgs::default())
+            .await
+            .is_err()
+    );
 
     let app = tests::spawn_app_with(backend, &["--env", "production"]).await;
-    let body = app.graphql_as(None, "{ __schema { types { name } } }", json!({})).await;
-    assert!(body["data"]["__schema"].is_null(), "introspection is off in production: {body}");
+    let body = app
+        .graphql_as(None, "{ __schema { types { name } } }", json!({}))
+        .await;
+    assert!(
+        body["data"]["__schema"].is_null(),
+        "introspection is off in production: {body}"
+    );
     let page = app.client.get(app.url("/graphql")).send().await.unwrap();
     assert_eq!(page.status(), 400, "no GraphiQL in production");
-    let ok = app.graphql_as(None, "{ products { totalCount } }", json!({})).await;
+    let ok = app
+        .graphql_as(None, "{ products { totalCount } }", json!({}))
+        .await;
     assert_eq!(ok["data"]["products"]["totalCount"], 0);
 
-    let enabled = tests::spawn_app_with(backend, &["--env", "production", "--introspection", "true", "--graphiql", "true"]).await;
-    let body = enabled.graphql_as(None, "{ __schema { queryType { name } } }", json!({})).await;
+    let enabled = tests::spawn_app_with(
+        backend,
+        &[
+            "--env",
+            "production",
+            "--introspection",
+            "true",
+            "--graphiql",
+            "true",
+        ],
+    )
+    .await;
+    let body = enabled
+        .graphql_as(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
-    assert_eq!(enabled.client.get(enabled.url("/graphql")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        enabled
+            .client
+            .get(enabled.url("/graphql"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

@@ -5,7 +5,11 @@ use service::backup::{self, Format};
 use std::sync::Arc;
 use tests::{Backend, TestApp, both_backends, spawn_app};
 
-both_backends!(backup_under_concurrent_writers_restores_consistently, restores_refuse_damage_and_keep_ids_fresh, backups_over_the_api);
+both_backends!(
+    backup_under_concurrent_writers_restores_consistently,
+    restores_refuse_damage_and_keep_ids_fresh,
+    backups_over_the_api
+);
 
 /// Two customers, a product, a few orders and posts.
 async fn some_data(app: &TestApp) -> i32 {
@@ -50,7 +54,9 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = backup::create(&app.db, dir.path(), Format::native_for(&app.db)).await.unwrap();
+    let file = backup::create(&app.db, dir.path(), Format::native_for(&app.db))
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut total = 0;
@@ -69,21 +75,41 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
         )
         .await;
     let orders = data["orders"]["totalCount"].as_i64().unwrap();
-    assert!(orders > 0 && orders < total as i64, "a moment in the middle: {orders} of {total}");
+    assert!(
+        orders > 0 && orders < total as i64,
+        "a moment in the middle: {orders} of {total}"
+    );
     for order in data["orders"]["nodes"].as_array().unwrap() {
         assert_eq!(order["itemCount"], 2, "no order without its items: {order}");
         assert_eq!(order["totalCents"], 2_000);
     }
-    assert_eq!(data["product"]["stock"].as_i64().unwrap() + 2 * orders, 100_000, "stock matches the orders");
-    assert!(service::points::verify_ledger(&restored.db).await.unwrap().is_empty());
+    assert_eq!(
+        data["product"]["stock"].as_i64().unwrap() + 2 * orders,
+        100_000,
+        "stock matches the orders"
+    );
+    assert!(
+        service::points::verify_ledger(&restored.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn restores_refuse_damage_and_keep_ids_fresh(app: TestApp) {
     some_data(&app).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = backup::create(&app.db, dir.path(), Format::Json).await.unwrap();
+    let file = backup::create(&app.db, dir.path(), Format::Json)
+        .await
+        .unwrap();
     let verified = backup::verify(&file.path).await.unwrap();
-    assert!(verified.tables.iter().any(|(t, n)| t == "orders" && *n == 3), "{verified:?}");
+    assert!(
+        verified
+            .tables
+            .iter()
+            .any(|(t, n)| t == "orders" && *n == 3),
+        "{verified:?}"
+    );
 
     // A changed row breaks its table's checksum; a newer schema is refused.
     let text = std::fs::read_to_string(&file.path).unwrap();
@@ -97,7 +123,10 @@ async fn restores_refuse_damage_and_keep_ids_fresh(app: TestApp) {
     newer["schema_version"] = json!("m29991231_000001_from_the_future");
     let future = dir.path().join("future.json");
     std::fs::write(&future, newer.to_string()).unwrap();
-    let refused = backup::restore(&app.db, &future).await.unwrap_err().to_string();
+    let refused = backup::restore(&app.db, &future)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(refused.contains("newer"), "{refused}");
 
     // Changes after the backup disappear on restore; new rows get fresh ids.
@@ -106,9 +135,17 @@ async fn restores_refuse_damage_and_keep_ids_fresh(app: TestApp) {
     backup::restore(&app.db, &file.path).await.unwrap();
     assert_eq!(backup::export(&app.db).await.unwrap().fingerprint(), before);
     let again = app.create_user("again@example.com", "Again").await;
-    assert!(again.parse::<i32>().unwrap() >= extra.parse::<i32>().unwrap() - 1, "no id collision");
-    let order = app.create_order("2", &[(some_product(&app).await, 1)]).await;
-    assert!(order > 3, "order ids continue after the restored ones: {order}");
+    assert!(
+        again.parse::<i32>().unwrap() >= extra.parse::<i32>().unwrap() - 1,
+        "no id collision"
+    );
+    let order = app
+        .create_order("2", &[(some_product(&app).await, 1)])
+        .await;
+    assert!(
+        order > 3,
+        "order ids continue after the restored ones: {order}"
+    );
 
     assert_eq!(backup::list(dir.path()).unwrap().len(), 3);
     let removed = backup::prune(dir.path(), 1, None).unwrap();
@@ -116,8 +153,14 @@ async fn restores_refuse_damage_and_keep_ids_fresh(app: TestApp) {
 }
 
 async fn some_product(app: &TestApp) -> i32 {
-    let data = app.data("{ products(first: 1) { nodes { id } } }", json!({})).await;
-    data["products"]["nodes"][0]["id"].as_str().unwrap().parse().unwrap()
+    let data = app
+        .data("{ products(first: 1) { nodes { id } } }", json!({}))
+        .await;
+    data["products"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 async fn backups_over_the_api(app: TestApp) {
@@ -127,7 +170,11 @@ async fn backups_over_the_api(app: TestApp) {
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let made = app.data(query, json!({})).await;
     let name = made["createBackup"]["name"].as_str().unwrap();
-    let expected = if app.backend == Backend::Sqlite { "snapshot" } else { "json" };
+    let expected = if app.backend == Backend::Sqlite {
+        "snapshot"
+    } else {
+        "json"
+    };
     assert_eq!(made["createBackup"]["format"], expected);
     assert!(name.starts_with("shopgraph-"));
 
@@ -153,7 +200,9 @@ async fn json_round_trip_between_databases() {
     let sqlite = spawn_app(Backend::Sqlite).await;
     some_data(&sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = backup::create(&sqlite.db, dir.path(), Format::Json).await.unwrap();
+    let file = backup::create(&sqlite.db, dir.path(), Format::Json)
+        .await
+        .unwrap();
     let postgres = spawn_app(Backend::Postgres).await;
     backup::restore(&postgres.db, &file.path).await.unwrap();
     let from_sqlite = backup::export(&sqlite.db).await.unwrap();
@@ -162,7 +211,12 @@ async fn json_round_trip_between_databases() {
     assert_eq!(from_sqlite.tables, from_postgres.tables);
     // And new rows on PostgreSQL continue the ids.
     let id = postgres.create_user("new@example.com", "New").await;
-    let max = from_sqlite.tables[0].rows.iter().filter_map(|r| r[0].as_i64()).max().unwrap();
+    let max = from_sqlite.tables[0]
+        .rows
+        .iter()
+        .filter_map(|r| r[0].as_i64())
+        .max()
+        .unwrap();
     assert!(id.parse::<i64>().unwrap() > max);
 }
 
@@ -175,15 +229,32 @@ async fn copy_sqlite_into_postgres() {
     some_data(&sqlite).await;
     let (target, name, base) = tests::create_postgres_database().await;
     let dir = tempfile::tempdir().unwrap();
-    let args = ["shopgraph", "--data-dir", dir.path().to_str().unwrap(), "--database-url", &sqlite.database_url];
+    let args = [
+        "shopgraph",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database-url",
+        &sqlite.database_url,
+    ];
     let cli = api::Cli::try_parse_from(args).unwrap();
     api::ops::copy(&cli.config, &target).await.expect("copied");
-    let copied = service::db::connect(&service::db::DbConfig { url: target.clone(), ..cli.config.db() }).await.unwrap();
+    let copied = service::db::connect(&service::db::DbConfig {
+        url: target.clone(),
+        ..cli.config.db()
+    })
+    .await
+    .unwrap();
     let want = backup::export(&sqlite.db).await.unwrap().fingerprint();
-    assert_eq!(backup::export(&copied.db).await.unwrap().fingerprint(), want);
+    assert_eq!(
+        backup::export(&copied.db).await.unwrap().fingerprint(),
+        want
+    );
     // A second copy into the now non-empty target is refused and changes nothing.
     assert!(api::ops::copy(&cli.config, &target).await.is_err());
-    assert_eq!(backup::export(&copied.db).await.unwrap().fingerprint(), want);
+    assert_eq!(
+        backup::export(&copied.db).await.unwrap().fingerprint(),
+        want
+    );
     copied.db.close().await.unwrap();
     tests::drop_postgres_database(&base, &name).await;
 }
@@ -194,7 +265,16 @@ async fn scheduled_backups_keep_the_newest() {
     use clap::Parser;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
-    let cli = api::Cli::try_parse_from(["shopgraph", "--port", "0", "--data-dir", path, "--jwt-secret", tests::JWT_SECRET]).unwrap();
+    let cli = api::Cli::try_parse_from([
+        "shopgraph",
+        "--port",
+        "0",
+        "--data-dir",
+        path,
+        "--jwt-secret",
+        tests::JWT_SECRET,
+    ])
+    .unwrap();
     let serve = api::ServeArgs {
         backup_every: Some("150ms".parse().unwrap()),
         backup_keep: 2,
@@ -206,6 +286,10 @@ async fn scheduled_backups_keep_the_newest() {
     // About six ticks: more backups are taken than kept.
     tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
     let written = backup::list(&backups).unwrap();
-    assert_eq!(written.len(), 2, "only the newest two are kept: {written:?}");
+    assert_eq!(
+        written.len(),
+        2,
+        "only the newest two are kept: {written:?}"
+    );
     assert!(written.iter().all(|f| f.format == Format::Snapshot));
 }

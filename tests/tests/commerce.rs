@@ -21,7 +21,12 @@ fn product(sku: &str, slug: &str, price: i64) -> Value {
 }
 
 async fn stock_of(app: &TestApp, id: i32) -> i64 {
-    let data = app.data("query($id: ID!) { product(id: $id) { stock } }", json!({ "id": id.to_string() })).await;
+    let data = app
+        .data(
+            "query($id: ID!) { product(id: $id) { stock } }",
+            json!({ "id": id.to_string() }),
+        )
+        .await;
     data["product"]["stock"].as_i64().unwrap()
 }
 
@@ -44,7 +49,9 @@ async fn set_status(app: &TestApp, order: i32, status: &str) -> Value {
 }
 
 async fn catalog_mutations_validate_and_conflict(app: TestApp) {
-    let created = app.data(CREATE_PRODUCT, product("MUG-1", "mug", 1_250)).await;
+    let created = app
+        .data(CREATE_PRODUCT, product("MUG-1", "mug", 1_250))
+        .await;
     let id = created["createProduct"]["id"].as_str().unwrap().to_owned();
     for (variables, code, field) in [
         (product("MUG-1", "other", 100), "CONFLICT", "sku"),
@@ -63,28 +70,55 @@ async fn catalog_mutations_validate_and_conflict(app: TestApp) {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(updated["updateProduct"], json!({ "name": "Big mug", "priceCents": 1500, "sku": "MUG-1" }));
+    assert_eq!(
+        updated["updateProduct"],
+        json!({ "name": "Big mug", "priceCents": 1500, "sku": "MUG-1" })
+    );
     let error = app
-        .error("mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: -5 }) { id } }", json!({ "id": id }))
+        .error(
+            "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: -5 }) { id } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(error["extensions"]["field"], "priceCents");
 
-    let adjust = "mutation($id: ID!, $d: Int!) { adjustStock(productId: $id, delta: $d) { stock } }";
-    assert_eq!(app.data(adjust, json!({ "id": id, "d": 7 })).await["adjustStock"]["stock"], 10);
+    let adjust =
+        "mutation($id: ID!, $d: Int!) { adjustStock(productId: $id, delta: $d) { stock } }";
+    assert_eq!(
+        app.data(adjust, json!({ "id": id, "d": 7 })).await["adjustStock"]["stock"],
+        10
+    );
     let error = app.error(adjust, json!({ "id": id, "d": -11 })).await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["field"], "delta");
-    assert_eq!(stock_of(&app, id.parse().unwrap()).await, 10, "refused change left stock alone");
-    assert_eq!(app.data(adjust, json!({ "id": id, "d": -10 })).await["adjustStock"]["stock"], 0);
+    assert_eq!(
+        stock_of(&app, id.parse().unwrap()).await,
+        10,
+        "refused change left stock alone"
+    );
+    assert_eq!(
+        app.data(adjust, json!({ "id": id, "d": -10 })).await["adjustStock"]["stock"],
+        0
+    );
 
     // An ordered product is kept; an unordered one can go.
     app.data(adjust, json!({ "id": id, "d": 5 })).await;
     let ada = app.create_user("ada@example.com", "Ada").await;
     app.create_order(&ada, &[(id.parse().unwrap(), 1)]).await;
-    let error = app.error("mutation($id: ID!) { deleteProduct(id: $id) }", json!({ "id": id })).await;
+    let error = app
+        .error(
+            "mutation($id: ID!) { deleteProduct(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(error["extensions"]["code"], "CONFLICT", "{error}");
     let spare = app.create_product("spare", "kitchen", 100, 1).await;
-    let deleted = app.data("mutation($id: ID!) { deleteProduct(id: $id) }", json!({ "id": spare.to_string() })).await;
+    let deleted = app
+        .data(
+            "mutation($id: ID!) { deleteProduct(id: $id) }",
+            json!({ "id": spare.to_string() }),
+        )
+        .await;
     assert_eq!(deleted["deleteProduct"], spare.to_string());
 }
 
@@ -104,7 +138,11 @@ async fn orders_are_priced_from_the_catalog(app: TestApp) {
     assert_eq!(order["status"], "PENDING");
     assert_eq!(order["totalCents"], 3 * 1_250 + 3 * 399);
     assert_eq!(order["itemCount"], 6);
-    assert_eq!(order["items"].as_array().unwrap().len(), 2, "repeated products merged");
+    assert_eq!(
+        order["items"].as_array().unwrap().len(),
+        2,
+        "repeated products merged"
+    );
     assert_eq!(order["items"][0]["unitPriceCents"], 1_250);
     // 49.47 → 49 whole units, bronze ×1.0.
     assert_eq!(order["pointsEarned"], 49);
@@ -112,10 +150,18 @@ async fn orders_are_priced_from_the_catalog(app: TestApp) {
     assert_eq!(stock_of(&app, tea).await, 97);
 
     // A later price change does not touch the order.
-    app.data("mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 9999 }) { id } }", json!({ "id": mug.to_string() }))
-        .await;
+    app.data(
+        "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 9999 }) { id } }",
+        json!({ "id": mug.to_string() }),
+    )
+    .await;
     let id = order["id"].as_str().unwrap();
-    let again = app.data("query($id: ID!) { order(id: $id) { totalCents items { unitPriceCents } } }", json!({ "id": id })).await;
+    let again = app
+        .data(
+            "query($id: ID!) { order(id: $id) { totalCents items { unitPriceCents } } }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(again["order"]["totalCents"], 3 * 1_250 + 3 * 399);
     assert_eq!(again["order"]["items"][0]["unitPriceCents"], 1_250);
 
@@ -129,32 +175,56 @@ async fn order_errors_name_what_is_wrong(app: TestApp) {
     let ada = app.create_user("ada@example.com", "Ada").await;
     let mug = app.create_product("mug", "kitchen", 1_000, 2).await;
 
-    let error = app.error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 3)])).await;
+    let error = app
+        .error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 3)]))
+        .await;
     assert_eq!(error["extensions"]["code"], "OUT_OF_STOCK", "{error}");
     assert_eq!(error["extensions"]["productId"], mug.to_string());
     assert_eq!(error["extensions"]["requested"], 3);
     assert_eq!(error["extensions"]["available"], 2);
 
-    let error = app.error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 1), (424242, 1)])).await;
+    let error = app
+        .error(
+            CREATE_ORDER,
+            TestApp::order_input(&ada, &[(mug, 1), (424242, 1)]),
+        )
+        .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
     assert_eq!(error["extensions"]["entity"], "product");
     assert_eq!(error["extensions"]["id"], "424242");
 
-    let error = app.error(CREATE_ORDER, TestApp::order_input("999", &[(mug, 1)])).await;
+    let error = app
+        .error(CREATE_ORDER, TestApp::order_input("999", &[(mug, 1)]))
+        .await;
     assert_eq!(error["extensions"]["entity"], "user");
 
-    for (lines, field) in [(vec![], "items"), (vec![(mug, 0)], "items[0].quantity"), (vec![(mug, 1001)], "items[0].quantity")] {
-        let error = app.error(CREATE_ORDER, TestApp::order_input(&ada, &lines)).await;
+    for (lines, field) in [
+        (vec![], "items"),
+        (vec![(mug, 0)], "items[0].quantity"),
+        (vec![(mug, 1001)], "items[0].quantity"),
+    ] {
+        let error = app
+            .error(CREATE_ORDER, TestApp::order_input(&ada, &lines))
+            .await;
         assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
         assert_eq!(error["extensions"]["field"], field);
     }
 
-    app.data("mutation($id: ID!) { updateUser(id: $id, input: { status: INACTIVE }) { id } }", json!({ "id": ada })).await;
-    let error = app.error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 1)])).await;
+    app.data(
+        "mutation($id: ID!) { updateUser(id: $id, input: { status: INACTIVE }) { id } }",
+        json!({ "id": ada }),
+    )
+    .await;
+    let error = app
+        .error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 1)]))
+        .await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
 
     assert_eq!(stock_of(&app, mug).await, 2, "no failed order took stock");
-    assert_eq!(app.data("{ orders { totalCount } }", json!({})).await["orders"]["totalCount"], 0);
+    assert_eq!(
+        app.data("{ orders { totalCount } }", json!({})).await["orders"]["totalCount"],
+        0
+    );
 }
 
 async fn status_machine_allows_only_its_transitions(app: TestApp) {
@@ -163,7 +233,10 @@ async fn status_machine_allows_only_its_transitions(app: TestApp) {
     let order = app.create_order(&ada, &[(mug, 1)]).await;
 
     let error = set_status(&app, order, "SHIPPED").await;
-    assert_eq!(error["errors"][0]["extensions"]["code"], "INVALID_TRANSITION", "{error}");
+    assert_eq!(
+        error["errors"][0]["extensions"]["code"], "INVALID_TRANSITION",
+        "{error}"
+    );
     assert_eq!(error["errors"][0]["extensions"]["from"], "PENDING");
     assert_eq!(error["errors"][0]["extensions"]["to"], "SHIPPED");
 
@@ -171,17 +244,25 @@ async fn status_machine_allows_only_its_transitions(app: TestApp) {
     for status in ["PAID", "SHIPPED", "DELIVERED"] {
         let body = set_status(&app, order, status).await;
         assert!(body.get("errors").is_none(), "{body}");
-        let now = body["data"]["updateOrderStatus"]["updatedAt"].as_str().unwrap().to_owned();
+        let now = body["data"]["updateOrderStatus"]["updatedAt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(body["data"]["updateOrderStatus"]["status"], status);
         assert!(now > updated_at, "updatedAt moves on every change");
         updated_at = now;
     }
     for status in ["CANCELLED", "PAID", "PENDING", "DELIVERED"] {
         let body = set_status(&app, order, status).await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "INVALID_TRANSITION", "{status}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INVALID_TRANSITION",
+            "{status}: {body}"
+        );
         assert_eq!(body["errors"][0]["extensions"]["from"], "DELIVERED");
     }
-    let error = app.error_code("mutation { cancelOrder(id: \"4242\") { id } }", json!({})).await;
+    let error = app
+        .error_code("mutation { cancelOrder(id: \"4242\") { id } }", json!({}))
+        .await;
     assert_eq!(error, "NOT_FOUND");
 }
 
@@ -190,17 +271,29 @@ async fn cancelling_restores_stock_and_points(app: TestApp) {
     let mug = app.create_product("mug", "kitchen", 2_500, 10).await;
     let order = app.create_order(&ada, &[(mug, 4)]).await;
     assert_eq!(user_points(&app, &ada).await["pointsBalance"], 100);
-    assert_eq!(set_status(&app, order, "PAID").await["data"]["updateOrderStatus"]["status"], "PAID");
+    assert_eq!(
+        set_status(&app, order, "PAID").await["data"]["updateOrderStatus"]["status"],
+        "PAID"
+    );
 
     let body = app
-        .data("mutation($id: ID!) { cancelOrder(id: $id) { status pointsEarned pointsUnreversed } }", json!({ "id": order.to_string() }))
+        .data(
+            "mutation($id: ID!) { cancelOrder(id: $id) { status pointsEarned pointsUnreversed } }",
+            json!({ "id": order.to_string() }),
+        )
         .await;
-    assert_eq!(body["cancelOrder"], json!({ "status": "CANCELLED", "pointsEarned": 100, "pointsUnreversed": 0 }));
+    assert_eq!(
+        body["cancelOrder"],
+        json!({ "status": "CANCELLED", "pointsEarned": 100, "pointsUnreversed": 0 })
+    );
     assert_eq!(stock_of(&app, mug).await, 10);
     let points = user_points(&app, &ada).await;
     assert_eq!(points["pointsBalance"], 0);
     assert_eq!(points["lifetimePoints"], 0);
-    assert_eq!(points["totalSpentCents"], 0, "cancelled orders are not spending");
+    assert_eq!(
+        points["totalSpentCents"], 0,
+        "cancelled orders are not spending"
+    );
     let kinds: Vec<(&str, i64)> = points["pointTransactions"]["nodes"]
         .as_array()
         .unwrap()
@@ -208,8 +301,16 @@ async fn cancelling_restores_stock_and_points(app: TestApp) {
         .map(|t| (t["kind"].as_str().unwrap(), t["points"].as_i64().unwrap()))
         .collect();
     assert_eq!(kinds.len(), 2);
-    assert!(kinds.contains(&("EARN", 100)) && kinds.contains(&("ADJUST", -100)), "{kinds:?}");
-    assert!(service::points::verify_ledger(&app.db).await.unwrap().is_empty());
+    assert!(
+        kinds.contains(&("EARN", 100)) && kinds.contains(&("ADJUST", -100)),
+        "{kinds:?}"
+    );
+    assert!(
+        service::points::verify_ledger(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn cancelling_never_takes_a_balance_below_zero(app: TestApp) {
@@ -223,12 +324,23 @@ async fn cancelling_never_takes_a_balance_below_zero(app: TestApp) {
     )
     .await;
     let body = app
-        .data("mutation($id: ID!) { cancelOrder(id: $id) { pointsUnreversed } }", json!({ "id": order.to_string() }))
+        .data(
+            "mutation($id: ID!) { cancelOrder(id: $id) { pointsUnreversed } }",
+            json!({ "id": order.to_string() }),
+        )
         .await;
-    assert_eq!(body["cancelOrder"]["pointsUnreversed"], 70, "70 were already given away");
+    assert_eq!(
+        body["cancelOrder"]["pointsUnreversed"], 70,
+        "70 were already given away"
+    );
     let points = user_points(&app, &ada).await;
     assert_eq!(points["pointsBalance"], 0);
-    assert!(service::points::verify_ledger(&app.db).await.unwrap().is_empty());
+    assert!(
+        service::points::verify_ledger(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn only_pending_or_cancelled_orders_can_be_deleted(app: TestApp) {
@@ -239,8 +351,19 @@ async fn only_pending_or_cancelled_orders_can_be_deleted(app: TestApp) {
     let pending = app.create_order(&ada, &[(mug, 2)]).await;
     assert_eq!(stock_of(&app, mug).await, 8);
     app.data(delete, json!({ "id": pending.to_string() })).await;
-    assert_eq!(stock_of(&app, mug).await, 10, "a deleted pending order gives its stock back");
-    assert!(app.data("query($id: ID!) { order(id: $id) { id } }", json!({ "id": pending.to_string() })).await["order"].is_null());
+    assert_eq!(
+        stock_of(&app, mug).await,
+        10,
+        "a deleted pending order gives its stock back"
+    );
+    assert!(
+        app.data(
+            "query($id: ID!) { order(id: $id) { id } }",
+            json!({ "id": pending.to_string() })
+        )
+        .await["order"]
+            .is_null()
+    );
     assert_eq!(user_points(&app, &ada).await["pointsBalance"], 0);
 
     let paid = app.create_order(&ada, &[(mug, 1)]).await;
@@ -250,10 +373,23 @@ async fn only_pending_or_cancelled_orders_can_be_deleted(app: TestApp) {
 
     let cancelled = app.create_order(&ada, &[(mug, 1)]).await;
     set_status(&app, cancelled, "CANCELLED").await;
-    app.data(delete, json!({ "id": cancelled.to_string() })).await;
-    assert_eq!(stock_of(&app, mug).await, 9, "only the paid order still holds stock");
-    assert_eq!(app.data("{ orders { totalCount } }", json!({})).await["orders"]["totalCount"], 1);
-    assert!(service::points::verify_ledger(&app.db).await.unwrap().is_empty());
+    app.data(delete, json!({ "id": cancelled.to_string() }))
+        .await;
+    assert_eq!(
+        stock_of(&app, mug).await,
+        9,
+        "only the paid order still holds stock"
+    );
+    assert_eq!(
+        app.data("{ orders { totalCount } }", json!({})).await["orders"]["totalCount"],
+        1
+    );
+    assert!(
+        service::points::verify_ledger(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn spending_and_order_lists_per_customer(app: TestApp) {

@@ -13,11 +13,18 @@ async fn order_events_follow_commits(app: TestApp) {
 
     let order = app.create_order(&ada, &[(mug, 1)]).await;
     // Rolled back: out of stock, and an invalid transition.
-    app.error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 1)])).await;
-    app.graphql("mutation($id: ID!) { updateOrderStatus(id: $id, status: DELIVERED) { id } }", json!({ "id": order.to_string() }))
+    app.error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 1)]))
         .await;
-    app.data("mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }", json!({ "id": order.to_string() }))
-        .await;
+    app.graphql(
+        "mutation($id: ID!) { updateOrderStatus(id: $id, status: DELIVERED) { id } }",
+        json!({ "id": order.to_string() }),
+    )
+    .await;
+    app.data(
+        "mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }",
+        json!({ "id": order.to_string() }),
+    )
+    .await;
 
     match events.try_recv().expect("created event") {
         OrderEvent::Created { order: o } => assert_eq!((o.id, o.total_cents), (order, 1_000)),

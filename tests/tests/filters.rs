@@ -6,7 +6,12 @@ use tests::{TestApp, both_backends};
 both_backends!(filters_products, filters_posts_and_users, filters_orders);
 
 fn ids(list: &Value, field: &str) -> Vec<String> {
-    list["nodes"].as_array().unwrap().iter().map(|n| n[field].as_str().unwrap().to_owned()).collect()
+    list["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n[field].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn filters_products(app: TestApp) {
@@ -15,7 +20,11 @@ async fn filters_products(app: TestApp) {
     app.create_product("tea", "pantry", 1_200, 50).await;
     let pen = json!({ "sku": "PEN_1", "slug": "pen", "name": "Pen 100% steel", "category": "stationery",
         "priceCents": 4_500, "stock": 3 });
-    app.data("mutation($p: CreateProductInput!) { createProduct(input: $p) { id } }", json!({ "p": pen })).await;
+    app.data(
+        "mutation($p: CreateProductInput!) { createProduct(input: $p) { id } }",
+        json!({ "p": pen }),
+    )
+    .await;
     let run = |filter: Value| {
         let app = &app;
         async move {
@@ -25,19 +34,49 @@ async fn filters_products(app: TestApp) {
                     json!({ "f": filter }),
                 )
                 .await;
-            (data["products"]["totalCount"].as_u64().unwrap(), ids(&data["products"], "slug"))
+            (
+                data["products"]["totalCount"].as_u64().unwrap(),
+                ids(&data["products"], "slug"),
+            )
         }
     };
-    assert_eq!(run(json!({ "category": { "eq": "kitchen" } })).await, (2, vec!["mug".into(), "knife".into()]));
-    assert_eq!(run(json!({ "priceCents": { "gte": 1000, "lt": 5000 } })).await.1, ["mug", "tea", "pen"]);
-    assert_eq!(run(json!({ "category": { "in": ["pantry", "stationery"] } })).await.0, 2);
-    assert_eq!(run(json!({ "stock": { "gt": 0 }, "category": { "eq": "kitchen" } })).await.1, ["mug"]);
-    assert_eq!(run(json!({ "name": { "contains": "KNI" } })).await.1, ["knife"]);
+    assert_eq!(
+        run(json!({ "category": { "eq": "kitchen" } })).await,
+        (2, vec!["mug".into(), "knife".into()])
+    );
+    assert_eq!(
+        run(json!({ "priceCents": { "gte": 1000, "lt": 5000 } }))
+            .await
+            .1,
+        ["mug", "tea", "pen"]
+    );
+    assert_eq!(
+        run(json!({ "category": { "in": ["pantry", "stationery"] } }))
+            .await
+            .0,
+        2
+    );
+    assert_eq!(
+        run(json!({ "stock": { "gt": 0 }, "category": { "eq": "kitchen" } }))
+            .await
+            .1,
+        ["mug"]
+    );
+    assert_eq!(
+        run(json!({ "name": { "contains": "KNI" } })).await.1,
+        ["knife"]
+    );
     // LIKE wildcards in user text match literally.
-    assert_eq!(run(json!({ "name": { "contains": "0%" } })).await.1, ["pen"]);
+    assert_eq!(
+        run(json!({ "name": { "contains": "0%" } })).await.1,
+        ["pen"]
+    );
     assert_eq!(run(json!({ "sku": { "contains": "N_" } })).await.1, ["pen"]);
     assert_eq!(run(json!({ "sku": { "contains": "_" } })).await.1, ["pen"]);
-    assert_eq!(run(json!({ "slug": { "startsWith": "m" } })).await.1, ["mug"]);
+    assert_eq!(
+        run(json!({ "slug": { "startsWith": "m" } })).await.1,
+        ["mug"]
+    );
     assert_eq!(run(json!({ "id": { "in": [] } })).await.0, 0);
 }
 
@@ -64,7 +103,12 @@ async fn filters_posts_and_users(app: TestApp) {
     assert_eq!(ids(&data["adaLive"], "title"), ["ada live"]);
     assert_eq!(data["recent"]["totalCount"], 2);
     assert_eq!(ids(&data["bronze"], "email"), ["bob@example.com"]);
-    let code = app.error_code("{ posts(filter: { authorId: { eq: \"x\" } }) { totalCount } }", json!({})).await;
+    let code = app
+        .error_code(
+            "{ posts(filter: { authorId: { eq: \"x\" } }) { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(code, "BAD_USER_INPUT");
 }
 
@@ -88,7 +132,12 @@ async fn filters_orders(app: TestApp) {
         )
         .await;
     assert_eq!(data["ada"]["totalCount"], 2);
-    let totals: Vec<i64> = data["big"]["nodes"].as_array().unwrap().iter().map(|n| n["totalCents"].as_i64().unwrap()).collect();
+    let totals: Vec<i64> = data["big"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["totalCents"].as_i64().unwrap())
+        .collect();
     assert_eq!(totals, [3000, 2000]);
     assert_eq!(data["pending"]["totalCount"], 3);
     assert_eq!(data["paid"]["totalCount"], 0);

@@ -3,22 +3,41 @@
 use serde_json::{Value, json};
 use tests::{Backend, TestApp, on_each_backend, spawn_app_with};
 
-on_each_backend!(requests_get_the_specified_statuses_and_bodies, limits_answer_with_graphql_errors, persisted_queries_and_cors);
+on_each_backend!(
+    requests_get_the_specified_statuses_and_bodies,
+    limits_answer_with_graphql_errors,
+    persisted_queries_and_cors
+);
 
-async fn post_raw(app: &TestApp, content_type: &str, accept: Option<&str>, body: &str) -> (u16, String, Value) {
-    let mut request = app.client.post(app.url("/graphql")).header("Content-Type", content_type).body(body.to_owned());
+async fn post_raw(
+    app: &TestApp,
+    content_type: &str,
+    accept: Option<&str>,
+    body: &str,
+) -> (u16, String, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/graphql"))
+        .header("Content-Type", content_type)
+        .body(body.to_owned());
     if let Some(accept) = accept {
         request = request.header("Accept", accept);
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let media = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let media = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, media, body)
 }
 
 fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
 }
 
 const GQL: &str = "application/graphql-response+json";
@@ -38,7 +57,8 @@ async fn requests_get_the_specified_statuses_and_bodies(backend: Backend) {
     let (status, media, body) = post_raw(&app, "application/json", Some(GQL), &broken).await;
     assert_eq!((status, code(&body)), (400, "GRAPHQL_PARSE_FAILED"));
     assert!(media.starts_with(GQL), "{media}");
-    let (status, media, body) = post_raw(&app, "application/json", Some("application/json"), &broken).await;
+    let (status, media, body) =
+        post_raw(&app, "application/json", Some("application/json"), &broken).await;
     assert_eq!((status, code(&body)), (200, "GRAPHQL_PARSE_FAILED"));
     assert!(media.starts_with("application/json"));
     // Invalid against the schema.
@@ -54,10 +74,18 @@ async fn requests_get_the_specified_statuses_and_bodies(backend: Backend) {
     assert_ne!(code(&body), "<none>", "{body}");
 
     // GET runs queries and refuses mutations.
-    let get = |q: &str| app.client.get(app.url("/graphql")).query(&[("query", q)]).header("Accept", GQL).send();
+    let get = |q: &str| {
+        app.client
+            .get(app.url("/graphql"))
+            .query(&[("query", q)])
+            .header("Accept", GQL)
+            .send()
+    };
     let response = get("{ products { totalCount } }").await.unwrap();
     assert_eq!(response.status(), 200);
-    let response = get("mutation { adjustStock(productId: \"1\", delta: 1) { stock } }").await.unwrap();
+    let response = get("mutation { adjustStock(productId: \"1\", delta: 1) { stock } }")
+        .await
+        .unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
     let body: Value = response.json().await.unwrap();
@@ -68,49 +96,110 @@ async fn requests_get_the_specified_statuses_and_bodies(backend: Backend) {
 
 async fn limits_answer_with_graphql_errors(backend: Backend) {
     // Default limits: depth 12, complexity 1,000; a small body and a short timeout to test them.
-    let app = spawn_app_with(backend, &["--max-body-bytes", "2048", "--request-timeout-ms", "1"]).await;
+    let app = spawn_app_with(
+        backend,
+        &["--max-body-bytes", "2048", "--request-timeout-ms", "1"],
+    )
+    .await;
     let deep = "{ posts(first: 1) { nodes { author { posts(first: 1) { nodes { author { posts(first: 1) { nodes { author {
         posts(first: 1) { nodes { author { name } } } } } } } } } } } } }";
-    let (status, _, body) = post_raw(&app, "application/json", Some(GQL), &json!({ "query": deep }).to_string()).await;
+    let (status, _, body) = post_raw(
+        &app,
+        "application/json",
+        Some(GQL),
+        &json!({ "query": deep }).to_string(),
+    )
+    .await;
     assert_eq!((status, code(&body)), (400, "QUERY_TOO_DEEP"), "{body}");
     // 100 users × 100 posts each is far over 1,000.
     let wide = "{ users(first: 100) { nodes { posts(first: 100) { nodes { title } } } } }";
-    let (status, _, body) = post_raw(&app, "application/json", Some(GQL), &json!({ "query": wide }).to_string()).await;
+    let (status, _, body) = post_raw(
+        &app,
+        "application/json",
+        Some(GQL),
+        &json!({ "query": wide }).to_string(),
+    )
+    .await;
     assert_eq!((status, code(&body)), (400, "QUERY_TOO_COMPLEX"), "{body}");
-    let big = json!({ "query": format!("{{ products {{ totalCount }} }} # {}", "x".repeat(4096)) }).to_string();
+    let big = json!({ "query": format!("{{ products {{ totalCount }} }} # {}", "x".repeat(4096)) })
+        .to_string();
     let (status, _, body) = post_raw(&app, "application/json", None, &big).await;
     assert_eq!((status, code(&body)), (413, "PAYLOAD_TOO_LARGE"));
     // Hashing a password (argon2id, 19 MiB) cannot finish in a millisecond; the cut-off request
     // leaves nothing behind.
     let slow = "mutation { signup(email: \"slow@example.com\", name: \"Slow\", password: \"long enough\") { token } }";
-    let (status, _, body) = post_raw(&app, "application/json", Some(GQL), &json!({ "query": slow }).to_string()).await;
+    let (status, _, body) = post_raw(
+        &app,
+        "application/json",
+        Some(GQL),
+        &json!({ "query": slow }).to_string(),
+    )
+    .await;
     assert_eq!((status, code(&body)), (504, "TIMEOUT"), "{body}");
-    assert!(service::users::by_email(&app.db, "slow@example.com").await.unwrap().is_none());
+    assert!(
+        service::users::by_email(&app.db, "slow@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn persisted_queries_and_cors(backend: Backend) {
-    let app = spawn_app_with(backend, &["--cors-origins", "https://shop.example,https://admin.example"]).await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            "--cors-origins",
+            "https://shop.example,https://admin.example",
+        ],
+    )
+    .await;
     let query = "{ products { totalCount } }";
     let hash = "4f7a13c8a7e4ab4fb8cbc2df4a0a3b6ad19ba5fb1c4d8e0bf1e5dbc0f0b8c8f2";
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
     // Unknown hash → the client is told to send the query.
-    let (_, _, body) = post_raw(&app, "application/json", None, &json!({ "extensions": extensions }).to_string()).await;
+    let (_, _, body) = post_raw(
+        &app,
+        "application/json",
+        None,
+        &json!({ "extensions": extensions }).to_string(),
+    )
+    .await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_FOUND", "{body}");
-    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound", "what Apollo clients look for");
+    assert_eq!(
+        body["errors"][0]["message"], "PersistedQueryNotFound",
+        "what Apollo clients look for"
+    );
     // Registering needs the real hash of the query.
     let real = {
         use sha2::Digest;
         use std::fmt::Write;
-        sha2::Sha256::digest(query.as_bytes()).iter().fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        sha2::Sha256::digest(query.as_bytes())
+            .iter()
+            .fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
     };
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": real } });
-    let (_, _, body) = post_raw(&app, "application/json", None, &json!({ "query": query, "extensions": extensions }).to_string()).await;
+    let (_, _, body) = post_raw(
+        &app,
+        "application/json",
+        None,
+        &json!({ "query": query, "extensions": extensions }).to_string(),
+    )
+    .await;
     assert_eq!(body["data"]["products"]["totalCount"], 0, "{body}");
-    let (_, _, body) = post_raw(&app, "application/json", None, &json!({ "extensions": extensions }).to_string()).await;
-    assert_eq!(body["data"]["products"]["totalCount"], 0, "served from the cache: {body}");
+    let (_, _, body) = post_raw(
+        &app,
+        "application/json",
+        None,
+        &json!({ "extensions": extensions }).to_string(),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["products"]["totalCount"], 0,
+        "served from the cache: {body}"
+    );
 
     // CORS: listed origins only.
     let preflight = |origin: &'static str| {
@@ -118,11 +207,25 @@ async fn persisted_queries_and_cors(backend: Backend) {
             .request(reqwest::Method::OPTIONS, app.url("/graphql"))
             .header("Origin", origin)
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "content-type,authorization")
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type,authorization",
+            )
             .send()
     };
     let allowed = preflight("https://shop.example").await.unwrap();
-    assert_eq!(allowed.headers().get("access-control-allow-origin").unwrap(), "https://shop.example");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://shop.example"
+    );
     let refused = preflight("https://evil.example").await.unwrap();
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }

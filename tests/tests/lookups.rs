@@ -26,7 +26,10 @@ async fn looks_up_every_kind(app: TestApp) {
     assert_eq!(data["post"]["author"]["name"], "Ada");
     let order = &data["order"];
     assert_eq!(order["status"], "PENDING");
-    assert_eq!(order["totalCents"], 3_750, "3 × 1250 cents, repeated lines merged");
+    assert_eq!(
+        order["totalCents"], 3_750,
+        "3 × 1250 cents, repeated lines merged"
+    );
     assert_eq!(order["itemCount"], 3);
     assert_eq!(order["items"].as_array().unwrap().len(), 1);
     assert_eq!(order["items"][0]["lineTotalCents"], 3_750);
@@ -37,14 +40,29 @@ async fn looks_up_every_kind(app: TestApp) {
 
 async fn product_by_id_or_slug(app: TestApp) {
     let id = app.create_product("red-mug", "kitchen", 990, 3).await;
-    let by_slug = app.data("{ product(slug: \"red-mug\") { id priceCents stock } }", json!({})).await;
+    let by_slug = app
+        .data(
+            "{ product(slug: \"red-mug\") { id priceCents stock } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(by_slug["product"]["id"], id.to_string());
     assert_eq!(by_slug["product"]["priceCents"], 990);
-    let by_id = app.data("query($id: ID!) { product(id: $id) { slug } }", json!({ "id": id.to_string() })).await;
+    let by_id = app
+        .data(
+            "query($id: ID!) { product(id: $id) { slug } }",
+            json!({ "id": id.to_string() }),
+        )
+        .await;
     assert_eq!(by_id["product"]["slug"], "red-mug");
-    for query in ["{ product { id } }", "{ product(id: \"1\", slug: \"red-mug\") { id } }"] {
+    for query in [
+        "{ product { id } }",
+        "{ product(id: \"1\", slug: \"red-mug\") { id } }",
+    ] {
         assert_eq!(app.error_code(query, json!({})).await, "BAD_USER_INPUT");
     }
-    let none = app.data("{ product(slug: \"nope\") { id } }", json!({})).await;
+    let none = app
+        .data("{ product(slug: \"nope\") { id } }", json!({}))
+        .await;
     assert!(none["product"].is_null());
 }

@@ -3,40 +3,78 @@
 use serde_json::{Value, json};
 use tests::{TestApp, both_backends};
 
-both_backends!(earning_follows_the_tier, transfers_move_points_or_nothing, redemptions_spend_points_or_nothing);
+both_backends!(
+    earning_follows_the_tier,
+    transfers_move_points_or_nothing,
+    redemptions_spend_points_or_nothing
+);
 
 const TRANSFER: &str = "mutation($a: ID!, $b: ID!, $p: Int!) {
     transferPoints(fromUserId: $a, toUserId: $b, points: $p) { from { pointsBalance } to { pointsBalance } }
 }";
 
 async fn balance(app: &TestApp, id: &str) -> i64 {
-    app.data("query($id: ID!) { user(id: $id) { pointsBalance } }", json!({ "id": id })).await["user"]["pointsBalance"]
+    app.data(
+        "query($id: ID!) { user(id: $id) { pointsBalance } }",
+        json!({ "id": id }),
+    )
+    .await["user"]["pointsBalance"]
         .as_i64()
         .unwrap()
 }
 
 async fn grant(app: &TestApp, id: &str, points: i64) {
-    app.data("mutation($id: ID!, $p: Int!) { adjustPoints(userId: $id, points: $p) { id } }", json!({ "id": id, "p": points }))
-        .await;
+    app.data(
+        "mutation($id: ID!, $p: Int!) { adjustPoints(userId: $id, points: $p) { id } }",
+        json!({ "id": id, "p": points }),
+    )
+    .await;
 }
 
 async fn earning_follows_the_tier(app: TestApp) {
     let ada = app.create_user("ada@example.com", "Ada").await;
     let tv = app.create_product("tv", "home", 100_000, 100).await; // 1,000.00
-    let first = app.data(tests::CREATE_ORDER, TestApp::order_input(&ada, &[(tv, 1)])).await;
+    let first = app
+        .data(tests::CREATE_ORDER, TestApp::order_input(&ada, &[(tv, 1)]))
+        .await;
     assert_eq!(first["createOrder"]["pointsEarned"], 1_000);
-    let user = app.data("query($id: ID!) { user(id: $id) { tier lifetimePoints } }", json!({ "id": ada })).await;
-    assert_eq!(user["user"], json!({ "tier": "SILVER", "lifetimePoints": 1000 }));
+    let user = app
+        .data(
+            "query($id: ID!) { user(id: $id) { tier lifetimePoints } }",
+            json!({ "id": ada }),
+        )
+        .await;
+    assert_eq!(
+        user["user"],
+        json!({ "tier": "SILVER", "lifetimePoints": 1000 })
+    );
 
     // Silver earns ×1.25; adjustments do not count towards the tier.
-    let second = app.data(tests::CREATE_ORDER, TestApp::order_input(&ada, &[(tv, 1)])).await;
+    let second = app
+        .data(tests::CREATE_ORDER, TestApp::order_input(&ada, &[(tv, 1)]))
+        .await;
     assert_eq!(second["createOrder"]["pointsEarned"], 1_250);
     grant(&app, &ada, 10_000).await;
-    let user = app.data("query($id: ID!) { user(id: $id) { tier lifetimePoints pointsBalance } }", json!({ "id": ada })).await;
-    assert_eq!(user["user"], json!({ "tier": "SILVER", "lifetimePoints": 2250, "pointsBalance": 12250 }));
-    let third = app.data(tests::CREATE_ORDER, TestApp::order_input(&ada, &[(tv, 3)])).await;
+    let user = app
+        .data(
+            "query($id: ID!) { user(id: $id) { tier lifetimePoints pointsBalance } }",
+            json!({ "id": ada }),
+        )
+        .await;
+    assert_eq!(
+        user["user"],
+        json!({ "tier": "SILVER", "lifetimePoints": 2250, "pointsBalance": 12250 })
+    );
+    let third = app
+        .data(tests::CREATE_ORDER, TestApp::order_input(&ada, &[(tv, 3)]))
+        .await;
     assert_eq!(third["createOrder"]["pointsEarned"], 3_750);
-    let user = app.data("query($id: ID!) { user(id: $id) { tier } }", json!({ "id": ada })).await;
+    let user = app
+        .data(
+            "query($id: ID!) { user(id: $id) { tier } }",
+            json!({ "id": ada }),
+        )
+        .await;
     assert_eq!(user["user"]["tier"], "GOLD", "6,000 lifetime points");
 }
 
@@ -45,11 +83,21 @@ async fn transfers_move_points_or_nothing(app: TestApp) {
     let bob = app.create_user("bob@example.com", "Bob").await;
     grant(&app, &ada, 100).await;
 
-    let moved = app.data(TRANSFER, json!({ "a": ada, "b": bob, "p": 60 })).await;
-    assert_eq!(moved["transferPoints"], json!({ "from": { "pointsBalance": 40 }, "to": { "pointsBalance": 60 } }));
+    let moved = app
+        .data(TRANSFER, json!({ "a": ada, "b": bob, "p": 60 }))
+        .await;
+    assert_eq!(
+        moved["transferPoints"],
+        json!({ "from": { "pointsBalance": 40 }, "to": { "pointsBalance": 60 } })
+    );
 
-    let error = app.error(TRANSFER, json!({ "a": ada, "b": bob, "p": 41 })).await;
-    assert_eq!(error["extensions"]["code"], "INSUFFICIENT_POINTS", "{error}");
+    let error = app
+        .error(TRANSFER, json!({ "a": ada, "b": bob, "p": 41 }))
+        .await;
+    assert_eq!(
+        error["extensions"]["code"], "INSUFFICIENT_POINTS",
+        "{error}"
+    );
     assert_eq!(error["extensions"]["available"], 40);
     for (variables, code) in [
         (json!({ "a": ada, "b": ada, "p": 1 }), "BAD_USER_INPUT"),
@@ -58,9 +106,17 @@ async fn transfers_move_points_or_nothing(app: TestApp) {
         (json!({ "a": ada, "b": "9999", "p": 5 }), "NOT_FOUND"),
         (json!({ "a": "9999", "b": bob, "p": 5 }), "NOT_FOUND"),
     ] {
-        assert_eq!(app.error_code(TRANSFER, variables.clone()).await, code, "{variables}");
+        assert_eq!(
+            app.error_code(TRANSFER, variables.clone()).await,
+            code,
+            "{variables}"
+        );
     }
-    assert_eq!((balance(&app, &ada).await, balance(&app, &bob).await), (40, 60), "refused transfers changed nothing");
+    assert_eq!(
+        (balance(&app, &ada).await, balance(&app, &bob).await),
+        (40, 60),
+        "refused transfers changed nothing"
+    );
 
     let ledger = app
         .data(
@@ -70,27 +126,59 @@ async fn transfers_move_points_or_nothing(app: TestApp) {
         .await;
     let rows = &ledger["user"]["pointTransactions"];
     assert_eq!(rows["totalCount"], 1);
-    assert_eq!(rows["nodes"][0], json!({ "kind": "TRANSFER_IN", "points": 60, "counterparty": { "name": "Ada" } }));
+    assert_eq!(
+        rows["nodes"][0],
+        json!({ "kind": "TRANSFER_IN", "points": 60, "counterparty": { "name": "Ada" } })
+    );
     let ada_ledger = app
-        .data("query($id: ID!) { user(id: $id) { pointTransactions { nodes { kind points } } } }", json!({ "id": ada }))
+        .data(
+            "query($id: ID!) { user(id: $id) { pointTransactions { nodes { kind points } } } }",
+            json!({ "id": ada }),
+        )
         .await;
-    let kinds: Vec<Value> = ada_ledger["user"]["pointTransactions"]["nodes"].as_array().unwrap().clone();
-    assert_eq!(kinds[0], json!({ "kind": "TRANSFER_OUT", "points": -60 }), "newest first");
+    let kinds: Vec<Value> = ada_ledger["user"]["pointTransactions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        kinds[0],
+        json!({ "kind": "TRANSFER_OUT", "points": -60 }),
+        "newest first"
+    );
     assert_eq!(kinds[1], json!({ "kind": "ADJUST", "points": 100 }));
-    assert!(service::points::verify_ledger(&app.db).await.unwrap().is_empty());
+    assert!(
+        service::points::verify_ledger(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn redemptions_spend_points_or_nothing(app: TestApp) {
     let ada = app.create_user("ada@example.com", "Ada").await;
     grant(&app, &ada, 50).await;
-    let redeem = "mutation($id: ID!, $p: Int!) { redeemPoints(userId: $id, points: $p) { pointsBalance } }";
-    assert_eq!(app.data(redeem, json!({ "id": ada, "p": 20 })).await["redeemPoints"]["pointsBalance"], 30);
+    let redeem =
+        "mutation($id: ID!, $p: Int!) { redeemPoints(userId: $id, points: $p) { pointsBalance } }";
+    assert_eq!(
+        app.data(redeem, json!({ "id": ada, "p": 20 })).await["redeemPoints"]["pointsBalance"],
+        30
+    );
     let error = app.error(redeem, json!({ "id": ada, "p": 31 })).await;
     assert_eq!(error["extensions"]["code"], "INSUFFICIENT_POINTS");
     assert_eq!(error["extensions"]["available"], 30);
     assert_eq!(error["extensions"]["requested"], 31);
     assert_eq!(balance(&app, &ada).await, 30);
-    let error = app.error("mutation($id: ID!) { adjustPoints(userId: $id, points: -31) { id } }", json!({ "id": ada })).await;
+    let error = app
+        .error(
+            "mutation($id: ID!) { adjustPoints(userId: $id, points: -31) { id } }",
+            json!({ "id": ada }),
+        )
+        .await;
     assert_eq!(error["extensions"]["code"], "INSUFFICIENT_POINTS");
-    assert!(service::points::verify_ledger(&app.db).await.unwrap().is_empty());
+    assert!(
+        service::points::verify_ledger(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

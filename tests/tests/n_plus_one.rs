@@ -8,7 +8,9 @@ both_backends!(nested_query_statement_count_is_flat);
 /// Creates `users` users with 3 posts each, in one request per user.
 async fn seed(app: &TestApp, offset: usize, users: usize) {
     for i in offset..offset + users {
-        let id = app.create_user(&format!("user{i}@example.com"), &format!("User {i}")).await;
+        let id = app
+            .create_user(&format!("user{i}@example.com"), &format!("User {i}"))
+            .await;
         app.data(
             "mutation($a: ID!) {
                 p1: createPost(input: { authorId: $a, title: \"one\", content: \"\", publish: true }) { id }
@@ -41,12 +43,21 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     seed(&app, 5, 45).await;
     let data = app.data(query, json!({})).await;
     assert_eq!(data["users"]["nodes"].as_array().unwrap().len(), 50);
-    assert_eq!(data["users"]["nodes"][49]["posts"]["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        data["users"]["nodes"][49]["posts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     let large = statements_for(&app, query).await;
     let large_counts = statements_for(&app, with_counts).await;
 
     // users page + posts of all users (one windowed statement) + authors by id.
-    assert_eq!(small, large, "5 users: {small} statements, 50 users: {large}");
+    assert_eq!(
+        small, large,
+        "5 users: {small} statements, 50 users: {large}"
+    );
     assert!(large <= 4, "{large} statements");
     // totalCount adds one count for the page and one grouped count for all nested lists.
     assert_eq!(small_counts, large_counts);
@@ -56,11 +67,13 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let mug = app.create_product("mug", "kitchen", 500, 10_000).await;
     let tea = app.create_product("tea", "pantry", 700, 10_000).await;
     for i in 0..5 {
-        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)]).await;
+        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)])
+            .await;
     }
     let few = statements_for(&app, orders).await;
     for i in 5..40 {
-        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)]).await;
+        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)])
+            .await;
     }
     let many = statements_for(&app, orders).await;
     assert_eq!(few, many, "5 orders: {few} statements, 40 orders: {many}");

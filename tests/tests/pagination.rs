@@ -11,7 +11,9 @@ both_backends!(
     nullable_sort_column_pages_completely,
 );
 
-const NAMES: [&str; 7] = ["Grace", "ada", "Linus", "Barbara", "Edsger", "Frances", "Ken"];
+const NAMES: [&str; 7] = [
+    "Grace", "ada", "Linus", "Barbara", "Edsger", "Frances", "Ken",
+];
 
 async fn seed_users(app: &TestApp) -> Vec<String> {
     let mut ids = Vec::new();
@@ -22,7 +24,12 @@ async fn seed_users(app: &TestApp) -> Vec<String> {
 }
 
 fn names(data: &Value) -> Vec<String> {
-    data["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap().to_owned()).collect()
+    data["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn pages_forward_and_backward(app: TestApp) {
@@ -52,12 +59,24 @@ async fn pages_forward_and_backward(app: TestApp) {
 
     // Backwards from the end.
     let last = app.data(query, json!({ "last": 2 })).await;
-    let nodes: Vec<&str> = last["users"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let nodes: Vec<&str> = last["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
     assert_eq!(nodes, [ids[5].as_str(), ids[6].as_str()]);
     assert_eq!(last["users"]["pageInfo"]["hasPreviousPage"], true);
     let before = last["users"]["pageInfo"]["startCursor"].clone();
-    let prev = app.data(query, json!({ "last": 2, "before": before })).await;
-    let nodes: Vec<&str> = prev["users"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let prev = app
+        .data(query, json!({ "last": 2, "before": before }))
+        .await;
+    let nodes: Vec<&str> = prev["users"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
     assert_eq!(nodes, [ids[3].as_str(), ids[4].as_str()]);
     assert_eq!(prev["users"]["pageInfo"]["hasNextPage"], true);
 }
@@ -79,7 +98,10 @@ async fn sorts_by_indexed_columns(app: TestApp) {
 
     // A cursor of one ordering is refused by another.
     let code = app
-        .error_code("query($after: String) { users(first: 2, after: $after) { nodes { id } } }", json!({ "after": after }))
+        .error_code(
+            "query($after: String) { users(first: 2, after: $after) { nodes { id } } }",
+            json!({ "after": after }),
+        )
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
 }
@@ -99,11 +121,18 @@ async fn refuses_bad_paging_arguments(app: TestApp) {
         if error.is_null() {
             continue;
         }
-        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{query}: {error}");
+        assert_eq!(
+            error["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {error}"
+        );
     }
-    let error = app.error("{ users(first: 101) { nodes { id } } }", json!({})).await;
+    let error = app
+        .error("{ users(first: 101) { nodes { id } } }", json!({}))
+        .await;
     assert_eq!(error["extensions"]["field"], "first");
-    let ok = app.data("{ users(first: 100) { nodes { id } } }", json!({})).await;
+    let ok = app
+        .data("{ users(first: 100) { nodes { id } } }", json!({}))
+        .await;
     assert!(ok["users"]["nodes"].is_array());
 }
 
@@ -124,7 +153,12 @@ async fn nested_lists_page_per_parent(app: TestApp) {
         .await;
     let users = data["users"]["nodes"].as_array().unwrap();
     let titles = |u: &Value| -> Vec<String> {
-        u["posts"]["nodes"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_owned()).collect()
+        u["posts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["title"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(titles(&users[0]), ["ada 0", "ada 1"]);
     assert_eq!(users[0]["posts"]["totalCount"], 5);
@@ -170,7 +204,10 @@ async fn nullable_sort_column_pages_completely(app: TestApp) {
         loop {
             let data = app.data(&query, json!({ "after": after })).await;
             for node in data["posts"]["nodes"].as_array().unwrap() {
-                seen.push((node["title"].as_str().unwrap().to_owned(), node["publishedAt"].is_null()));
+                seen.push((
+                    node["title"].as_str().unwrap().to_owned(),
+                    node["publishedAt"].is_null(),
+                ));
             }
             if data["posts"]["pageInfo"]["hasNextPage"] == false {
                 break;
@@ -181,6 +218,13 @@ async fn nullable_sort_column_pages_completely(app: TestApp) {
         let drafts_first = seen.iter().take(3).all(|(_, draft)| *draft);
         let drafts_last = seen.iter().skip(3).all(|(_, draft)| *draft);
         // NULL sorts as the smallest value on both backends.
-        assert!(if direction == "ASC" { drafts_first } else { drafts_last }, "{direction}: {seen:?}");
+        assert!(
+            if direction == "ASC" {
+                drafts_first
+            } else {
+                drafts_last
+            },
+            "{direction}: {seen:?}"
+        );
     }
 }

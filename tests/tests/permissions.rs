@@ -94,35 +94,60 @@ fn no_vars(_: &Fixture, _: Caller) -> Value {
 fn cases() -> Vec<Case> {
     vec![
         // Queries.
-        Case { field: "Query.me", document: "{ me { id } }", variables: no_vars, expect: [Null, Ok, Ok, Ok] },
+        Case {
+            field: "Query.me",
+            document: "{ me { id } }",
+            variables: no_vars,
+            expect: [Null, Ok, Ok, Ok],
+        },
         Case {
             field: "Query.user",
             document: "query($id: ID!) { user(id: $id) { id name tier } }",
             variables: |f, _| json!({ "id": f.a }),
             expect: PUBLIC,
         },
-        Case { field: "Query.users", document: "{ users { totalCount } }", variables: no_vars, expect: ADMIN },
+        Case {
+            field: "Query.users",
+            document: "{ users { totalCount } }",
+            variables: no_vars,
+            expect: ADMIN,
+        },
         Case {
             field: "Query.post",
             document: "query($id: ID!) { post(id: $id) { title } }",
             variables: |f, _| json!({ "id": f.draft }),
             expect: [Null, Ok, Null, Ok],
         },
-        Case { field: "Query.posts", document: "{ posts { totalCount } }", variables: no_vars, expect: PUBLIC },
+        Case {
+            field: "Query.posts",
+            document: "{ posts { totalCount } }",
+            variables: no_vars,
+            expect: PUBLIC,
+        },
         Case {
             field: "Query.product",
             document: "query($id: ID!) { product(id: $id) { name } }",
             variables: |f, _| json!({ "id": f.product }),
             expect: PUBLIC,
         },
-        Case { field: "Query.products", document: "{ products { totalCount } }", variables: no_vars, expect: PUBLIC },
+        Case {
+            field: "Query.products",
+            document: "{ products { totalCount } }",
+            variables: no_vars,
+            expect: PUBLIC,
+        },
         Case {
             field: "Query.order",
             document: "query($id: ID!) { order(id: $id) { totalCents } }",
             variables: |f, _| json!({ "id": f.orders[0] }),
             expect: [UNAUTH, Ok, Null, Ok],
         },
-        Case { field: "Query.orders", document: "{ orders { totalCount } }", variables: no_vars, expect: SIGNED_IN },
+        Case {
+            field: "Query.orders",
+            document: "{ orders { totalCount } }",
+            variables: no_vars,
+            expect: SIGNED_IN,
+        },
         // Accounts.
         Case {
             field: "Mutation.signup",
@@ -258,7 +283,12 @@ fn cases() -> Vec<Case> {
             expect: A_ONLY,
         },
         // Operations.
-        Case { field: "Mutation.createBackup", document: "mutation { createBackup { name } }", variables: no_vars, expect: ADMIN },
+        Case {
+            field: "Mutation.createBackup",
+            document: "mutation { createBackup { name } }",
+            variables: no_vars,
+            expect: ADMIN,
+        },
         Case {
             field: "Mutation.adjustPoints",
             document: "mutation($a: ID!) { adjustPoints(userId: $a, points: 5) { id } }",
@@ -284,7 +314,11 @@ const USER_FIELDS: &[(&str, &str, [Outcome; 4])] = &[
     ("updatedAt", "updatedAt", A_ONLY),
     ("roles", "roles { name }", A_ONLY),
     ("orders", "orders { totalCount }", A_ONLY),
-    ("pointTransactions", "pointTransactions { totalCount }", A_ONLY),
+    (
+        "pointTransactions",
+        "pointTransactions { totalCount }",
+        A_ONLY,
+    ),
 ];
 
 /// Fields whose visibility is that of the object they belong to: whoever may see a post (a
@@ -292,25 +326,63 @@ const USER_FIELDS: &[(&str, &str, [Outcome; 4])] = &[
 /// all of its fields. `Post.author`, `Order.customer` and `PointTransaction.counterparty` are
 /// `User`s, whose own fields follow `USER_FIELDS`.
 const INHERITED: &[&str] = &[
-    "Post.id", "Post.title", "Post.content", "Post.status", "Post.publishedAt", "Post.createdAt",
-    "Post.updatedAt", "Post.authorId", "Post.author",
-    "Product.id", "Product.sku", "Product.slug", "Product.name", "Product.category",
-    "Product.priceCents", "Product.stock", "Product.createdAt", "Product.updatedAt",
-    "Order.id", "Order.status", "Order.totalCents", "Order.pointsEarned", "Order.pointsUnreversed",
-    "Order.createdAt", "Order.updatedAt", "Order.customerId", "Order.customer", "Order.items",
+    "Post.id",
+    "Post.title",
+    "Post.content",
+    "Post.status",
+    "Post.publishedAt",
+    "Post.createdAt",
+    "Post.updatedAt",
+    "Post.authorId",
+    "Post.author",
+    "Product.id",
+    "Product.sku",
+    "Product.slug",
+    "Product.name",
+    "Product.category",
+    "Product.priceCents",
+    "Product.stock",
+    "Product.createdAt",
+    "Product.updatedAt",
+    "Order.id",
+    "Order.status",
+    "Order.totalCents",
+    "Order.pointsEarned",
+    "Order.pointsUnreversed",
+    "Order.createdAt",
+    "Order.updatedAt",
+    "Order.customerId",
+    "Order.customer",
+    "Order.items",
     "Order.itemCount",
-    "OrderItem.id", "OrderItem.quantity", "OrderItem.unitPriceCents", "OrderItem.lineTotalCents",
-    "OrderItem.productId", "OrderItem.product",
-    "PointTransaction.id", "PointTransaction.kind", "PointTransaction.points",
-    "PointTransaction.createdAt", "PointTransaction.order", "PointTransaction.counterparty",
-    "Role.id", "Role.name",
-    "AuthPayload.token", "AuthPayload.user",
-    "PointTransfer.from", "PointTransfer.to",
-    "Backup.name", "Backup.format", "Backup.bytes",
+    "OrderItem.id",
+    "OrderItem.quantity",
+    "OrderItem.unitPriceCents",
+    "OrderItem.lineTotalCents",
+    "OrderItem.productId",
+    "OrderItem.product",
+    "PointTransaction.id",
+    "PointTransaction.kind",
+    "PointTransaction.points",
+    "PointTransaction.createdAt",
+    "PointTransaction.order",
+    "PointTransaction.counterparty",
+    "Role.id",
+    "Role.name",
+    "AuthPayload.token",
+    "AuthPayload.user",
+    "PointTransfer.from",
+    "PointTransfer.to",
+    "Backup.name",
+    "Backup.format",
+    "Backup.bytes",
 ];
 
 /// Subscription fields, checked over WebSocket in `subscriptions.rs`.
-const SUBSCRIPTIONS: &[&str] = &["Subscription.orderCreated", "Subscription.orderStatusChanged"];
+const SUBSCRIPTIONS: &[&str] = &[
+    "Subscription.orderCreated",
+    "Subscription.orderStatusChanged",
+];
 
 /// Relay plumbing: its visibility is the list's.
 fn is_structural(type_name: &str) -> bool {
@@ -320,21 +392,51 @@ fn is_structural(type_name: &str) -> bool {
 async fn setup(app: &TestApp) -> Fixture {
     let (a, token_a) = app.signup("a@example.com", "A").await;
     let (b, token_b) = app.signup("b@example.com", "B").await;
-    let product = app.create_product("thing", "misc", 1_000, 1_000).await.to_string();
+    let product = app
+        .create_product("thing", "misc", 1_000, 1_000)
+        .await
+        .to_string();
     let mut spare_products = Vec::new();
     let mut spare_users = Vec::new();
     let mut drafts = Vec::new();
     let mut orders = Vec::new();
     for i in 0..4 {
-        spare_products.push(app.create_product(&format!("spare-{i}"), "misc", 100, 0).await.to_string());
-        spare_users.push(app.create_user(&format!("spare{i}@example.com"), "Spare").await);
+        spare_products.push(
+            app.create_product(&format!("spare-{i}"), "misc", 100, 0)
+                .await
+                .to_string(),
+        );
+        spare_users.push(
+            app.create_user(&format!("spare{i}@example.com"), "Spare")
+                .await,
+        );
         drafts.push(app.create_post(&a, &format!("draft {i}"), false).await);
-        orders.push(app.create_order(&a, &[(product.parse().unwrap(), 1)]).await.to_string());
+        orders.push(
+            app.create_order(&a, &[(product.parse().unwrap(), 1)])
+                .await
+                .to_string(),
+        );
     }
-    app.data("mutation($a: ID!) { adjustPoints(userId: $a, points: 100) { id } }", json!({ "a": a })).await;
+    app.data(
+        "mutation($a: ID!) { adjustPoints(userId: $a, points: 100) { id } }",
+        json!({ "a": a }),
+    )
+    .await;
     let published = app.create_post(&a, "public", true).await;
     let draft = app.create_post(&a, "private", false).await;
-    Fixture { a, b, token_a, token_b, published, draft, drafts, orders, product, spare_products, spare_users }
+    Fixture {
+        a,
+        b,
+        token_a,
+        token_b,
+        published,
+        draft,
+        drafts,
+        orders,
+        product,
+        spare_products,
+        spare_users,
+    }
 }
 
 fn outcome(body: &Value, field: &str) -> Outcome {
@@ -347,7 +449,11 @@ fn outcome(body: &Value, field: &str) -> Outcome {
         };
     }
     assert!(body.get("errors").is_none(), "error without code: {body}");
-    if body["data"][field].is_null() { Null } else { Ok }
+    if body["data"][field].is_null() {
+        Null
+    } else {
+        Ok
+    }
 }
 
 async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
@@ -356,7 +462,10 @@ async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
 
     // The walk: every field of every object type must have a rule.
     let schema = app
-        .data("{ __schema { types { name kind fields { name } } } }", json!({}))
+        .data(
+            "{ __schema { types { name kind fields { name } } } }",
+            json!({}),
+        )
         .await;
     let mut ruled: BTreeSet<String> = cases.iter().map(|c| c.field.to_owned()).collect();
     ruled.extend(USER_FIELDS.iter().map(|(f, _, _)| format!("User.{f}")));
@@ -377,18 +486,33 @@ async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
             present.insert(key);
         }
     }
-    assert!(missing.is_empty(), "fields without a permission rule: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "fields without a permission rule: {missing:?}"
+    );
     let stale: Vec<&String> = ruled.difference(&present).collect();
-    assert!(stale.is_empty(), "rules for fields that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "rules for fields that no longer exist: {stale:?}"
+    );
 
     // Every query and mutation, as each caller.
     for case in &cases {
         let root = case.field.split('.').nth(1).unwrap();
         for (caller, expected) in CALLERS.iter().zip(case.expect) {
             let body = app
-                .graphql_as(fixture.token(&app, *caller), case.document, (case.variables)(&fixture, *caller))
+                .graphql_as(
+                    fixture.token(&app, *caller),
+                    case.document,
+                    (case.variables)(&fixture, *caller),
+                )
                 .await;
-            assert_eq!(outcome(&body, root), expected, "{} as {caller:?}: {body}", case.field);
+            assert_eq!(
+                outcome(&body, root),
+                expected,
+                "{} as {caller:?}: {body}",
+                case.field
+            );
         }
     }
 
@@ -396,23 +520,51 @@ async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
     for (field, selection, expect) in USER_FIELDS {
         let document = format!("query($id: ID!) {{ user(id: $id) {{ {selection} }} }}");
         for (caller, expected) in CALLERS.iter().zip(*expect) {
-            let body = app.graphql_as(fixture.token(&app, *caller), &document, json!({ "id": fixture.a })).await;
-            assert_eq!(outcome(&body, "user"), expected, "User.{field} as {caller:?}: {body}");
+            let body = app
+                .graphql_as(
+                    fixture.token(&app, *caller),
+                    &document,
+                    json!({ "id": fixture.a }),
+                )
+                .await;
+            assert_eq!(
+                outcome(&body, "user"),
+                expected,
+                "User.{field} as {caller:?}: {body}"
+            );
         }
     }
 
     // B never sees A's drafts in lists; A does.
     let titles = |body: Value| -> Vec<String> {
-        body["data"]["posts"]["nodes"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_owned()).collect()
+        body["data"]["posts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["title"].as_str().unwrap().to_owned())
+            .collect()
     };
     let query = "{ posts(first: 100) { nodes { title } } }";
-    let for_b = titles(app.graphql_as(Some(&fixture.token_b), query, json!({})).await);
-    assert!(!for_b.contains(&"private".to_owned()) && for_b.contains(&"public".to_owned()), "{for_b:?}");
-    let for_a = titles(app.graphql_as(Some(&fixture.token_a), query, json!({})).await);
+    let for_b = titles(
+        app.graphql_as(Some(&fixture.token_b), query, json!({}))
+            .await,
+    );
+    assert!(
+        !for_b.contains(&"private".to_owned()) && for_b.contains(&"public".to_owned()),
+        "{for_b:?}"
+    );
+    let for_a = titles(
+        app.graphql_as(Some(&fixture.token_a), query, json!({}))
+            .await,
+    );
     assert!(for_a.contains(&"private".to_owned()), "{for_a:?}");
     // B's list of orders holds none of A's, whatever B filters on.
     let orders = app
-        .graphql_as(Some(&fixture.token_b), "query($a: ID!) { orders(filter: { customerId: { eq: $a } }) { totalCount } }", json!({ "a": fixture.a }))
+        .graphql_as(
+            Some(&fixture.token_b),
+            "query($a: ID!) { orders(filter: { customerId: { eq: $a } }) { totalCount } }",
+            json!({ "a": fixture.a }),
+        )
         .await;
     assert_eq!(orders["data"]["orders"]["totalCount"], 0, "{orders}");
 }

@@ -3,13 +3,20 @@
 use serde_json::json;
 use tests::{TestApp, both_backends};
 
-both_backends!(drafts_publish_and_edit, post_errors_name_the_field, deletes_posts);
+both_backends!(
+    drafts_publish_and_edit,
+    post_errors_name_the_field,
+    deletes_posts
+);
 
 async fn drafts_publish_and_edit(app: TestApp) {
     let author = app.create_user("ada@example.com", "Ada").await;
     let id = app.create_post(&author, "  First steps ", false).await;
     let draft = app
-        .data("query($id: ID!) { post(id: $id) { title status publishedAt author { name } } }", json!({ "id": id }))
+        .data(
+            "query($id: ID!) { post(id: $id) { title status publishedAt author { name } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(draft["post"]["title"], "First steps");
     assert_eq!(draft["post"]["status"], "DRAFT");
@@ -17,15 +24,24 @@ async fn drafts_publish_and_edit(app: TestApp) {
     assert_eq!(draft["post"]["author"]["name"], "Ada");
 
     let published = app
-        .data("mutation($id: ID!) { publishPost(id: $id) { status publishedAt } }", json!({ "id": id }))
+        .data(
+            "mutation($id: ID!) { publishPost(id: $id) { status publishedAt } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(published["publishPost"]["status"], "PUBLISHED");
     let at = published["publishPost"]["publishedAt"].clone();
     assert!(at.is_string());
     let again = app
-        .data("mutation($id: ID!) { publishPost(id: $id) { publishedAt } }", json!({ "id": id }))
+        .data(
+            "mutation($id: ID!) { publishPost(id: $id) { publishedAt } }",
+            json!({ "id": id }),
+        )
         .await;
-    assert_eq!(again["publishPost"]["publishedAt"], at, "publishing twice keeps the first time");
+    assert_eq!(
+        again["publishPost"]["publishedAt"], at,
+        "publishing twice keeps the first time"
+    );
 
     let edited = app
         .data(
@@ -41,27 +57,48 @@ async fn post_errors_name_the_field(app: TestApp) {
     let author = app.create_user("ada@example.com", "Ada").await;
     let create = "mutation($input: CreatePostInput!) { createPost(input: $input) { id } }";
     let error = app
-        .error(create, json!({ "input": { "authorId": "999", "title": "T", "content": "" } }))
+        .error(
+            create,
+            json!({ "input": { "authorId": "999", "title": "T", "content": "" } }),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND", "{error}");
     let error = app
-        .error(create, json!({ "input": { "authorId": author, "title": " ", "content": "" } }))
+        .error(
+            create,
+            json!({ "input": { "authorId": author, "title": " ", "content": "" } }),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["field"], "title");
     let error = app
-        .error(create, json!({ "input": { "authorId": author, "title": "t".repeat(201), "content": "" } }))
+        .error(
+            create,
+            json!({ "input": { "authorId": author, "title": "t".repeat(201), "content": "" } }),
+        )
         .await;
     assert_eq!(error["extensions"]["field"], "title");
-    let error = app.error("mutation { publishPost(id: \"12345\") { id } }", json!({})).await;
+    let error = app
+        .error("mutation { publishPost(id: \"12345\") { id } }", json!({}))
+        .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
 }
 
 async fn deletes_posts(app: TestApp) {
     let author = app.create_user("ada@example.com", "Ada").await;
     let id = app.create_post(&author, "Bye", true).await;
-    let data = app.data("mutation($id: ID!) { deletePost(id: $id) }", json!({ "id": id })).await;
+    let data = app
+        .data(
+            "mutation($id: ID!) { deletePost(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(data["deletePost"], id);
-    let code = app.error_code("mutation($id: ID!) { deletePost(id: $id) }", json!({ "id": id })).await;
+    let code = app
+        .error_code(
+            "mutation($id: ID!) { deletePost(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(code, "NOT_FOUND");
 }

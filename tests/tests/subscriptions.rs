@@ -4,7 +4,10 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tests::{Backend, TestApp, WsClient, both_backends, spawn_app, spawn_second_instance};
 
-both_backends!(subscribers_see_exactly_what_they_may, subscriptions_need_valid_credentials);
+both_backends!(
+    subscribers_see_exactly_what_they_may,
+    subscriptions_need_valid_credentials
+);
 
 const CREATED: &str = "subscription { orderCreated { id totalCents customer { name } } }";
 const CHANGED: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }";
@@ -17,7 +20,10 @@ async fn order_as(app: &TestApp, token: &str, product: i32) -> String {
             json!({ "p": product.to_string() }),
         )
         .await;
-    body["data"]["createOrder"]["id"].as_str().unwrap_or_else(|| panic!("order failed: {body}")).to_owned()
+    body["data"]["createOrder"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("order failed: {body}"))
+        .to_owned()
 }
 
 /// The error code of a refused subscription (sent as `next` with errors, or as `error`).
@@ -31,7 +37,10 @@ fn refusal_code(message: &Value) -> &str {
 fn next_id(message: &Option<Value>, field: &str) -> String {
     let message = message.as_ref().expect("a message");
     assert_eq!(message["type"], "next", "{message}");
-    message["payload"]["data"][field]["id"].as_str().expect("id").to_owned()
+    message["payload"]["data"][field]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
 
 async fn subscribers_see_exactly_what_they_may(app: TestApp) {
@@ -39,8 +48,12 @@ async fn subscribers_see_exactly_what_they_may(app: TestApp) {
     let (_, token_b) = app.signup("b@example.com", "B").await;
     let mug = app.create_product("mug", "kitchen", 1_000, 100).await;
 
-    let mut a = WsClient::connect(app.address, Some(&token_a)).await.expect("A connects");
-    let mut admin = WsClient::connect(app.address, Some(&app.admin_token)).await.expect("admin connects");
+    let mut a = WsClient::connect(app.address, Some(&token_a))
+        .await
+        .expect("A connects");
+    let mut admin = WsClient::connect(app.address, Some(&app.admin_token))
+        .await
+        .expect("admin connects");
     a.subscribe("1", CREATED, json!({})).await;
     admin.subscribe("1", CREATED, json!({})).await;
     // Give the server a moment to register both subscriptions before events flow.
@@ -48,29 +61,53 @@ async fn subscribers_see_exactly_what_they_may(app: TestApp) {
 
     let bs = order_as(&app, &token_b, mug).await;
     let as_ = order_as(&app, &token_a, mug).await;
-    assert_eq!(next_id(&a.next().await, "orderCreated"), as_, "A sees only A's order");
+    assert_eq!(
+        next_id(&a.next().await, "orderCreated"),
+        as_,
+        "A sees only A's order"
+    );
     assert_eq!(next_id(&admin.next().await, "orderCreated"), bs);
     assert_eq!(next_id(&admin.next().await, "orderCreated"), as_);
 
     // Status changes of one order: A may follow A's order, B may not.
     a.subscribe("2", CHANGED, json!({ "id": as_ })).await;
-    let mut b = WsClient::connect(app.address, Some(&token_b)).await.expect("B connects");
+    let mut b = WsClient::connect(app.address, Some(&token_b))
+        .await
+        .expect("B connects");
     b.subscribe("1", CHANGED, json!({ "id": as_ })).await;
     let refused = b.next().await.expect("an answer");
     assert_eq!(refusal_code(&refused), "NOT_FOUND");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    app.data("mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }", json!({ "id": as_ })).await;
+    app.data(
+        "mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }",
+        json!({ "id": as_ }),
+    )
+    .await;
     let changed = a.next().await.expect("a status event");
-    assert_eq!(changed["payload"]["data"]["orderStatusChanged"], json!({ "id": as_, "status": "PAID" }), "{changed}");
-    assert!(a.next_within(Duration::from_millis(300)).await.is_none(), "nothing else for A");
+    assert_eq!(
+        changed["payload"]["data"]["orderStatusChanged"],
+        json!({ "id": as_, "status": "PAID" }),
+        "{changed}"
+    );
+    assert!(
+        a.next_within(Duration::from_millis(300)).await.is_none(),
+        "nothing else for A"
+    );
 }
 
 async fn subscriptions_need_valid_credentials(app: TestApp) {
-    let mut anonymous = WsClient::connect(app.address, None).await.expect("anonymous connections are allowed");
+    let mut anonymous = WsClient::connect(app.address, None)
+        .await
+        .expect("anonymous connections are allowed");
     anonymous.subscribe("1", CREATED, json!({})).await;
     let refused = anonymous.next().await.expect("an answer");
     assert_eq!(refusal_code(&refused), "UNAUTHENTICATED");
-    assert!(WsClient::connect(app.address, Some("forged.token.here")).await.is_err(), "a forged token is refused");
+    assert!(
+        WsClient::connect(app.address, Some("forged.token.here"))
+            .await
+            .is_err(),
+        "a forged token is refused"
+    );
 }
 
 /// Two instances on one PostgreSQL database: a subscriber on the first hears of an order
@@ -81,7 +118,9 @@ async fn events_cross_instances_on_postgres() {
     let first = spawn_app(Backend::Postgres).await;
     let (second, _) = spawn_second_instance(&first).await;
     let mug = first.create_product("mug", "kitchen", 1_000, 10).await;
-    let mut subscriber = WsClient::connect(first.address, Some(&first.admin_token)).await.expect("connects");
+    let mut subscriber = WsClient::connect(first.address, Some(&first.admin_token))
+        .await
+        .expect("connects");
     subscriber.subscribe("1", CREATED, json!({})).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -96,9 +135,27 @@ async fn events_cross_instances_on_postgres() {
         .json()
         .await
         .unwrap();
-    let id = body["data"]["createOrder"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
-    let event = subscriber.next().await.expect("the order placed on the other instance");
-    assert_eq!(event["payload"]["data"]["orderCreated"]["id"], id, "{event}");
-    assert_eq!(event["payload"]["data"]["orderCreated"]["totalCents"], 2_000);
-    assert!(subscriber.next_within(Duration::from_millis(300)).await.is_none(), "delivered once");
+    let id = body["data"]["createOrder"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let event = subscriber
+        .next()
+        .await
+        .expect("the order placed on the other instance");
+    assert_eq!(
+        event["payload"]["data"]["orderCreated"]["id"], id,
+        "{event}"
+    );
+    assert_eq!(
+        event["payload"]["data"]["orderCreated"]["totalCents"],
+        2_000
+    );
+    assert!(
+        subscriber
+            .next_within(Duration::from_millis(300))
+            .await
+            .is_none(),
+        "delivered once"
+    );
 }

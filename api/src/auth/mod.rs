@@ -36,12 +36,22 @@ impl PrincipalCache {
     /// A cache of up to `capacity` accounts, each kept for `ttl` (zero disables it).
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         let capacity = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
-        Self { ttl, entries: Mutex::new(LruCache::new(capacity)) }
+        Self {
+            ttl,
+            entries: Mutex::new(LruCache::new(capacity)),
+        }
     }
 
-    async fn principal(&self, db: &DatabaseConnection, user_id: i32) -> Result<Option<Principal>, AuthError> {
+    async fn principal(
+        &self,
+        db: &DatabaseConnection,
+        user_id: i32,
+    ) -> Result<Option<Principal>, AuthError> {
         if !self.ttl.is_zero() {
-            let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut entries = self
+                .entries
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             if let Some((principal, at)) = entries.get(&user_id) {
                 if at.elapsed() < self.ttl {
                     return Ok(principal.clone());
@@ -50,7 +60,10 @@ impl PrincipalCache {
         }
         let principal = service::auth::principal(db, user_id).await?;
         if !self.ttl.is_zero() {
-            let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut entries = self
+                .entries
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             entries.put(user_id, (principal.clone(), Instant::now()));
         }
         Ok(principal)
@@ -64,7 +77,9 @@ pub async fn viewer_for(
     cache: &PrincipalCache,
     authorization: Option<&str>,
 ) -> Result<Viewer, AuthError> {
-    let Some(value) = authorization else { return Ok(Viewer::ANONYMOUS) };
+    let Some(value) = authorization else {
+        return Ok(Viewer::ANONYMOUS);
+    };
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -72,6 +87,9 @@ pub async fn viewer_for(
         .filter(|t| !t.is_empty())
         .ok_or(AuthError::MalformedHeader)?;
     let user_id = keys.verify(token)?;
-    let principal = cache.principal(db, user_id).await?.ok_or(AuthError::UnknownAccount)?;
+    let principal = cache
+        .principal(db, user_id)
+        .await?
+        .ok_or(AuthError::UnknownAccount)?;
     Ok(Viewer::user(principal.user_id, principal.admin))
 }

@@ -68,20 +68,32 @@ impl TokenKeys {
 
     /// Keys for a secret.
     pub fn new(secret: &[u8], ttl: Duration) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), ttl }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            ttl,
+        }
     }
 
     /// A token for `user_id`, valid for the configured time.
     pub fn issue(&self, user_id: i32) -> String {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
-        let claims = Claims { sub: user_id.to_string(), iat: now, exp: now + self.ttl.as_secs() };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now,
+            exp: now + self.ttl.as_secs(),
+        };
         // HS256 over plain claims cannot fail to encode.
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }
 
     /// A token with explicit times, for tests of expiry.
     pub fn issue_at(&self, user_id: i32, issued_at: u64, expires_at: u64) -> String {
-        let claims = Claims { sub: user_id.to_string(), iat: issued_at, exp: expires_at };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: issued_at,
+            exp: expires_at,
+        };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }
 
@@ -90,10 +102,11 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-            _ => TokenError::Invalid,
-        })?;
+        let data =
+            decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })?;
         data.claims.sub.parse().map_err(|_| TokenError::Invalid)
     }
 }
@@ -109,7 +122,10 @@ mod tests {
         assert_eq!(keys.verify(&token).unwrap(), 42);
         let other = TokenKeys::new(&[8u8; 32], Duration::from_secs(60));
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
-        assert!(matches!(keys.verify("not.a.token"), Err(TokenError::Invalid)));
+        assert!(matches!(
+            keys.verify("not.a.token"),
+            Err(TokenError::Invalid)
+        ));
         let old = keys.issue_at(42, 1_000, 2_000);
         assert!(matches!(keys.verify(&old), Err(TokenError::Expired)));
     }

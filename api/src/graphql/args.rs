@@ -39,7 +39,9 @@ impl OrderDirection {
 /// How many rows a connection field may return, for query complexity: its page size (the
 /// default page when neither `first` nor `last` is given).
 pub fn page_weight(first: Option<i32>, last: Option<i32>) -> usize {
-    let size = first.or(last).unwrap_or(service::pagination::DEFAULT_PAGE_SIZE as i32);
+    let size = first
+        .or(last)
+        .unwrap_or(service::pagination::DEFAULT_PAGE_SIZE as i32);
     size.clamp(1, service::pagination::MAX_PAGE_SIZE as i32) as usize
 }
 
@@ -50,5 +52,10 @@ pub fn page_args(
     last: Option<i32>,
     before: Option<String>,
 ) -> PageArgs {
-    PageArgs { first: first.map(i64::from), after, last: last.map(i64::from), before }
+    PageArgs {
+        first: first.map(i64::from),
+        after,
+        last: last.map(i64::from),
+        before,
+    }
 }

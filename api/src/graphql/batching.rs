@@ -63,7 +63,10 @@ impl BatchQueue {
         std::future::poll_fn(move |cx| {
             let mut yields = 0;
             loop {
-                let probe = Arc::new(SelfWake { woken: AtomicBool::new(false), task: cx.waker().clone() });
+                let probe = Arc::new(SelfWake {
+                    woken: AtomicBool::new(false),
+                    task: cx.waker().clone(),
+                });
                 let waker = Waker::from(probe.clone());
                 if let Poll::Ready(out) = request.as_mut().poll(&mut Context::from_waker(&waker)) {
                     return Poll::Ready(out);

@@ -36,15 +36,30 @@ impl ListTotal {
             CountOf::Orders(f) => orders::count(db, f).await,
             CountOf::PostsOfAuthor(key) => {
                 let loaders = ctx.data::<Loaders>()?;
-                return Ok(loaders.post_count_by_author.load_one(key.clone()).await.gql()?.unwrap_or(0));
+                return Ok(loaders
+                    .post_count_by_author
+                    .load_one(key.clone())
+                    .await
+                    .gql()?
+                    .unwrap_or(0));
             }
             CountOf::OrdersOfCustomer(key) => {
                 let loaders = ctx.data::<Loaders>()?;
-                return Ok(loaders.order_count_by_customer.load_one(key.clone()).await.gql()?.unwrap_or(0));
+                return Ok(loaders
+                    .order_count_by_customer
+                    .load_one(key.clone())
+                    .await
+                    .gql()?
+                    .unwrap_or(0));
             }
             CountOf::PointsOfUser(key) => {
                 let loaders = ctx.data::<Loaders>()?;
-                return Ok(loaders.point_count_by_user.load_one(key.clone()).await.gql()?.unwrap_or(0));
+                return Ok(loaders
+                    .point_count_by_user
+                    .load_one(key.clone())
+                    .await
+                    .gql()?
+                    .unwrap_or(0));
             }
         };
         count.gql()
@@ -62,7 +77,12 @@ pub fn connection<M, N: OutputType>(
     cursor: impl Fn(&M) -> String,
     node: impl Fn(M) -> N,
 ) -> Conn<N> {
-    let mut conn = Connection::with_additional_fields(page.has_prev, page.has_next, ListTotal(count));
-    conn.edges = page.items.into_iter().map(|m| Edge::new(cursor(&m), node(m))).collect();
+    let mut conn =
+        Connection::with_additional_fields(page.has_prev, page.has_next, ListTotal(count));
+    conn.edges = page
+        .items
+        .into_iter()
+        .map(|m| Edge::new(cursor(&m), node(m)))
+        .collect();
     conn
 }

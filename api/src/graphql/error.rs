@@ -31,28 +31,33 @@ pub fn to_graphql(err: &service::Error) -> Error {
             e.set("code", code::CONFLICT);
             e.set("field", field.as_str());
         }),
-        E::OutOfStock { product_id, requested, available } => {
-            Error::new(err.to_string()).extend_with(|_, e| {
-                e.set("code", code::OUT_OF_STOCK);
-                e.set("productId", product_id.to_string());
-                e.set("requested", *requested);
-                e.set("available", *available);
-            })
-        }
+        E::OutOfStock {
+            product_id,
+            requested,
+            available,
+        } => Error::new(err.to_string()).extend_with(|_, e| {
+            e.set("code", code::OUT_OF_STOCK);
+            e.set("productId", product_id.to_string());
+            e.set("requested", *requested);
+            e.set("available", *available);
+        }),
         E::Unauthenticated(_) => unauthenticated(err.to_string()),
-        E::Forbidden(_) => Error::new(err.to_string()).extend_with(|_, e| e.set("code", code::FORBIDDEN)),
+        E::Forbidden(_) => {
+            Error::new(err.to_string()).extend_with(|_, e| e.set("code", code::FORBIDDEN))
+        }
         E::InvalidTransition { from, to } => Error::new(err.to_string()).extend_with(|_, e| {
             e.set("code", code::INVALID_TRANSITION);
             e.set("from", from.as_str());
             e.set("to", to.as_str());
         }),
-        E::InsufficientPoints { available, requested } => {
-            Error::new(err.to_string()).extend_with(|_, e| {
-                e.set("code", code::INSUFFICIENT_POINTS);
-                e.set("available", *available);
-                e.set("requested", *requested);
-            })
-        }
+        E::InsufficientPoints {
+            available,
+            requested,
+        } => Error::new(err.to_string()).extend_with(|_, e| {
+            e.set("code", code::INSUFFICIENT_POINTS);
+            e.set("available", *available);
+            e.set("requested", *requested);
+        }),
         E::Database(_) | E::Migration { .. } | E::Io(_) | E::Backup(_) => {
             tracing::error!(error = %err, debug = ?err, "unexpected error while serving a request");
             internal()

@@ -8,13 +8,20 @@ use async_graphql::extensions::{
     NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{
+    ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
+};
 use std::sync::Arc;
 
 /// Codes of errors raised before execution: the request itself is at fault (HTTP 400 for
 /// `application/graphql-response+json` clients).
-pub const REQUEST_ERROR_CODES: [&str; 5] =
-    ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_DEEP", "QUERY_TOO_COMPLEX", "PERSISTED_QUERY_NOT_FOUND"];
+pub const REQUEST_ERROR_CODES: [&str; 5] = [
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "QUERY_TOO_DEEP",
+    "QUERY_TOO_COMPLEX",
+    "PERSISTED_QUERY_NOT_FOUND",
+];
 
 /// The extension; register it before any other so it sees their errors too.
 pub struct ErrorCodes;
@@ -26,12 +33,18 @@ impl ExtensionFactory for ErrorCodes {
 }
 
 fn has_code(error: &ServerError) -> bool {
-    error.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
 }
 
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
     if !has_code(&error) {
-        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code);
+        error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default)
+            .set("code", code);
     }
     error
 }
@@ -53,7 +66,11 @@ impl Extension for ErrorCodes {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         next.run(ctx, request).await.map_err(|e| {
-            let code = if e.message == "PersistedQueryNotFound" { "PERSISTED_QUERY_NOT_FOUND" } else { "BAD_REQUEST" };
+            let code = if e.message == "PersistedQueryNotFound" {
+                "PERSISTED_QUERY_NOT_FOUND"
+            } else {
+                "BAD_REQUEST"
+            };
             with_code(e, code)
         })
     }
@@ -65,7 +82,9 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
     }
 
     async fn validation(
@@ -84,9 +103,17 @@ impl Extension for ErrorCodes {
         })
     }
 
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        response.errors = std::mem::take(&mut response.errors).into_iter().map(code_execution_error).collect();
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(code_execution_error)
+            .collect();
         response
     }
 }
@@ -97,10 +124,18 @@ fn code_execution_error(error: ServerError) -> ServerError {
     if has_code(&error) {
         return error;
     }
-    let input = ["Failed to parse", "Invalid value for argument", "Invalid value for variable"];
+    let input = [
+        "Failed to parse",
+        "Invalid value for argument",
+        "Invalid value for variable",
+    ];
     if input.iter().any(|p| error.message.starts_with(p)) {
         return with_code(error, code::BAD_USER_INPUT);
     }
     tracing::error!(error = %error.message, path = ?error.path, "internal error while resolving a field");
-    ServerError { message: "internal error".into(), source: None, ..with_code(error, code::INTERNAL) }
+    ServerError {
+        message: "internal error".into(),
+        source: None,
+        ..with_code(error, code::INTERNAL)
+    }
 }

@@ -20,11 +20,17 @@ pub struct IdFilter {
 
 impl IdFilter {
     fn cmp(f: &Option<Self>, field: &str) -> Res<Cmp<i32>> {
-        let Some(f) = f else { return Ok(Cmp::default()) };
+        let Some(f) = f else {
+            return Ok(Cmp::default());
+        };
         Ok(Cmp {
             eq: f.eq.as_ref().map(|id| parse_id(field, id)).transpose()?,
             ne: f.ne.as_ref().map(|id| parse_id(field, id)).transpose()?,
-            in_: f.in_.as_deref().map(|ids| parse_ids(field, ids)).transpose()?,
+            in_: f
+                .in_
+                .as_deref()
+                .map(|ids| parse_ids(field, ids))
+                .transpose()?,
             ..Cmp::default()
         })
     }
@@ -49,7 +55,10 @@ impl IntFilter {
         Cmp {
             eq: f.eq.map(T::from),
             ne: f.ne.map(T::from),
-            in_: f.in_.as_ref().map(|v| v.iter().copied().map(T::from).collect()),
+            in_: f
+                .in_
+                .as_ref()
+                .map(|v| v.iter().copied().map(T::from).collect()),
             gt: f.gt.map(T::from),
             gte: f.gte.map(T::from),
             lt: f.lt.map(T::from),
@@ -71,7 +80,9 @@ pub struct StringFilter {
 
 impl StringFilter {
     fn cmp(f: &Option<Self>) -> TextCmp {
-        let Some(f) = f else { return TextCmp::default() };
+        let Some(f) = f else {
+            return TextCmp::default();
+        };
         TextCmp {
             eq: f.eq.clone(),
             ne: f.ne.clone(),
@@ -95,7 +106,14 @@ pub struct DateTimeFilter {
 impl DateTimeFilter {
     fn cmp(f: &Option<Self>) -> Cmp<DateTime<Utc>> {
         let Some(f) = f else { return Cmp::default() };
-        Cmp { eq: f.eq, gt: f.gt, gte: f.gte, lt: f.lt, lte: f.lte, ..Cmp::default() }
+        Cmp {
+            eq: f.eq,
+            gt: f.gt,
+            gte: f.gte,
+            lt: f.lt,
+            lte: f.lte,
+            ..Cmp::default()
+        }
     }
 }
 
@@ -117,7 +135,10 @@ macro_rules! enum_filter {
                 Cmp {
                     eq: f.eq.map(Into::into),
                     ne: f.ne.map(Into::into),
-                    in_: f.in_.as_ref().map(|v| v.iter().map(|s| (*s).into()).collect()),
+                    in_: f
+                        .in_
+                        .as_ref()
+                        .map(|v| v.iter().map(|s| (*s).into()).collect()),
                     ..Cmp::default()
                 }
             }
@@ -125,11 +146,31 @@ macro_rules! enum_filter {
     };
 }
 
-enum_filter!(UserStatusFilter, UserStatus, service::UserStatus, "Matches account states.");
+enum_filter!(
+    UserStatusFilter,
+    UserStatus,
+    service::UserStatus,
+    "Matches account states."
+);
 enum_filter!(TierFilter, Tier, service::Tier, "Matches loyalty tiers.");
-enum_filter!(PostStatusFilter, PostStatus, service::PostStatus, "Matches post states.");
-enum_filter!(OrderStatusFilter, OrderStatus, service::OrderStatus, "Matches order states.");
-enum_filter!(PointKindFilter, PointKind, service::PointKind, "Matches ledger entry kinds.");
+enum_filter!(
+    PostStatusFilter,
+    PostStatus,
+    service::PostStatus,
+    "Matches post states."
+);
+enum_filter!(
+    OrderStatusFilter,
+    OrderStatus,
+    service::OrderStatus,
+    "Matches order states."
+);
+enum_filter!(
+    PointKindFilter,
+    PointKind,
+    service::PointKind,
+    "Matches ledger entry kinds."
+);
 
 /// Which users a list returns; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -169,7 +210,10 @@ pub struct PostFilter {
 
 impl PostFilter {
     /// The service filter, limited to the posts `scope` lets the caller see.
-    pub fn into_service(f: Option<Self>, scope: service::access::PostScope) -> Res<service::posts::PostFilter> {
+    pub fn into_service(
+        f: Option<Self>,
+        scope: service::access::PostScope,
+    ) -> Res<service::posts::PostFilter> {
         let f = f.unwrap_or_default();
         Ok(service::posts::PostFilter {
             id: IdFilter::cmp(&f.id, "filter.id")?,
@@ -278,7 +322,35 @@ macro_rules! order_input {
     };
 }
 
-order_input!(UserOrder, UserOrderField, service::users::UserSort, "service::users::UserSort", "users", [Id, Email, Name, CreatedAt]);
-order_input!(PostOrder, PostOrderField, service::posts::PostSort, "service::posts::PostSort", "posts", [Id, CreatedAt, PublishedAt]);
-order_input!(ProductOrder, ProductOrderField, service::products::ProductSort, "service::products::ProductSort", "products", [Id, Name, PriceCents, CreatedAt]);
-order_input!(OrderOrder, OrderOrderField, service::orders::OrderSort, "service::orders::OrderSort", "orders", [Id, CreatedAt, TotalCents]);
+order_input!(
+    UserOrder,
+    UserOrderField,
+    service::users::UserSort,
+    "service::users::UserSort",
+    "users",
+    [Id, Email, Name, CreatedAt]
+);
+order_input!(
+    PostOrder,
+    PostOrderField,
+    service::posts::PostSort,
+    "service::posts::PostSort",
+    "posts",
+    [Id, CreatedAt, PublishedAt]
+);
+order_input!(
+    ProductOrder,
+    ProductOrderField,
+    service::products::ProductSort,
+    "service::products::ProductSort",
+    "products",
+    [Id, Name, PriceCents, CreatedAt]
+);
+order_input!(
+    OrderOrder,
+    OrderOrderField,
+    service::orders::OrderSort,
+    "service::orders::OrderSort",
+    "orders",
+    [Id, CreatedAt, TotalCents]
+);

@@ -5,7 +5,9 @@
 use super::batching::BatchSpawner;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use service::pagination::{Page, PageArgs, Sort};
-use service::{DatabaseConnection, order, order_item, point_transaction, post, product, role, user};
+use service::{
+    DatabaseConnection, order, order_item, point_transaction, post, product, role, user,
+};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -43,7 +45,9 @@ impl Loader<i32> for ItemsByOrder {
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
-        service::orders::items_by_orders(&self.0, keys).await.map_err(Arc::new)
+        service::orders::items_by_orders(&self.0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -55,7 +59,9 @@ impl Loader<i32> for SpentByCustomer {
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
-        service::orders::spent_by_customers(&self.0, keys).await.map_err(Arc::new)
+        service::orders::spent_by_customers(&self.0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -67,7 +73,9 @@ impl Loader<i32> for RolesByUser {
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
-        service::roles::by_users(&self.0, keys).await.map_err(Arc::new)
+        service::roles::by_users(&self.0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -89,7 +97,10 @@ pub struct ChildCountKey<F> {
 }
 
 /// Groups keys by everything but the parent id.
-fn group_by_shape<K: Clone, G: Hash + Eq>(keys: &[K], shape: impl Fn(&K) -> (G, i32)) -> HashMap<G, Vec<i32>> {
+fn group_by_shape<K: Clone, G: Hash + Eq>(
+    keys: &[K],
+    shape: impl Fn(&K) -> (G, i32),
+) -> HashMap<G, Vec<i32>> {
     let mut groups: HashMap<G, Vec<i32>> = HashMap::new();
     for key in keys {
         let (group, parent) = shape(key);
@@ -115,12 +126,21 @@ macro_rules! child_loaders {
                 &self,
                 keys: &[ChildPageKey<$filter, Sort<$sort>>],
             ) -> LoadResult<ChildPageKey<$filter, Sort<$sort>>, Self::Value> {
-                let groups = group_by_shape(keys, |k| ((k.filter.clone(), k.sort, k.page.clone()), k.parent));
+                let groups = group_by_shape(keys, |k| {
+                    ((k.filter.clone(), k.sort, k.page.clone()), k.parent)
+                });
                 let mut out = HashMap::with_capacity(keys.len());
                 for ((filter, sort, page), parents) in groups {
-                    let pages = $fetch_pages(&self.0, &parents, &filter, sort, &page).await.map_err(Arc::new)?;
+                    let pages = $fetch_pages(&self.0, &parents, &filter, sort, &page)
+                        .await
+                        .map_err(Arc::new)?;
                     for (parent, rows) in pages {
-                        let key = ChildPageKey { parent, filter: filter.clone(), sort, page: page.clone() };
+                        let key = ChildPageKey {
+                            parent,
+                            filter: filter.clone(),
+                            sort,
+                            page: page.clone(),
+                        };
                         out.insert(key, rows);
                     }
                 }
@@ -135,14 +155,25 @@ macro_rules! child_loaders {
             type Value = u64;
             type Error = Arc<service::Error>;
 
-            async fn load(&self, keys: &[ChildCountKey<$filter>]) -> LoadResult<ChildCountKey<$filter>, u64> {
+            async fn load(
+                &self,
+                keys: &[ChildCountKey<$filter>],
+            ) -> LoadResult<ChildCountKey<$filter>, u64> {
                 let groups = group_by_shape(keys, |k| (k.filter.clone(), k.parent));
                 let mut out = HashMap::with_capacity(keys.len());
                 for (filter, parents) in groups {
-                    let counts = $fetch_counts(&self.0, &parents, &filter).await.map_err(Arc::new)?;
+                    let counts = $fetch_counts(&self.0, &parents, &filter)
+                        .await
+                        .map_err(Arc::new)?;
                     for parent in parents {
                         let n = counts.get(&parent).copied().unwrap_or(0);
-                        out.insert(ChildCountKey { parent, filter: filter.clone() }, n);
+                        out.insert(
+                            ChildCountKey {
+                                parent,
+                                filter: filter.clone(),
+                            },
+                            n,
+                        );
                     }
                 }
                 Ok(out)
@@ -152,17 +183,31 @@ macro_rules! child_loaders {
 }
 
 child_loaders!(
-    PostsByAuthor, PostCountByAuthor, post::Model, service::posts::PostFilter,
-    service::posts::PostSort, service::posts::pages_by_authors, service::posts::counts_by_authors
+    PostsByAuthor,
+    PostCountByAuthor,
+    post::Model,
+    service::posts::PostFilter,
+    service::posts::PostSort,
+    service::posts::pages_by_authors,
+    service::posts::counts_by_authors
 );
 child_loaders!(
-    OrdersByCustomer, OrderCountByCustomer, order::Model, service::orders::OrderFilter,
-    service::orders::OrderSort, service::orders::pages_by_customers,
+    OrdersByCustomer,
+    OrderCountByCustomer,
+    order::Model,
+    service::orders::OrderFilter,
+    service::orders::OrderSort,
+    service::orders::pages_by_customers,
     service::orders::counts_by_customers
 );
 child_loaders!(
-    PointsByUser, PointCountByUser, point_transaction::Model, service::points::PointFilter,
-    service::points::PointSort, service::points::pages_by_users, service::points::counts_by_users
+    PointsByUser,
+    PointCountByUser,
+    point_transaction::Model,
+    service::points::PointFilter,
+    service::points::PointSort,
+    service::points::pages_by_users,
+    service::points::counts_by_users
 );
 
 /// A request-scoped loader: cached for the request only.
@@ -227,7 +272,16 @@ impl Loaders {
     }
 }
 
-fn make_loader<T: Send + Sync + 'static>(loader: T, spawner: &BatchSpawner, delay: Duration) -> Scoped<T> {
+fn make_loader<T: Send + Sync + 'static>(
+    loader: T,
+    spawner: &BatchSpawner,
+    delay: Duration,
+) -> Scoped<T> {
     let spawner = spawner.clone();
-    DataLoader::with_cache(loader, move |batch| spawner.spawn(batch), HashMapCache::default()).delay(delay)
+    DataLoader::with_cache(
+        loader,
+        move |batch| spawner.spawn(batch),
+        HashMapCache::default(),
+    )
+    .delay(delay)
 }

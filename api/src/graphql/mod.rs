@@ -13,18 +13,25 @@ pub mod subscription;
 pub mod types;
 pub mod viewer;
 
-use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
+use crate::auth::token::TokenKeys;
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{Schema, SchemaBuilder};
 use service::DatabaseConnection;
-use crate::auth::token::TokenKeys;
 use service::events::EventBus;
 
 /// The schema type served by shopgraph.
 pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// The schema's shape without any data: what `shopgraph schema` prints.
-pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription::default())
+pub fn schema_builder()
+-> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
+    Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        subscription::Subscription::default(),
+    )
 }
 
 /// What resolvers need at run time.
@@ -55,7 +62,9 @@ pub fn build_schema(deps: SchemaDeps) -> AppSchema {
         .limit_depth(deps.limits.max_depth)
         .limit_complexity(deps.limits.max_complexity)
         .extension(error_codes::ErrorCodes)
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(deps.limits.apq_cache_size.max(1))));
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            deps.limits.apq_cache_size.max(1),
+        )));
     if !deps.limits.introspection {
         builder = builder.disable_introspection();
     }

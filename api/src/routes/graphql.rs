@@ -20,25 +20,47 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// `POST /graphql`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let media = ResponseMedia::for_request(&headers);
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return media.error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is too large");
+            return media.error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "the request body is too large",
+            );
         }
-        Err(rejection) => return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &rejection.body_text()),
+        Err(rejection) => {
+            return media.error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &rejection.body_text(),
+            );
+        }
     };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence != "application/json" {
         return media.error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -48,25 +70,51 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
-        Err(err) => return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not a GraphQL request: {err}")),
+        Err(err) => {
+            return media.error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {err}"),
+            );
+        }
     };
     execute(&state, &headers, media, request).await
 }
 
 /// `GET /graphql`: a query in the URL, or GraphiQL for a browser.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let media = ResponseMedia::for_request(&headers);
     let query = query.unwrap_or_default();
-    if !query.split('&').any(|kv| kv.starts_with("query=") || kv.starts_with("extensions=")) {
+    if !query
+        .split('&')
+        .any(|kv| kv.starts_with("query=") || kv.starts_with("extensions="))
+    {
         if !state.graphiql {
-            return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing the `query` parameter");
+            return media.error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "missing the `query` parameter",
+            );
         }
-        let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish();
+        let page = GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish();
         return Html(page).into_response();
     }
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
-        Err(err) => return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("bad query parameters: {err}")),
+        Err(err) => {
+            return media.error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("bad query parameters: {err}"),
+            );
+        }
     };
     if is_write(&request) {
         let mut response = media.error(
@@ -74,7 +122,9 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
             "METHOD_NOT_ALLOWED",
             "mutations and subscriptions need POST (or WebSocket); GET is for queries",
         );
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     execute(&state, &headers, media, request).await
@@ -87,14 +137,18 @@ pub async fn other_method(headers: HeaderMap) -> Response {
         "METHOD_NOT_ALLOWED",
         "use GET for queries or POST",
     );
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
     response
 }
 
 /// Whether the operation a GET asks for writes. An unparsable document is left for execution
 /// to report.
 fn is_write(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
     let wanted = request.operation_name.as_deref();
     document.operations.iter().any(|(name, op)| {
         let selected = match (wanted, name) {
@@ -106,39 +160,72 @@ fn is_write(request: &async_graphql::Request) -> bool {
     })
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, media: ResponseMedia, request: async_graphql::Request) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: ResponseMedia,
+    request: async_graphql::Request,
+) -> Response {
     if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
-        return media.error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no `query`");
+        return media.error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no `query`",
+        );
     }
-    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
     let viewer = match viewer_for(&state.db, &state.keys, &state.principals, authorization).await {
         Ok(viewer) => viewer,
         Err(err) => {
             let error = unauthenticated(err.to_string()).into_server_error(Default::default());
-            return media.respond(async_graphql::Response::from_errors(vec![error]), StatusCode::UNAUTHORIZED);
+            return media.respond(
+                async_graphql::Response::from_errors(vec![error]),
+                StatusCode::UNAUTHORIZED,
+            );
         }
     };
     // Loaders are made per request so their caches never leak one request's rows into another,
     // and their batches run in this request's task (see `graphql::batching`).
     let (spawner, batches) = batch_channel();
     let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
-    let operation = crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
+    let operation =
+        crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
     let started = std::time::Instant::now();
     let request = request.data(loaders).data(viewer);
     let run = batches.drive(state.schema.execute(request));
     match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => {
             let codes = response.errors.iter().filter_map(|e| {
-                e.extensions.as_ref().and_then(|x| x.get("code")).map(|c| c.to_string().trim_matches('"').to_owned())
+                e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .map(|c| c.to_string().trim_matches('"').to_owned())
             });
             crate::metrics::graphql_request(&operation, started.elapsed(), codes);
-            let status = if is_request_error(&response) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            let status = if is_request_error(&response) {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
             media.respond(response, status)
         }
         Err(_) => {
-            crate::metrics::graphql_request(&operation, started.elapsed(), std::iter::once("TIMEOUT".to_owned()));
-            tracing::warn!(timeout_ms = state.request_timeout.as_millis() as u64, "request timed out");
-            media.error(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was stopped")
+            crate::metrics::graphql_request(
+                &operation,
+                started.elapsed(),
+                std::iter::once("TIMEOUT".to_owned()),
+            );
+            tracing::warn!(
+                timeout_ms = state.request_timeout.as_millis() as u64,
+                "request timed out"
+            );
+            media.error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "TIMEOUT",
+                "the request took too long and was stopped",
+            )
         }
     }
 }
@@ -151,7 +238,11 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
             e.extensions
                 .as_ref()
                 .and_then(|x| x.get("code"))
-                .is_some_and(|c| REQUEST_ERROR_CODES.iter().any(|r| *c == async_graphql::Value::from(*r)))
+                .is_some_and(|c| {
+                    REQUEST_ERROR_CODES
+                        .iter()
+                        .any(|r| *c == async_graphql::Value::from(*r))
+                })
         })
 }
 
@@ -166,8 +257,17 @@ enum ResponseMedia {
 
 impl ResponseMedia {
     fn for_request(headers: &HeaderMap) -> Self {
-        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if accept.split(',').any(|m| m.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)) {
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accept.split(',').any(|m| {
+            m.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON)
+        }) {
             Self::GraphqlResponse
         } else {
             Self::Json
@@ -182,19 +282,33 @@ impl ResponseMedia {
             Self::Json => (StatusCode::OK, "application/json"),
         };
         let body = serde_json::to_vec(&response).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+        (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            body,
+        )
+            .into_response()
     }
 
     /// A GraphQL error body for a request that never reached execution.
     fn error(self, status: StatusCode, code: &str, message: &str) -> Response {
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", code);
-        let error = ServerError { extensions: Some(extensions), ..ServerError::new(message, None) };
+        let error = ServerError {
+            extensions: Some(extensions),
+            ..ServerError::new(message, None)
+        };
         let content_type = match self {
             Self::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
             Self::Json => "application/json",
         };
-        let body = serde_json::to_vec(&async_graphql::Response::from_errors(vec![error])).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+        let body = serde_json::to_vec(&async_graphql::Response::from_errors(vec![error]))
+            .unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            body,
+        )
+            .into_response()
     }
 }

@@ -1,8 +1,8 @@
 //! HTTP routes: GraphQL over HTTP (`graphql`), subscriptions over WebSocket (`ws`) and the
 //! health probes (`health`).
 
-mod graphql;
 mod admin;
+mod graphql;
 mod health;
 mod ws;
 

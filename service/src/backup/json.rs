@@ -8,8 +8,9 @@ use entity::{order, order_item, point_transaction, post, product, role, user, us
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::Value;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait, DatabaseBackend, IdenStatic,
-    DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryOrder, Statement,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ColumnType, ConnectionTrait,
+    DatabaseBackend, DatabaseConnection, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    PrimaryKeyToColumn, QueryOrder, Statement,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -46,11 +47,19 @@ impl Dump {
     /// Checks every table's row count and checksum.
     pub fn verify(&self) -> Result<()> {
         if self.format != "shopgraph-backup" || self.format_version > FORMAT_VERSION {
-            return Err(Error::Backup(format!("unknown backup format {} v{}", self.format, self.format_version)));
+            return Err(Error::Backup(format!(
+                "unknown backup format {} v{}",
+                self.format, self.format_version
+            )));
         }
         for table in &self.tables {
             if table.rows.len() as u64 != table.row_count {
-                return Err(Error::Backup(format!("{}: {} rows, header says {}", table.name, table.rows.len(), table.row_count)));
+                return Err(Error::Backup(format!(
+                    "{}: {} rows, header says {}",
+                    table.name,
+                    table.rows.len(),
+                    table.row_count
+                )));
             }
             if checksum(&table.rows) != table.checksum {
                 return Err(Error::Backup(format!("{}: checksum mismatch", table.name)));
@@ -61,7 +70,10 @@ impl Dump {
 
     /// Per-table (name, rows, checksum): what two copies of the same data agree on.
     pub fn fingerprint(&self) -> Vec<(String, u64, String)> {
-        self.tables.iter().map(|t| (t.name.clone(), t.row_count, t.checksum.clone())).collect()
+        self.tables
+            .iter()
+            .map(|t| (t.name.clone(), t.row_count, t.checksum.clone()))
+            .collect()
     }
 }
 
@@ -80,7 +92,9 @@ fn to_json(value: Value) -> serde_json::Value {
         Value::Int(Some(i)) => J::from(i),
         Value::BigInt(Some(i)) => J::from(i),
         Value::String(Some(s)) => J::from(s),
-        Value::ChronoDateTimeUtc(Some(t)) => J::from(t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+        Value::ChronoDateTimeUtc(Some(t)) => {
+            J::from(t.to_rfc3339_opts(SecondsFormat::Micros, true))
+        }
         _ => J::Null,
     }
 }
@@ -97,11 +111,17 @@ fn from_json(json: &serde_json::Value, column_type: &ColumnType, column: &str) -
         });
     }
     Ok(match column_type {
-        ColumnType::Integer => Value::Int(Some(json.as_i64().and_then(|i| i32::try_from(i).ok()).ok_or_else(bad)?)),
+        ColumnType::Integer => Value::Int(Some(
+            json.as_i64()
+                .and_then(|i| i32::try_from(i).ok())
+                .ok_or_else(bad)?,
+        )),
         ColumnType::BigInteger => Value::BigInt(Some(json.as_i64().ok_or_else(bad)?)),
         ColumnType::TimestampWithTimeZone => {
             let text = json.as_str().ok_or_else(bad)?;
-            let at = DateTime::parse_from_rfc3339(text).map_err(|_| bad())?.with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc3339(text)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
             Value::ChronoDateTimeUtc(Some(at))
         }
         _ => Value::String(Some(json.as_str().ok_or_else(bad)?.to_owned())),
@@ -119,8 +139,10 @@ where
     }
     let models = select.all(db).await?;
     let columns: Vec<E::Column> = E::Column::iter().collect();
-    let rows: Vec<Vec<serde_json::Value>> =
-        models.iter().map(|m| columns.iter().map(|c| to_json(m.get(*c))).collect()).collect();
+    let rows: Vec<Vec<serde_json::Value>> = models
+        .iter()
+        .map(|m| columns.iter().map(|c| to_json(m.get(*c))).collect())
+        .collect();
     Ok(TableDump {
         name: E::default().table_name().to_owned(),
         columns: columns.iter().map(|c| c.as_str().to_owned()).collect(),
@@ -139,7 +161,11 @@ pub async fn export(db: &DatabaseConnection) -> Result<Dump> {
     // transaction reads one snapshot from its first read on.
     let txn = match db.get_database_backend() {
         DatabaseBackend::Postgres => {
-            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
         }
         _ => db.begin().await?,
     };
@@ -183,7 +209,11 @@ where
         .columns
         .iter()
         .enumerate()
-        .filter_map(|(i, name)| E::Column::iter().find(|c| c.as_str() == name).map(|c| (i, c)))
+        .filter_map(|(i, name)| {
+            E::Column::iter()
+                .find(|c| c.as_str() == name)
+                .map(|c| (i, c))
+        })
         .collect();
     for chunk in table.rows.chunks(500) {
         let mut models = Vec::with_capacity(chunk.len());
@@ -191,7 +221,10 @@ where
             let mut model = E::ActiveModel::default();
             for (i, column) in &columns {
                 let json = row.get(*i).unwrap_or(&serde_json::Value::Null);
-                model.set(*column, from_json(json, column.def().get_column_type(), column.as_str())?);
+                model.set(
+                    *column,
+                    from_json(json, column.def().get_column_type(), column.as_str())?,
+                );
             }
             models.push(model);
         }
@@ -203,8 +236,16 @@ where
 }
 
 /// The tables in the order rows may be inserted (parents first).
-const TABLE_ORDER: [&str; 8] =
-    ["users", "roles", "user_roles", "posts", "products", "orders", "order_items", "point_transactions"];
+const TABLE_ORDER: [&str; 8] = [
+    "users",
+    "roles",
+    "user_roles",
+    "posts",
+    "products",
+    "orders",
+    "order_items",
+    "point_transactions",
+];
 
 /// Replaces every row with the dump's, in one transaction: tables are emptied children first
 /// and filled parents first, auto-increment sequences are set past the restored ids (so the next
@@ -213,7 +254,10 @@ const TABLE_ORDER: [&str; 8] =
 #[tracing::instrument(skip(db, dump))]
 pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
     dump.verify()?;
-    let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
     if !dump.schema_version.is_empty() && !known.contains(&dump.schema_version) {
         return Err(Error::Backup(format!(
             "the backup's schema ({}) is newer than this shopgraph knows; upgrade shopgraph first",
@@ -224,9 +268,19 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
     let backend = db.get_database_backend();
     let txn = db::begin_write(db).await?;
     for name in TABLE_ORDER.iter().rev() {
-        txn.execute_raw(Statement::from_string(backend, format!("DELETE FROM {name}"))).await?;
+        txn.execute_raw(Statement::from_string(
+            backend,
+            format!("DELETE FROM {name}"),
+        ))
+        .await?;
     }
-    let empty = |name: &str| TableDump { name: name.into(), columns: vec![], row_count: 0, checksum: String::new(), rows: vec![] };
+    let empty = |name: &str| TableDump {
+        name: name.into(),
+        columns: vec![],
+        row_count: 0,
+        checksum: String::new(),
+        rows: vec![],
+    };
     let get = |name: &str| table(name).cloned().unwrap_or_else(|| empty(name));
     import_table::<user::Entity>(&txn, &get("users")).await?;
     import_table::<role::Entity>(&txn, &get("roles")).await?;
@@ -238,9 +292,14 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
     import_table::<point_transaction::Entity>(&txn, &get("point_transactions")).await?;
     db::reset_sequences(&txn).await?;
     if backend == DatabaseBackend::Sqlite {
-        let broken = txn.query_all_raw(Statement::from_string(backend, "PRAGMA foreign_key_check")).await?;
+        let broken = txn
+            .query_all_raw(Statement::from_string(backend, "PRAGMA foreign_key_check"))
+            .await?;
         if !broken.is_empty() {
-            return Err(Error::Backup(format!("{} rows break foreign keys; nothing was restored", broken.len())));
+            return Err(Error::Backup(format!(
+                "{} rows break foreign keys; nothing was restored",
+                broken.len()
+            )));
         }
     }
     txn.commit().await?;
@@ -250,11 +309,13 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
 /// Writes a dump as JSON.
 pub(super) fn write(dump: &Dump, path: &Path) -> Result<()> {
     let file = std::fs::File::create(path).map_err(io)?;
-    serde_json::to_writer(std::io::BufWriter::new(file), dump).map_err(|e| Error::Backup(e.to_string()))
+    serde_json::to_writer(std::io::BufWriter::new(file), dump)
+        .map_err(|e| Error::Backup(e.to_string()))
 }
 
 /// Reads a dump written by [`write`].
 pub(super) fn read(path: &Path) -> Result<Dump> {
     let file = std::fs::File::open(path).map_err(io)?;
-    serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| Error::Backup(format!("not a readable backup: {e}")))
+    serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| Error::Backup(format!("not a readable backup: {e}")))
 }

@@ -34,7 +34,11 @@ impl Format {
 
     /// The usual format for `db`: snapshots on SQLite, JSON elsewhere.
     pub fn native_for(db: &DatabaseConnection) -> Self {
-        if db.get_database_backend() == DatabaseBackend::Sqlite { Self::Snapshot } else { Self::Json }
+        if db.get_database_backend() == DatabaseBackend::Sqlite {
+            Self::Snapshot
+        } else {
+            Self::Json
+        }
     }
 
     /// The format a backup file is in, from its name.
@@ -67,7 +71,10 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
     match format {
         Format::Snapshot => {
             if db.get_database_backend() != DatabaseBackend::Sqlite {
-                return Err(Error::invalid("format", "snapshots are for SQLite; use the json format on PostgreSQL"));
+                return Err(Error::invalid(
+                    "format",
+                    "snapshots are for SQLite; use the json format on PostgreSQL",
+                ));
             }
             snapshot::vacuum_into(db, &path).await?;
         }
@@ -84,7 +91,9 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
 
 /// Every backup in `dir`, newest first.
 pub fn list(dir: &Path) -> Result<Vec<BackupFile>> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Vec::new()) };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
     let mut files: Vec<BackupFile> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -101,7 +110,8 @@ pub fn prune(dir: &Path, keep: usize, max_age_days: Option<u32>) -> Result<Vec<B
     let now = Utc::now();
     let mut removed = Vec::new();
     for (i, file) in list(dir)?.into_iter().enumerate() {
-        let too_old = max_age_days.is_some_and(|d| now - file.modified > chrono::Duration::days(i64::from(d)));
+        let too_old = max_age_days
+            .is_some_and(|d| now - file.modified > chrono::Duration::days(i64::from(d)));
         if i >= keep || too_old {
             std::fs::remove_file(&file.path).map_err(io)?;
             removed.push(file);
@@ -126,7 +136,14 @@ pub async fn verify(path: &Path) -> Result<Verified> {
         Some(Format::Json) => {
             let dump = json::read(path)?;
             dump.verify()?;
-            Ok(Verified { format: Format::Json, tables: dump.tables.iter().map(|t| (t.name.clone(), t.row_count)).collect() })
+            Ok(Verified {
+                format: Format::Json,
+                tables: dump
+                    .tables
+                    .iter()
+                    .map(|t| (t.name.clone(), t.row_count))
+                    .collect(),
+            })
         }
         None => Err(Error::invalid("file", "not a backup (.db or .json)")),
     }
@@ -166,10 +183,17 @@ pub fn private_file(path: &Path) -> Result<()> {
 
 fn describe(path: &Path) -> Result<BackupFile> {
     let meta = std::fs::metadata(path).map_err(io)?;
-    let modified: DateTime<Utc> = meta.modified().map(DateTime::from).unwrap_or_else(|_| Utc::now());
+    let modified: DateTime<Utc> = meta
+        .modified()
+        .map(DateTime::from)
+        .unwrap_or_else(|_| Utc::now());
     Ok(BackupFile {
         path: path.to_owned(),
-        name: path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
+        name: path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned(),
         format: Format::of(path).unwrap_or(Format::Json),
         bytes: meta.len(),
         modified,

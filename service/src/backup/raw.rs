@@ -15,7 +15,12 @@ use std::path::{Path, PathBuf};
 pub async fn dump_postgres(db: &DatabaseConnection, dir: &Path) -> Result<PathBuf> {
     super::private_dir(dir)?;
     let backend = db.get_database_backend();
-    let txn = db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
     let tables: Vec<String> = txn
         .query_all_raw(Statement::from_string(
             backend,
@@ -29,7 +34,10 @@ pub async fn dump_postgres(db: &DatabaseConnection, dir: &Path) -> Result<PathBu
     for table in tables {
         let quoted = format!("\"{}\"", table.replace('"', "\"\""));
         let rows = txn
-            .query_all_raw(Statement::from_string(backend, format!("SELECT row_to_json(t)::text AS row FROM {quoted} t")))
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!("SELECT row_to_json(t)::text AS row FROM {quoted} t"),
+            ))
             .await?;
         let rows: Vec<serde_json::Value> = rows
             .iter()
@@ -47,7 +55,11 @@ pub async fn dump_postgres(db: &DatabaseConnection, dir: &Path) -> Result<PathBu
         "created_at": Utc::now().to_rfc3339(),
         "tables": out,
     });
-    std::fs::write(&path, serde_json::to_vec(&document).map_err(|e| Error::Backup(e.to_string()))?).map_err(io)?;
+    std::fs::write(
+        &path,
+        serde_json::to_vec(&document).map_err(|e| Error::Backup(e.to_string()))?,
+    )
+    .map_err(io)?;
     private_file(&path)?;
     Ok(path)
 }

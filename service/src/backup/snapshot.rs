@@ -8,18 +8,26 @@ use std::path::Path;
 use std::time::Duration;
 
 pub(super) async fn vacuum_into(db: &DatabaseConnection, path: &Path) -> Result<()> {
-    let target = path.to_str().ok_or_else(|| Error::invalid("path", "backup path must be UTF-8"))?;
+    let target = path
+        .to_str()
+        .ok_or_else(|| Error::invalid("path", "backup path must be UTF-8"))?;
     if path.exists() {
         std::fs::remove_file(path).map_err(io)?;
     }
-    db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Sqlite, "VACUUM INTO ?", [target.into()]))
-        .await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [target.into()],
+    ))
+    .await?;
     Ok(())
 }
 
 /// Opens a snapshot read-only on its own small pool.
 async fn open(path: &Path) -> Result<DatabaseConnection> {
-    let path = path.to_str().ok_or_else(|| Error::invalid("path", "backup path must be UTF-8"))?;
+    let path = path
+        .to_str()
+        .ok_or_else(|| Error::invalid("path", "backup path must be UTF-8"))?;
     let config = db::DbConfig {
         url: format!("sqlite://{path}?mode=ro"),
         max_connections: 1,
@@ -35,15 +43,31 @@ async fn open(path: &Path) -> Result<DatabaseConnection> {
 pub(super) async fn verify(path: &Path) -> Result<Verified> {
     let snapshot = open(path).await?;
     let row = snapshot
-        .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA integrity_check"))
+        .query_one_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
         .await?;
-    let verdict: String = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or_default();
+    let verdict: String = row
+        .map(|r| r.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or_default();
     if verdict != "ok" {
-        return Err(Error::invalid("file", format!("integrity check failed: {verdict}")));
+        return Err(Error::invalid(
+            "file",
+            format!("integrity check failed: {verdict}"),
+        ));
     }
     let dump = super::export(&snapshot).await?;
     snapshot.close().await?;
-    Ok(Verified { format: Format::Snapshot, tables: dump.tables.iter().map(|t| (t.name.clone(), t.row_count)).collect() })
+    Ok(Verified {
+        format: Format::Snapshot,
+        tables: dump
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.row_count))
+            .collect(),
+    })
 }
 
 pub(super) async fn read(path: &Path) -> Result<super::Dump> {

@@ -7,9 +7,9 @@ mod status;
 pub use place::{MAX_QUANTITY, NewLine, NewOrder, create, merge_lines};
 pub use status::{can_become, change_status, delete};
 
+use crate::Result;
 use crate::filter::Cmp;
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::Result;
 use chrono::{DateTime, Utc};
 use entity::{OrderStatus, order, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -125,7 +125,10 @@ pub async fn list(
 /// How many orders match `filter`.
 #[tracing::instrument(skip(db))]
 pub async fn count(db: &impl ConnectionTrait, filter: &OrderFilter) -> Result<u64> {
-    Ok(order::Entity::find().filter(filter.condition()).count(db).await?)
+    Ok(order::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?)
 }
 
 /// The same page of orders for each of `customer_ids`, in one statement.
@@ -191,7 +194,6 @@ pub async fn count_for_customer(db: &impl ConnectionTrait, customer_id: i32) -> 
         .await?)
 }
 
-
 /// What each of `customer_ids` has spent, in cents: the totals of their orders that were not
 /// cancelled, in one statement.
 #[tracing::instrument(skip(db, customer_ids), fields(keys = customer_ids.len()))]
@@ -203,7 +205,9 @@ pub async fn spent_by_customers(
         .select_only()
         .column(order::Column::CustomerId)
         .column_as(
-            Expr::col(order::Column::TotalCents).sum().cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            Expr::col(order::Column::TotalCents)
+                .sum()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
             "spent",
         )
         .filter(order::Column::CustomerId.is_in(customer_ids.iter().copied()))

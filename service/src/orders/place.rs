@@ -69,7 +69,9 @@ pub async fn create(
     viewer.require_self_or_admin(input.customer_id)?;
     let lines = merge_lines(&input.items)?;
     let placed = db::with_retries(|| place(db, events, input.customer_id, &lines)).await?;
-    events.publish(OrderEvent::Created { order: placed.0.clone() });
+    events.publish(OrderEvent::Created {
+        order: placed.0.clone(),
+    });
     Ok(placed)
 }
 
@@ -84,7 +86,10 @@ async fn place(
         .await?
         .ok_or_else(|| Error::not_found("user", customer_id))?;
     if customer.status != UserStatus::Active {
-        return Err(Error::invalid("customerId", "an inactive account cannot place orders"));
+        return Err(Error::invalid(
+            "customerId",
+            "an inactive account cannot place orders",
+        ));
     }
     let now = clock::now();
     // The order row comes first so items can reference it; its total is set once the lines
@@ -128,7 +133,11 @@ async fn place(
     active.points_earned = Set(earned);
     let order = active.update(&txn).await?;
     if earned > 0 {
-        let entry = Entry { kind: PointKind::Earn, order_id: Some(order.id), counterparty_id: None };
+        let entry = Entry {
+            kind: PointKind::Earn,
+            order_id: Some(order.id),
+            counterparty_id: None,
+        };
         points::credit(&txn, customer_id, earned, entry).await?;
         points::move_lifetime(&txn, customer_id, earned).await?;
     }
@@ -141,16 +150,25 @@ async fn place(
 /// atomic, so two concurrent orders can never sell the same unit.
 async fn take_stock(db: &impl ConnectionTrait, product_id: i32, quantity: i32) -> Result<()> {
     let taken = product::Entity::update_many()
-        .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).sub(quantity))
+        .col_expr(
+            product::Column::Stock,
+            Expr::col(product::Column::Stock).sub(quantity),
+        )
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
         .filter(product::Column::Id.eq(product_id))
         .filter(product::Column::Stock.gte(quantity))
         .exec(db)
         .await?;
     if taken.rows_affected == 0 {
-        let available =
-            product::Entity::find_by_id(product_id).one(db).await?.map_or(0, |p| p.stock);
-        return Err(Error::OutOfStock { product_id, requested: quantity, available });
+        let available = product::Entity::find_by_id(product_id)
+            .one(db)
+            .await?
+            .map_or(0, |p| p.stock);
+        return Err(Error::OutOfStock {
+            product_id,
+            requested: quantity,
+            available,
+        });
     }
     Ok(())
 }
@@ -162,9 +180,18 @@ mod tests {
     #[test]
     fn repeated_products_merge_into_one_line() {
         let lines = [
-            NewLine { product_id: 2, quantity: 1 },
-            NewLine { product_id: 1, quantity: 3 },
-            NewLine { product_id: 2, quantity: 4 },
+            NewLine {
+                product_id: 2,
+                quantity: 1,
+            },
+            NewLine {
+                product_id: 1,
+                quantity: 3,
+            },
+            NewLine {
+                product_id: 2,
+                quantity: 4,
+            },
         ];
         let merged = merge_lines(&lines).unwrap();
         assert_eq!(merged.into_iter().collect::<Vec<_>>(), vec![(1, 3), (2, 5)]);
@@ -173,9 +200,30 @@ mod tests {
     #[test]
     fn quantities_are_bounded() {
         assert!(merge_lines(&[]).is_err());
-        assert!(merge_lines(&[NewLine { product_id: 1, quantity: 0 }]).is_err());
-        assert!(merge_lines(&[NewLine { product_id: 1, quantity: 1001 }]).is_err());
-        let split = [NewLine { product_id: 1, quantity: 600 }, NewLine { product_id: 1, quantity: 600 }];
+        assert!(
+            merge_lines(&[NewLine {
+                product_id: 1,
+                quantity: 0
+            }])
+            .is_err()
+        );
+        assert!(
+            merge_lines(&[NewLine {
+                product_id: 1,
+                quantity: 1001
+            }])
+            .is_err()
+        );
+        let split = [
+            NewLine {
+                product_id: 1,
+                quantity: 600,
+            },
+            NewLine {
+                product_id: 1,
+                quantity: 600,
+            },
+        ];
         assert!(merge_lines(&split).is_err());
     }
 }

@@ -49,9 +49,16 @@ pub async fn change_status(
         }
         let from = current.status;
         if !can_become(from, to) {
-            return Err(Error::InvalidTransition { from: name(from), to: name(to) });
+            return Err(Error::InvalidTransition {
+                from: name(from),
+                to: name(to),
+            });
         }
-        let unreversed = if to == OrderStatus::Cancelled { release(&txn, &current).await? } else { 0 };
+        let unreversed = if to == OrderStatus::Cancelled {
+            release(&txn, &current).await?
+        } else {
+            0
+        };
         let mut active: order::ActiveModel = current.into();
         active.status = Set(to);
         active.points_unreversed = Set(unreversed);
@@ -62,7 +69,10 @@ pub async fn change_status(
         Ok((order, from))
     })
     .await?;
-    events.publish(OrderEvent::StatusChanged { order: order.clone(), from });
+    events.publish(OrderEvent::StatusChanged {
+        order: order.clone(),
+        from,
+    });
     Ok(order)
 }
 
@@ -84,7 +94,10 @@ pub async fn delete(db: &DatabaseConnection, order_id: i32) -> Result<order::Mod
             other => {
                 return Err(Error::conflict(
                     "status",
-                    format!("only pending or cancelled orders can be deleted; this one is {}", name(other)),
+                    format!(
+                        "only pending or cancelled orders can be deleted; this one is {}",
+                        name(other)
+                    ),
                 ));
             }
         }
@@ -105,7 +118,10 @@ async fn release(db: &impl ConnectionTrait, order: &order::Model) -> Result<i64>
         .await?;
     for item in &items {
         product::Entity::update_many()
-            .col_expr(product::Column::Stock, Expr::col(product::Column::Stock).add(item.quantity))
+            .col_expr(
+                product::Column::Stock,
+                Expr::col(product::Column::Stock).add(item.quantity),
+            )
             .col_expr(product::Column::UpdatedAt, Expr::value(now))
             .filter(product::Column::Id.eq(item.product_id))
             .exec(db)
@@ -119,13 +135,21 @@ async fn release(db: &impl ConnectionTrait, order: &order::Model) -> Result<i64>
         .ok_or_else(|| Error::not_found("user", order.customer_id))?;
     let reversible = std::cmp::min(order.points_earned, customer.points_balance);
     if reversible > 0 {
-        let entry = Entry { kind: PointKind::Adjust, order_id: Some(order.id), counterparty_id: None };
+        let entry = Entry {
+            kind: PointKind::Adjust,
+            order_id: Some(order.id),
+            counterparty_id: None,
+        };
         points::debit(db, order.customer_id, reversible, entry).await?;
     }
     points::move_lifetime(db, order.customer_id, -order.points_earned).await?;
     let unreversed = order.points_earned - reversible;
     if unreversed > 0 {
-        tracing::warn!(order_id = order.id, unreversed, "cancelled order's points were already spent");
+        tracing::warn!(
+            order_id = order.id,
+            unreversed,
+            "cancelled order's points were already spent"
+        );
     }
     Ok(unreversed)
 }
@@ -138,10 +162,20 @@ mod tests {
     #[test]
     fn the_status_machine() {
         let all = [Pending, Paid, Shipped, Delivered, Cancelled];
-        let allowed = [(Pending, Paid), (Paid, Shipped), (Shipped, Delivered), (Pending, Cancelled), (Paid, Cancelled)];
+        let allowed = [
+            (Pending, Paid),
+            (Paid, Shipped),
+            (Shipped, Delivered),
+            (Pending, Cancelled),
+            (Paid, Cancelled),
+        ];
         for from in all {
             for to in all {
-                assert_eq!(can_become(from, to), allowed.contains(&(from, to)), "{from:?} → {to:?}");
+                assert_eq!(
+                    can_become(from, to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
             }
         }
     }

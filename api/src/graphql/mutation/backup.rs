@@ -34,6 +34,10 @@ impl BackupMutation {
         let outcome = backup::create(db, &dir.0, Format::native_for(db)).await;
         crate::metrics::backup_taken(outcome.is_ok());
         let file = outcome.gql()?;
-        Ok(Backup { name: file.name, format: format!("{:?}", file.format).to_lowercase(), bytes: file.bytes })
+        Ok(Backup {
+            name: file.name,
+            format: format!("{:?}", file.format).to_lowercase(),
+            bytes: file.bytes,
+        })
     }
 }

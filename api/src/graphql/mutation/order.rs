@@ -33,17 +33,31 @@ impl OrderMutation {
     /// Places an order in one transaction: stock is taken (OUT_OF_STOCK when short, with
     /// productId, requested and available), the total computed in cents and loyalty points
     /// earned. Any failure leaves no trace.
-    async fn create_order(&self, ctx: &Context<'_>, input: CreateOrderInput) -> async_graphql::Result<Order> {
+    async fn create_order(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrderInput,
+    ) -> async_graphql::Result<Order> {
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
         let mut items = Vec::with_capacity(input.items.len());
         for (i, line) in input.items.iter().enumerate() {
             let product_id = parse_id(&format!("items[{i}].productId"), &line.product_id)?;
-            items.push(orders::NewLine { product_id, quantity: line.quantity });
+            items.push(orders::NewLine {
+                product_id,
+                quantity: line.quantity,
+            });
         }
         let viewer = viewer(ctx);
-        let customer = input.customer_id.as_ref().map(|id| parse_id("customerId", id)).transpose()?;
-        let new = orders::NewOrder { customer_id: viewer.acting_for(customer).gql()?, items };
+        let customer = input
+            .customer_id
+            .as_ref()
+            .map(|id| parse_id("customerId", id))
+            .transpose()?;
+        let new = orders::NewOrder {
+            customer_id: viewer.acting_for(customer).gql()?,
+            items,
+        };
         let (order, _) = orders::create(db, events, &viewer, new).await.gql()?;
         Ok(Order(order))
     }
@@ -51,11 +65,20 @@ impl OrderMutation {
     /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or to CANCELLED from PENDING
     /// or PAID (stock comes back, earned points are taken back). Anything else →
     /// INVALID_TRANSITION with `from` and `to`. Admins; customers may only cancel their own.
-    async fn update_order_status(&self, ctx: &Context<'_>, id: ID, status: OrderStatus) -> async_graphql::Result<Order> {
+    async fn update_order_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: OrderStatus,
+    ) -> async_graphql::Result<Order> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
-        Ok(Order(orders::change_status(db, events, &viewer(ctx), id, status.into()).await.gql()?))
+        Ok(Order(
+            orders::change_status(db, events, &viewer(ctx), id, status.into())
+                .await
+                .gql()?,
+        ))
     }
 
     /// Same as `updateOrderStatus(id, status: CANCELLED)`: the customer or an admin.
@@ -64,7 +87,11 @@ impl OrderMutation {
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
         let cancelled = service::OrderStatus::Cancelled;
-        Ok(Order(orders::change_status(db, events, &viewer(ctx), id, cancelled).await.gql()?))
+        Ok(Order(
+            orders::change_status(db, events, &viewer(ctx), id, cancelled)
+                .await
+                .gql()?,
+        ))
     }
 
     /// Deletes a pending or cancelled order and its items (others → CONFLICT); a pending

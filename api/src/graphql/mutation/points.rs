@@ -34,25 +34,44 @@ impl PointsMutation {
         points: i64,
     ) -> async_graphql::Result<PointTransfer> {
         let viewer = viewer(ctx);
-        let from = viewer.acting_for(optional_id("fromUserId", from_user_id)?).gql()?;
+        let from = viewer
+            .acting_for(optional_id("fromUserId", from_user_id)?)
+            .gql()?;
         let to = parse_id("toUserId", &to_user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let (from, to) = points::transfer(db, &viewer, from, to, points).await.gql()?;
-        Ok(PointTransfer { from: User::from(from), to: User::from(to) })
+        let (from, to) = points::transfer(db, &viewer, from, to, points)
+            .await
+            .gql()?;
+        Ok(PointTransfer {
+            from: User::from(from),
+            to: User::from(to),
+        })
     }
 
     /// Spends points (one redeem row) of a user (the caller when omitted; admins for
     /// anyone). Not enough → INSUFFICIENT_POINTS; nothing changes.
-    async fn redeem_points(&self, ctx: &Context<'_>, user_id: Option<ID>, points: i64) -> async_graphql::Result<User> {
+    async fn redeem_points(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+        points: i64,
+    ) -> async_graphql::Result<User> {
         let viewer = viewer(ctx);
         let id = viewer.acting_for(optional_id("userId", user_id)?).gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User::from(points::redeem(db, &viewer, id, points).await.gql()?))
+        Ok(User::from(
+            points::redeem(db, &viewer, id, points).await.gql()?,
+        ))
     }
 
     /// A staff correction of a balance (an adjust row): positive adds, negative takes, never
     /// below zero. Does not count towards the tier. Admins only.
-    async fn adjust_points(&self, ctx: &Context<'_>, user_id: ID, points: i64) -> async_graphql::Result<User> {
+    async fn adjust_points(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        points: i64,
+    ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;

@@ -34,10 +34,18 @@ pub struct PostMutation;
 #[Object]
 impl PostMutation {
     /// Creates a post (a draft unless `publish`). Sign in first. Unknown author → NOT_FOUND.
-    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<Post> {
+    async fn create_post(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePostInput,
+    ) -> async_graphql::Result<Post> {
         let db = ctx.data::<DatabaseConnection>()?;
         let new = posts::NewPost {
-            author_id: input.author_id.as_ref().map(|id| parse_id("input.authorId", id)).transpose()?,
+            author_id: input
+                .author_id
+                .as_ref()
+                .map(|id| parse_id("input.authorId", id))
+                .transpose()?,
             title: input.title,
             content: input.content,
             publish: input.publish,
@@ -46,11 +54,21 @@ impl PostMutation {
     }
 
     /// Updates a post's title or content: its author or an admin. Unknown id → NOT_FOUND.
-    async fn update_post(&self, ctx: &Context<'_>, id: ID, input: UpdatePostInput) -> async_graphql::Result<Post> {
+    async fn update_post(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePostInput,
+    ) -> async_graphql::Result<Post> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let patch = posts::PostPatch { title: input.title, content: input.content };
-        Ok(Post(posts::update(db, &viewer(ctx), id, patch).await.gql()?))
+        let patch = posts::PostPatch {
+            title: input.title,
+            content: input.content,
+        };
+        Ok(Post(
+            posts::update(db, &viewer(ctx), id, patch).await.gql()?,
+        ))
     }
 
     /// Publishes a draft (publishing again keeps the first publication time): its author

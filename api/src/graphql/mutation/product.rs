@@ -36,7 +36,11 @@ pub struct ProductMutation;
 #[Object]
 impl ProductMutation {
     /// Adds a product to the catalog. Duplicate sku or slug → CONFLICT naming the field.
-    async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> async_graphql::Result<Product> {
+    async fn create_product(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProductInput,
+    ) -> async_graphql::Result<Product> {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let new = products::NewProduct {
@@ -51,16 +55,30 @@ impl ProductMutation {
     }
 
     /// Changes a product's name, category or price.
-    async fn update_product(&self, ctx: &Context<'_>, id: ID, input: UpdateProductInput) -> async_graphql::Result<Product> {
+    async fn update_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProductInput,
+    ) -> async_graphql::Result<Product> {
         let id = parse_id("id", &id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let patch = products::ProductPatch { name: input.name, category: input.category, price_cents: input.price_cents };
+        let patch = products::ProductPatch {
+            name: input.name,
+            category: input.category,
+            price_cents: input.price_cents,
+        };
         Ok(Product(products::update(db, id, patch).await.gql()?))
     }
 
     /// Adds (or, negative, removes) units of stock; stock never goes below 0.
-    async fn adjust_stock(&self, ctx: &Context<'_>, product_id: ID, delta: i32) -> async_graphql::Result<Product> {
+    async fn adjust_stock(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        delta: i32,
+    ) -> async_graphql::Result<Product> {
         let id = parse_id("productId", &product_id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;

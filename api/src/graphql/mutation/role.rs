@@ -31,20 +31,36 @@ pub struct RoleMutation;
 #[Object]
 impl RoleMutation {
     /// Gives a user a role (giving it again changes nothing).
-    async fn grant_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleName) -> async_graphql::Result<User> {
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        role: RoleName,
+    ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User::from(roles::grant_named(db, id, role.name()).await.gql()?))
+        Ok(User::from(
+            roles::grant_named(db, id, role.name()).await.gql()?,
+        ))
     }
 
     /// Takes a role from a user. An admin cannot take their own admin role (so a shop always
     /// keeps the admin who did it).
-    async fn revoke_role(&self, ctx: &Context<'_>, user_id: ID, role: RoleName) -> async_graphql::Result<User> {
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        role: RoleName,
+    ) -> async_graphql::Result<User> {
         let viewer = viewer(ctx);
         viewer.require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User::from(roles::revoke_named(db, &viewer, id, role.name()).await.gql()?))
+        Ok(User::from(
+            roles::revoke_named(db, &viewer, id, role.name())
+                .await
+                .gql()?,
+        ))
     }
 }

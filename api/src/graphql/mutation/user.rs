@@ -48,24 +48,52 @@ impl UserMutation {
     ) -> async_graphql::Result<AuthPayload> {
         let db = ctx.data::<DatabaseConnection>()?;
         let keys = ctx.data::<TokenKeys>()?;
-        let user = auth::signup(db, auth::Signup { email, name, password }).await.gql()?;
-        Ok(AuthPayload { token: keys.issue(user.id), user: User::signed_in(user) })
+        let user = auth::signup(
+            db,
+            auth::Signup {
+                email,
+                name,
+                password,
+            },
+        )
+        .await
+        .gql()?;
+        Ok(AuthPayload {
+            token: keys.issue(user.id),
+            user: User::signed_in(user),
+        })
     }
 
     /// Signs in. A wrong email or password is the same UNAUTHENTICATED error.
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<AuthPayload> {
         let db = ctx.data::<DatabaseConnection>()?;
         let keys = ctx.data::<TokenKeys>()?;
         let user = auth::login(db, &email, &password).await.gql()?;
-        Ok(AuthPayload { token: keys.issue(user.id), user: User::signed_in(user) })
+        Ok(AuthPayload {
+            token: keys.issue(user.id),
+            user: User::signed_in(user),
+        })
     }
 
     /// Creates a user with a new loyalty card (no password: they cannot sign in until one is
     /// set). Admins only. Duplicate email → CONFLICT.
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<User> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let new = users::NewUser { email: input.email, name: input.name, status: input.status.map(Into::into) };
+        let new = users::NewUser {
+            email: input.email,
+            name: input.name,
+            status: input.status.map(Into::into),
+        };
         Ok(User::from(users::create(db, new).await.gql()?))
     }
 
@@ -79,8 +107,14 @@ impl UserMutation {
     ) -> async_graphql::Result<User> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let patch = users::UserPatch { email: input.email, name: input.name, status: input.status.map(Into::into) };
-        Ok(User::from(users::update(db, &viewer(ctx), id, patch).await.gql()?))
+        let patch = users::UserPatch {
+            email: input.email,
+            name: input.name,
+            status: input.status.map(Into::into),
+        };
+        Ok(User::from(
+            users::update(db, &viewer(ctx), id, patch).await.gql()?,
+        ))
     }
 
     /// Deletes a user with their posts; returns the deleted id. Admins only. A user with

@@ -9,4 +9,9 @@ use async_graphql::MergedObject;
 
 /// Every query field.
 #[derive(MergedObject, Default)]
-pub struct Query(user::UserQuery, post::PostQuery, product::ProductQuery, order::OrderQuery);
+pub struct Query(
+    user::UserQuery,
+    post::PostQuery,
+    product::ProductQuery,
+    order::OrderQuery,
+);

@@ -23,7 +23,11 @@ impl OrderQuery {
         let viewer = viewer(ctx);
         viewer.require_signed_in().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(orders::get(db, id).await.gql()?.filter(|o| viewer.can_read_order(o)).map(Order))
+        Ok(orders::get(db, id)
+            .await
+            .gql()?
+            .filter(|o| viewer.can_read_order(o))
+            .map(Order))
     }
 
     /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
@@ -49,8 +53,21 @@ impl OrderQuery {
             // client's own customerId filter says.
             filter.scope_customer = Some(me);
         }
-        let sort = OrderOrder::or(order_by, Sort { key: OrderSort::Id, desc: false });
-        let page = orders::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
-        Ok(connection(page, CountOf::Orders(filter), |m| sort.cursor(m), Order))
+        let sort = OrderOrder::or(
+            order_by,
+            Sort {
+                key: OrderSort::Id,
+                desc: false,
+            },
+        );
+        let page = orders::list(db, &filter, sort, &page_args(first, after, last, before))
+            .await
+            .gql()?;
+        Ok(connection(
+            page,
+            CountOf::Orders(filter),
+            |m| sort.cursor(m),
+            Order,
+        ))
     }
 }

@@ -22,7 +22,11 @@ impl PostQuery {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let viewer = viewer(ctx);
-        Ok(posts::get(db, id).await.gql()?.filter(|p| viewer.can_read_post(p)).map(Post))
+        Ok(posts::get(db, id)
+            .await
+            .gql()?
+            .filter(|p| viewer.can_read_post(p))
+            .map(Post))
     }
 
     /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
@@ -41,8 +45,21 @@ impl PostQuery {
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
-        let sort = PostOrder::or(order_by, Sort { key: PostSort::Id, desc: false });
-        let page = posts::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
-        Ok(connection(page, CountOf::Posts(filter), |m| sort.cursor(m), Post))
+        let sort = PostOrder::or(
+            order_by,
+            Sort {
+                key: PostSort::Id,
+                desc: false,
+            },
+        );
+        let page = posts::list(db, &filter, sort, &page_args(first, after, last, before))
+            .await
+            .gql()?;
+        Ok(connection(
+            page,
+            CountOf::Posts(filter),
+            |m| sort.cursor(m),
+            Post,
+        ))
     }
 }

@@ -46,9 +46,21 @@ impl ProductQuery {
     ) -> async_graphql::Result<Conn<Product>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = ProductFilter::into_service(filter)?;
-        let sort = ProductOrder::or(order_by, Sort { key: ProductSort::Id, desc: false });
-        let page =
-            products::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
-        Ok(connection(page, CountOf::Products(filter), |m| sort.cursor(m), Product))
+        let sort = ProductOrder::or(
+            order_by,
+            Sort {
+                key: ProductSort::Id,
+                desc: false,
+            },
+        );
+        let page = products::list(db, &filter, sort, &page_args(first, after, last, before))
+            .await
+            .gql()?;
+        Ok(connection(
+            page,
+            CountOf::Products(filter),
+            |m| sort.cursor(m),
+            Product,
+        ))
     }
 }

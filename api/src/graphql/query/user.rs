@@ -26,7 +26,9 @@ impl UserQuery {
 
     /// The signed-in user, or null for anonymous callers.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = viewer(ctx).user_id else { return Ok(None) };
+        let Some(id) = viewer(ctx).user_id else {
+            return Ok(None);
+        };
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(users::get(db, id).await.gql()?.map(User::from))
     }
@@ -48,8 +50,21 @@ impl UserQuery {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = UserFilter::into_service(filter)?;
-        let sort = UserOrder::or(order_by, Sort { key: UserSort::Id, desc: false });
-        let page = users::list(db, &filter, sort, &page_args(first, after, last, before)).await.gql()?;
-        Ok(connection(page, CountOf::Users(filter), |m| sort.cursor(m), User::from))
+        let sort = UserOrder::or(
+            order_by,
+            Sort {
+                key: UserSort::Id,
+                desc: false,
+            },
+        );
+        let page = users::list(db, &filter, sort, &page_args(first, after, last, before))
+            .await
+            .gql()?;
+        Ok(connection(
+            page,
+            CountOf::Users(filter),
+            |m| sort.cursor(m),
+            User::from,
+        ))
     }
 }

@@ -16,7 +16,9 @@ fn events(receiver: Receiver<OrderEvent>) -> impl Stream<Item = OrderEvent> {
         loop {
             match rx.recv().await {
                 Ok(event) => return Some((event, rx)),
-                Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "subscriber fell behind; events skipped"),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "subscriber fell behind; events skipped")
+                }
                 Err(RecvError::Closed) => return None,
             }
         }
@@ -29,13 +31,18 @@ pub struct OrderSubscription;
 #[Subscription]
 impl OrderSubscription {
     /// Orders as they are placed: every order for admins, their own for customers.
-    async fn order_created(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = Order>> {
+    async fn order_created(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = Order>> {
         let viewer = viewer(ctx);
         viewer.require_caller().gql()?;
         let bus = ctx.data::<EventBus>()?;
         Ok(events(bus.subscribe()).filter_map(move |event| async move {
             match event {
-                OrderEvent::Created { order } if viewer.can_read_order(&order) => Some(Order(order)),
+                OrderEvent::Created { order } if viewer.can_read_order(&order) => {
+                    Some(Order(order))
+                }
                 _ => None,
             }
         }))
@@ -54,7 +61,10 @@ impl OrderSubscription {
         // Subscribe before checking, so no change between the check and the subscription is lost.
         let receiver = bus.subscribe();
         let db = ctx.data::<DatabaseConnection>()?;
-        let visible = orders::get(db, id).await.gql()?.is_some_and(|o| viewer.can_read_order(&o));
+        let visible = orders::get(db, id)
+            .await
+            .gql()?
+            .is_some_and(|o| viewer.can_read_order(&o));
         if !visible {
             return Err(Error::not_found("order", id)).gql();
         }

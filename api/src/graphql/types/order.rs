@@ -51,22 +51,36 @@ impl Order {
 
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let loaders = ctx.data::<Loaders>()?;
-        let customer =
-            loaders.user_by_id.load_one(self.0.customer_id).await.gql()?.ok_or_else(internal)?;
+        let customer = loaders
+            .user_by_id
+            .load_one(self.0.customer_id)
+            .await
+            .gql()?
+            .ok_or_else(internal)?;
         Ok(User::from(customer))
     }
 
     /// The order's lines, in the order they were written.
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
         let loaders = ctx.data::<Loaders>()?;
-        let items = loaders.items_by_order.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        let items = loaders
+            .items_by_order
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
         Ok(items.into_iter().map(OrderItem).collect())
     }
 
     /// Total number of units over all lines.
     async fn item_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let loaders = ctx.data::<Loaders>()?;
-        let items = loaders.items_by_order.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        let items = loaders
+            .items_by_order
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
         Ok(items.iter().map(|i| i64::from(i.quantity)).sum())
     }
 }
@@ -101,8 +115,12 @@ impl OrderItem {
 
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let loaders = ctx.data::<Loaders>()?;
-        let product =
-            loaders.product_by_id.load_one(self.0.product_id).await.gql()?.ok_or_else(internal)?;
+        let product = loaders
+            .product_by_id
+            .load_one(self.0.product_id)
+            .await
+            .gql()?
+            .ok_or_else(internal)?;
         Ok(Product(product))
     }
 }

@@ -33,15 +33,25 @@ impl PointTransaction {
 
     /// The order that earned or reversed these points, if any.
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Order>> {
-        let Some(id) = self.0.order_id else { return Ok(None) };
+        let Some(id) = self.0.order_id else {
+            return Ok(None);
+        };
         let loaders = ctx.data::<Loaders>()?;
         let viewer = viewer(ctx);
-        Ok(loaders.order_by_id.load_one(id).await.gql()?.filter(|o| viewer.can_read_order(o)).map(Order))
+        Ok(loaders
+            .order_by_id
+            .load_one(id)
+            .await
+            .gql()?
+            .filter(|o| viewer.can_read_order(o))
+            .map(Order))
     }
 
     /// The other side of a transfer, if any.
     async fn counterparty(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = self.0.counterparty_id else { return Ok(None) };
+        let Some(id) = self.0.counterparty_id else {
+            return Ok(None);
+        };
         let loaders = ctx.data::<Loaders>()?;
         Ok(loaders.user_by_id.load_one(id).await.gql()?.map(User::from))
     }

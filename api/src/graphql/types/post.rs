@@ -50,7 +50,12 @@ impl Post {
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let loaders = ctx.data::<Loaders>()?;
         // The foreign key guarantees the author exists; a miss means the data changed under us.
-        let author = loaders.user_by_id.load_one(self.0.author_id).await.gql()?.ok_or_else(internal)?;
+        let author = loaders
+            .user_by_id
+            .load_one(self.0.author_id)
+            .await
+            .gql()?
+            .ok_or_else(internal)?;
         Ok(User::from(author))
     }
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 /// A product of the catalog.
 pub struct Product(pub service::product::Model);
 
-
 #[Object]
 impl Product {
     async fn id(&self) -> ID {

@@ -5,7 +5,9 @@ use super::{Order, PointTransaction, Post, Role};
 use crate::graphql::args::{page_args, page_weight, to_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
-use crate::graphql::filters::{OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder};
+use crate::graphql::filters::{
+    OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder,
+};
 use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders};
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -93,7 +95,12 @@ impl User {
     async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders.spent_by_customer.load_one(self.0.id).await.gql()?.unwrap_or(0))
+        Ok(loaders
+            .spent_by_customer
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or(0))
     }
 
     async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
@@ -108,7 +115,12 @@ impl User {
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
         self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
-        let roles = loaders.roles_by_user.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        let roles = loaders
+            .roles_by_user
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
         Ok(roles.into_iter().map(Role).collect())
     }
 
@@ -128,15 +140,29 @@ impl User {
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
         let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
-        let sort = PostOrder::or(order_by, Sort { key: PostSort::CreatedAt, desc: true });
+        let sort = PostOrder::or(
+            order_by,
+            Sort {
+                key: PostSort::CreatedAt,
+                desc: true,
+            },
+        );
         let key = ChildPageKey {
             parent: self.0.id,
             filter: filter.clone(),
             sort,
             page: page_args(first, after, last, before),
         };
-        let page = loaders.posts_by_author.load_one(key).await.gql()?.unwrap_or_else(empty_page);
-        let count = CountOf::PostsOfAuthor(ChildCountKey { parent: self.0.id, filter });
+        let page = loaders
+            .posts_by_author
+            .load_one(key)
+            .await
+            .gql()?
+            .unwrap_or_else(empty_page);
+        let count = CountOf::PostsOfAuthor(ChildCountKey {
+            parent: self.0.id,
+            filter,
+        });
         Ok(connection(page, count, |m| sort.cursor(m), Post))
     }
 
@@ -156,15 +182,29 @@ impl User {
         self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
         let filter = OrderFilter::into_service(filter)?;
-        let sort = OrderOrder::or(order_by, Sort { key: OrderSort::CreatedAt, desc: true });
+        let sort = OrderOrder::or(
+            order_by,
+            Sort {
+                key: OrderSort::CreatedAt,
+                desc: true,
+            },
+        );
         let key = ChildPageKey {
             parent: self.0.id,
             filter: filter.clone(),
             sort,
             page: page_args(first, after, last, before),
         };
-        let page = loaders.orders_by_customer.load_one(key).await.gql()?.unwrap_or_else(empty_page);
-        let count = CountOf::OrdersOfCustomer(ChildCountKey { parent: self.0.id, filter });
+        let page = loaders
+            .orders_by_customer
+            .load_one(key)
+            .await
+            .gql()?
+            .unwrap_or_else(empty_page);
+        let count = CountOf::OrdersOfCustomer(ChildCountKey {
+            parent: self.0.id,
+            filter,
+        });
         Ok(connection(page, count, |m| sort.cursor(m), Order))
     }
 
@@ -188,12 +228,29 @@ impl User {
             sort: NEWEST_FIRST,
             page: page_args(first, after, last, before),
         };
-        let page = loaders.points_by_user.load_one(key).await.gql()?.unwrap_or_else(empty_page);
-        let count = CountOf::PointsOfUser(ChildCountKey { parent: self.0.id, filter });
-        Ok(connection(page, count, |m| NEWEST_FIRST.cursor(m), PointTransaction))
+        let page = loaders
+            .points_by_user
+            .load_one(key)
+            .await
+            .gql()?
+            .unwrap_or_else(empty_page);
+        let count = CountOf::PointsOfUser(ChildCountKey {
+            parent: self.0.id,
+            filter,
+        });
+        Ok(connection(
+            page,
+            count,
+            |m| NEWEST_FIRST.cursor(m),
+            PointTransaction,
+        ))
     }
 }
 
 fn empty_page<M>() -> service::pagination::Page<M> {
-    service::pagination::Page { items: Vec::new(), has_next: false, has_prev: false }
+    service::pagination::Page {
+        items: Vec::new(),
+        has_next: false,
+        has_prev: false,
+    }
 }
