@@ -17,6 +17,17 @@ impl From<BackupFormat> for Format {
     }
 }
 
+/// A backup taken by the running server (schedule, mutation, admin endpoint): the database's
+/// native format, counted in the metrics by outcome.
+pub async fn take_backup(
+    db: &service::DatabaseConnection,
+    dir: &Path,
+) -> service::Result<backup::BackupFile> {
+    let outcome = backup::create(db, dir, Format::native_for(db)).await;
+    crate::metrics::backup_taken(outcome.is_ok());
+    outcome
+}
+
 /// `shopgraph backup …`.
 pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
     let dir = config.backups_dir();

@@ -174,15 +174,12 @@ impl Application {
 /// Takes a backup every `every` (a snapshot on SQLite, JSON elsewhere) and keeps the newest
 /// `keep`, for as long as the process runs.
 fn schedule_backups(db: DatabaseConnection, dir: std::path::PathBuf, every: Duration, keep: usize) {
-    let format = service::backup::Format::native_for(&db);
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.tick().await; // the first tick is immediate; the first backup comes after `every`
         loop {
             ticks.tick().await;
-            let outcome = service::backup::create(&db, &dir, format).await;
-            crate::metrics::backup_taken(outcome.is_ok());
-            match outcome {
+            match crate::ops::take_backup(&db, &dir).await {
                 Ok(file) => {
                     tracing::info!(name = %file.name, "scheduled backup written");
                     if let Err(err) = service::backup::prune(&dir, keep, None) {

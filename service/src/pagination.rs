@@ -269,7 +269,8 @@ fn finish<M>(mut rows: Vec<M>, window: &Window) -> Page<M> {
     }
 }
 
-type ModelOf<K> = <<K as SortKey>::Entity as EntityTrait>::Model;
+/// The row type listed by sort key `K`.
+pub type ModelOf<K> = <<K as SortKey>::Entity as EntityTrait>::Model;
 
 fn decode_rows<K: SortKey>(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<ModelOf<K>>> {
     rows.iter()

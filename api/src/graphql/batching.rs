@@ -62,12 +62,14 @@ impl BatchQueue {
         let mut batches = FuturesUnordered::new();
         std::future::poll_fn(move |cx| {
             let mut yields = 0;
+            // One probe per wake-up of the task; a late wake through it only costs a re-poll.
+            let probe = Arc::new(SelfWake {
+                woken: AtomicBool::new(false),
+                task: cx.waker().clone(),
+            });
+            let waker = Waker::from(probe.clone());
             loop {
-                let probe = Arc::new(SelfWake {
-                    woken: AtomicBool::new(false),
-                    task: cx.waker().clone(),
-                });
-                let waker = Waker::from(probe.clone());
+                probe.woken.store(false, Ordering::Release);
                 if let Poll::Ready(out) = request.as_mut().poll(&mut Context::from_waker(&waker)) {
                     return Poll::Ready(out);
                 }

@@ -211,7 +211,7 @@ child_loaders!(
 );
 
 /// A request-scoped loader: cached for the request only.
-type Scoped<T> = DataLoader<T, HashMapCache>;
+pub type Scoped<T> = DataLoader<T, HashMapCache>;
 
 /// Every loader of one request.
 pub struct Loaders {

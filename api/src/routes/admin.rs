@@ -1,12 +1,10 @@
 //! Admin endpoints outside GraphQL, for scripts and cron jobs.
 
 use super::AppState;
-use crate::auth::viewer_for;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use service::backup::{self, Format};
 
 /// `POST /api/admin/backups` with an admin's `Authorization: Bearer <token>`: writes a backup
 /// and answers `{"name": …}`.
@@ -18,10 +16,7 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
         )
             .into_response()
     };
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let viewer = match viewer_for(&state.db, &state.keys, &state.principals, authorization).await {
+    let viewer = match state.viewer(&headers).await {
         Ok(viewer) => viewer,
         Err(err) => return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", err.to_string()),
     };
@@ -32,10 +27,7 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
         }
         Err(err) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", err.to_string()),
     }
-    let outcome =
-        backup::create(&state.db, &state.backups_dir, Format::native_for(&state.db)).await;
-    crate::metrics::backup_taken(outcome.is_ok());
-    match outcome {
+    match crate::ops::take_backup(&state.db, &state.backups_dir).await {
         Ok(file) => (
             StatusCode::CREATED,
             Json(serde_json::json!({ "name": file.name, "bytes": file.bytes })),

@@ -11,7 +11,6 @@
 //!   body, never a bare status or a dropped connection.
 
 use super::AppState;
-use crate::auth::viewer_for;
 use crate::graphql::batching::batch_channel;
 use crate::graphql::error::unauthenticated;
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
@@ -173,10 +172,7 @@ async fn execute(
             "the request has no `query`",
         );
     }
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let viewer = match viewer_for(&state.db, &state.keys, &state.principals, authorization).await {
+    let viewer = match state.viewer(headers).await {
         Ok(viewer) => viewer,
         Err(err) => {
             let error = unauthenticated(err.to_string()).into_server_error(Default::default());

@@ -6,14 +6,15 @@ mod graphql;
 mod health;
 mod ws;
 
-use crate::auth::PrincipalCache;
 use crate::auth::token::TokenKeys;
+use crate::auth::{AuthError, PrincipalCache, viewer_for};
 use crate::graphql::AppSchema;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 use service::DatabaseConnection;
+use service::access::Viewer;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -34,6 +35,17 @@ pub struct AppState {
     /// The SQLite file, when the database is one (for its size in metrics).
     pub sqlite_path: Option<std::path::PathBuf>,
     pub statements: service::db::StatementCounter,
+}
+
+impl AppState {
+    /// The caller a request's `Authorization` header speaks for (anonymous without one).
+    pub async fn viewer(&self, headers: &axum::http::HeaderMap) -> Result<Viewer, AuthError> {
+        // A header that is not text cannot be a bearer token; NUL makes viewer_for refuse it.
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or("\u{0}"));
+        viewer_for(&self.db, &self.keys, &self.principals, authorization).await
+    }
 }
 
 /// All routes of the server. `max_body_bytes` bounds request bodies; `cors_origins` are the

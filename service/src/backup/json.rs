@@ -200,11 +200,12 @@ pub async fn export(db: &DatabaseConnection) -> Result<Dump> {
     })
 }
 
-async fn import_table<E>(txn: &impl ConnectionTrait, table: &TableDump) -> Result<()>
+async fn import_table<E>(txn: &impl ConnectionTrait, table: Option<&TableDump>) -> Result<()>
 where
     E: EntityTrait,
     E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
 {
+    let Some(table) = table else { return Ok(()) };
     let columns: Vec<(usize, E::Column)> = table
         .columns
         .iter()
@@ -274,22 +275,16 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
         ))
         .await?;
     }
-    let empty = |name: &str| TableDump {
-        name: name.into(),
-        columns: vec![],
-        row_count: 0,
-        checksum: String::new(),
-        rows: vec![],
-    };
-    let get = |name: &str| table(name).cloned().unwrap_or_else(|| empty(name));
-    import_table::<user::Entity>(&txn, &get("users")).await?;
-    import_table::<role::Entity>(&txn, &get("roles")).await?;
-    import_table::<user_role::Entity>(&txn, &get("user_roles")).await?;
-    import_table::<post::Entity>(&txn, &get("posts")).await?;
-    import_table::<product::Entity>(&txn, &get("products")).await?;
-    import_table::<order::Entity>(&txn, &get("orders")).await?;
-    import_table::<order_item::Entity>(&txn, &get("order_items")).await?;
-    import_table::<point_transaction::Entity>(&txn, &get("point_transactions")).await?;
+    // A table the dump lacks (an older backup) stays empty.
+    let get = |name: &str| table(name);
+    import_table::<user::Entity>(&txn, get("users")).await?;
+    import_table::<role::Entity>(&txn, get("roles")).await?;
+    import_table::<user_role::Entity>(&txn, get("user_roles")).await?;
+    import_table::<post::Entity>(&txn, get("posts")).await?;
+    import_table::<product::Entity>(&txn, get("products")).await?;
+    import_table::<order::Entity>(&txn, get("orders")).await?;
+    import_table::<order_item::Entity>(&txn, get("order_items")).await?;
+    import_table::<point_transaction::Entity>(&txn, get("point_transactions")).await?;
     db::reset_sequences(&txn).await?;
     if backend == DatabaseBackend::Sqlite {
         let broken = txn

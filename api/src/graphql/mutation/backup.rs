@@ -4,7 +4,6 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, Object, SimpleObject};
 use service::DatabaseConnection;
-use service::backup::{self, Format};
 use std::path::PathBuf;
 
 /// Where backups are written (the data directory's `backups/`).
@@ -31,9 +30,7 @@ impl BackupMutation {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let dir = ctx.data::<BackupsDir>()?;
-        let outcome = backup::create(db, &dir.0, Format::native_for(db)).await;
-        crate::metrics::backup_taken(outcome.is_ok());
-        let file = outcome.gql()?;
+        let file = crate::ops::take_backup(db, &dir.0).await.gql()?;
         Ok(Backup {
             name: file.name,
             format: format!("{:?}", file.format).to_lowercase(),

@@ -8,14 +8,19 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{
     OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder,
 };
-use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders};
+use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders, Scoped};
 use crate::graphql::viewer::viewer;
+use async_graphql::OutputType;
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use service::orders::OrderSort;
 use service::pagination::Sort;
+use service::pagination::{ModelOf, Page, PageArgs, SortKey};
 use service::points::NEWEST_FIRST;
 use service::posts::PostSort;
+use std::hash::Hash;
+use std::sync::Arc;
 
 /// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
 /// other field is for the user themself and admins (FORBIDDEN for others, UNAUTHENTICATED
@@ -147,23 +152,18 @@ impl User {
                 desc: true,
             },
         );
-        let key = ChildPageKey {
-            parent: self.0.id,
-            filter: filter.clone(),
-            sort,
-            page: page_args(first, after, last, before),
-        };
-        let page = loaders
-            .posts_by_author
-            .load_one(key)
-            .await
-            .gql()?
-            .unwrap_or_else(empty_page);
-        let count = CountOf::PostsOfAuthor(ChildCountKey {
-            parent: self.0.id,
+        let page = page_args(first, after, last, before);
+        let by_author = &loaders.posts_by_author;
+        child_connection(
+            by_author,
+            self.0.id,
             filter,
-        });
-        Ok(connection(page, count, |m| sort.cursor(m), Post))
+            sort,
+            page,
+            CountOf::PostsOfAuthor,
+            Post,
+        )
+        .await
     }
 
     /// The user's orders; newest first unless `orderBy` says otherwise.
@@ -189,23 +189,18 @@ impl User {
                 desc: true,
             },
         );
-        let key = ChildPageKey {
-            parent: self.0.id,
-            filter: filter.clone(),
-            sort,
-            page: page_args(first, after, last, before),
-        };
-        let page = loaders
-            .orders_by_customer
-            .load_one(key)
-            .await
-            .gql()?
-            .unwrap_or_else(empty_page);
-        let count = CountOf::OrdersOfCustomer(ChildCountKey {
-            parent: self.0.id,
+        let page = page_args(first, after, last, before);
+        let by_customer = &loaders.orders_by_customer;
+        child_connection(
+            by_customer,
+            self.0.id,
             filter,
-        });
-        Ok(connection(page, count, |m| sort.cursor(m), Order))
+            sort,
+            page,
+            CountOf::OrdersOfCustomer,
+            Order,
+        )
+        .await
     }
 
     /// The user's loyalty ledger, newest first.
@@ -222,35 +217,49 @@ impl User {
         self.private(ctx, ())?;
         let loaders = ctx.data::<Loaders>()?;
         let filter = PointTransactionFilter::into_service(filter);
-        let key = ChildPageKey {
-            parent: self.0.id,
-            filter: filter.clone(),
-            sort: NEWEST_FIRST,
-            page: page_args(first, after, last, before),
-        };
-        let page = loaders
-            .points_by_user
-            .load_one(key)
-            .await
-            .gql()?
-            .unwrap_or_else(empty_page);
-        let count = CountOf::PointsOfUser(ChildCountKey {
-            parent: self.0.id,
+        let page = page_args(first, after, last, before);
+        let by_user = &loaders.points_by_user;
+        child_connection(
+            by_user,
+            self.0.id,
             filter,
-        });
-        Ok(connection(
+            NEWEST_FIRST,
             page,
-            count,
-            |m| NEWEST_FIRST.cursor(m),
+            CountOf::PointsOfUser,
             PointTransaction,
-        ))
+        )
+        .await
     }
 }
 
-fn empty_page<M>() -> service::pagination::Page<M> {
-    service::pagination::Page {
+/// One page of a user's children through their loader, as a connection whose `totalCount`
+/// (counted only when asked for) uses the same filter.
+async fn child_connection<K, F, L, N>(
+    loader: &Scoped<L>,
+    parent: i32,
+    filter: F,
+    sort: Sort<K>,
+    page: PageArgs,
+    count: fn(ChildCountKey<F>) -> CountOf,
+    node: fn(ModelOf<K>) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    K: SortKey,
+    F: Clone + Hash + Eq + Send + Sync + 'static,
+    L: Loader<ChildPageKey<F, Sort<K>>, Value = Page<ModelOf<K>>, Error = Arc<service::Error>>,
+    N: OutputType,
+{
+    let key = ChildPageKey {
+        parent,
+        filter: filter.clone(),
+        sort,
+        page,
+    };
+    let page = loader.load_one(key).await.gql()?.unwrap_or_else(|| Page {
         items: Vec::new(),
         has_next: false,
         has_prev: false,
-    }
+    });
+    let count = count(ChildCountKey { parent, filter });
+    Ok(connection(page, count, |m| sort.cursor(m), node))
 }
