@@ -153,6 +153,16 @@ pub struct Config {
         global = true
     )]
     pub request_timeout_ms: u64,
+    /// GraphQL requests executed at once; more wait their turn (within their timeout). Each
+    /// running request holds its whole result tree, so this bounds memory, and past a few per
+    /// core running more at once only interleaves them. 0: four per CPU core.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_MAX_CONCURRENT_REQUESTS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub max_concurrent_requests: usize,
     /// Serve introspection (default: on in development, off in production).
     #[arg(long, env = "SHOPGRAPH_INTROSPECTION", global = true)]
     pub introspection: Option<bool>,
@@ -335,6 +345,14 @@ pub enum MigrateAction {
 }
 
 impl Config {
+    /// `--max-concurrent-requests`, with 0 resolved to four per CPU core.
+    pub fn concurrent_requests(&self) -> usize {
+        match self.max_concurrent_requests {
+            0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
     /// The database URL: the explicit one, or the SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {

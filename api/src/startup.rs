@@ -59,7 +59,7 @@ impl Application {
                 "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)"
             );
         }
-        let schema = build_schema(SchemaDeps {
+        let gateway = build_schema(SchemaDeps {
             db: connected.db.clone(),
             events: events.clone(),
             keys: keys.clone(),
@@ -72,7 +72,7 @@ impl Application {
             backups_dir: config.backups_dir(),
         });
         let state = AppState {
-            schema,
+            gateway,
             db: connected.db,
             loader_delay: Duration::from_micros(config.dataloader_delay_us),
             keys: keys.clone(),
@@ -82,6 +82,7 @@ impl Application {
             )),
             graphiql: config.graphiql_enabled(),
             request_timeout: Duration::from_millis(config.request_timeout_ms.max(1)),
+            executions: Arc::new(tokio::sync::Semaphore::new(config.concurrent_requests())),
             backups_dir: config.backups_dir(),
             sqlite_path: db::is_sqlite(&config.database_url()).then(|| config.sqlite_path_of_url()),
             statements: connected.statements.clone(),

@@ -6,8 +6,18 @@
 //! requests/s, p50/p95/p99 latency, errors, SQL statements per request, and the server's peak
 //! RSS. Start-up time to ready (on the migrated database) is printed too.
 //!
-//! Options: `--scenario Q1,Q2,Q3,W1,MIX` (default all), `--connections 64`, `--seconds 10`,
-//! `--warmup 2`, `--database-url URL` (default: a cached SQLite file), `--users`, `--orders`.
+//! Beside Q1, Q2 and Q3 (on SQLite) it runs the same three queries against a ceiling: the
+//! same statements by hand behind a bare axum handler (`ceiling.rs`), and prints shopgraph's
+//! throughput as a share of it. A scenario written `Q2@200` sends a fixed 200 requests/s
+//! instead of saturating the server, and measures latency from when each request was due, so
+//! a stalled server cannot hide its queue (no coordinated omission). Q2 and Q3 also report
+//! SQL statements per request at page sizes 5 and 50: equal means no N+1.
+//!
+//! Options: `--scenario Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000` (the default), `--connections 64`,
+//! `--seconds 10`, `--warmup 2`, `--database-url URL` (default: a cached SQLite file),
+//! `--users`, `--orders`.
+
+mod ceiling;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -44,7 +54,7 @@ fn options() -> Options {
     };
     Options {
         scenarios: value("--scenario")
-            .unwrap_or_else(|| "Q1,Q2,Q3,W1,MIX".into())
+            .unwrap_or_else(|| "Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000".into())
             .split(',')
             .map(|s| s.trim().to_uppercase())
             .collect(),
@@ -79,14 +89,20 @@ fn target_dir() -> PathBuf {
 }
 
 /// Builds the release binary (cargo bench does not build other packages' binaries).
+///
+/// It gets a target directory of its own: built alone, `api` resolves its dependencies'
+/// features differently than inside this bench, and sharing `target/release` would make the
+/// two builds recompile each other every run.
 fn build_release() -> PathBuf {
+    let target = target_dir().join("bench-server");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--release", "-p", "api", "--bin", "shopgraph"])
+        .env("CARGO_TARGET_DIR", &target)
         .current_dir(workspace())
         .status()
         .expect("cargo runs");
     assert!(status.success(), "release build failed");
-    target_dir().join("release").join("shopgraph")
+    target.join("release").join("shopgraph")
 }
 
 fn shopgraph(binary: &Path, data_dir: &Path, url: &Option<String>, args: &[&str]) {
@@ -136,7 +152,10 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
         ])
         .env("SHOPGRAPH_DATA_DIR", data_dir)
         .env("SHOPGRAPH_JWT_SECRET", JWT_SECRET)
-        .env("SHOPGRAPH_DB_MAX_CONNECTIONS", "8")
+        .env(
+            "SHOPGRAPH_DB_MAX_CONNECTIONS",
+            std::env::var("SHOPGRAPH_DB_MAX_CONNECTIONS").unwrap_or_else(|_| "8".into()),
+        )
         .stderr(Stdio::piped());
     match url {
         Some(url) => command.env("DATABASE_URL", url),
@@ -163,6 +182,12 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
         address,
         startup,
     }
+}
+
+/// Forgets a process's peak resident memory, so the next reading covers what follows only
+/// (the admin login's argon2 hash, 19 MiB, would otherwise be every scenario's peak).
+fn reset_peak_rss(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
 
 /// Peak resident memory of a process, from /proc.
@@ -268,11 +293,30 @@ async fn ids(client: &reqwest::Client, url: &str, token: &str) -> Ids {
 }
 
 const Q1: &str = "query Q1($id: ID!) { user(id: $id) { id name email tier } }";
-const Q2: &str = "query Q2($after: String) { users(first: 50, after: $after) { nodes { id name posts(first: 10) { nodes { id title author { id name } } } } } }";
-const Q3: &str = "query Q3 { orders(first: 50, filter: { status: { eq: PAID } }) { nodes { id totalCents customer { name } items { quantity unitPriceCents product { name } } } } }";
+const Q2: &str = "query Q2($after: String, $first: Int = 50) { users(first: $first, after: $after) { nodes { id name posts(first: 10) { nodes { id title author { id name } } } } } }";
+const Q3: &str = "query Q3($first: Int = 50) { orders(first: $first, filter: { status: { eq: PAID } }) { nodes { id totalCents customer { name } items { quantity unitPriceCents product { name } } } } }";
 const W1: &str = "mutation W1($input: CreateOrderInput!) { createOrder(input: $input) { id } }";
 
-fn request(kind: &str, ids: &Ids, rng: &mut StdRng) -> (&'static str, Value) {
+/// Where requests go: shopgraph's GraphQL endpoint, or the hand-written ceiling.
+#[derive(Clone)]
+enum Target {
+    Shopgraph {
+        url: Arc<String>,
+        token: Arc<String>,
+    },
+    Ceiling {
+        base: Arc<String>,
+    },
+}
+
+/// One request of `kind` (MIX picks one), with random arguments.
+async fn send(
+    client: &reqwest::Client,
+    target: &Target,
+    kind: &str,
+    ids: &Ids,
+    rng: &mut StdRng,
+) -> Result<(), String> {
     let kind = if kind == "MIX" {
         match rng.gen_range(0..100) {
             0..30 => "Q1",
@@ -283,15 +327,34 @@ fn request(kind: &str, ids: &Ids, rng: &mut StdRng) -> (&'static str, Value) {
     } else {
         kind
     };
-    match kind {
-        "Q1" => (
-            Q1,
-            json!({ "id": ids.users[rng.gen_range(0..ids.users.len())].to_string() }),
-        ),
-        "Q2" => (
-            Q2,
-            json!({ "after": ids.cursors[rng.gen_range(0..ids.cursors.len().saturating_sub(50).max(1))] }),
-        ),
+    let user = rng.gen_range(0..ids.users.len());
+    let page_start = rng.gen_range(0..ids.cursors.len().saturating_sub(50).max(1));
+    if let Target::Ceiling { base } = target {
+        let body = match kind {
+            "Q1" => json!({ "id": ids.users[user] }),
+            "Q2" => json!({ "after": ids.users[page_start] }),
+            _ => json!({}),
+        };
+        let url = format!("{base}/{}", kind.to_lowercase());
+        let response = client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("HTTP {}", response.status()));
+        }
+        // Parsed like shopgraph's answers, so the client's work is the same.
+        let _: Value = response.json().await.map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let Target::Shopgraph { url, token } = target else {
+        unreachable!()
+    };
+    let (query, variables) = match kind {
+        "Q1" => (Q1, json!({ "id": ids.users[user].to_string() })),
+        "Q2" => (Q2, json!({ "after": ids.cursors[page_start] })),
         "Q3" => (Q3, json!({})),
         _ => {
             let lines = rng.gen_range(1..=5);
@@ -305,13 +368,14 @@ fn request(kind: &str, ids: &Ids, rng: &mut StdRng) -> (&'static str, Value) {
                     items.push(json!({ "productId": product.to_string(), "quantity": 1 }));
                 }
             }
-            let customer = ids.users[rng.gen_range(0..ids.users.len())];
+            let customer = ids.users[user];
             (
                 W1,
                 json!({ "input": { "customerId": customer.to_string(), "items": items } }),
             )
         }
-    }
+    };
+    gql(client, url, token, query, variables).await.map(|_| ())
 }
 
 struct Outcome {
@@ -322,9 +386,21 @@ struct Outcome {
     elapsed: Duration,
 }
 
+impl Outcome {
+    fn add(&mut self, latencies: Vec<Duration>, errors: usize, first_error: Option<String>) {
+        self.requests += latencies.len() + errors;
+        self.errors += errors;
+        self.latencies.extend(latencies);
+        if self.first_error.is_none() {
+            self.first_error = first_error;
+        }
+    }
+}
+
+/// Drives `target` with `connections` clients, each sending its next request as soon as the
+/// last one is answered, for `duration`.
 async fn drive(
-    url: Arc<String>,
-    token: Arc<String>,
+    target: &Target,
     ids: Arc<Ids>,
     kind: &str,
     connections: usize,
@@ -337,23 +413,17 @@ async fn drive(
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
         .map(|c| {
-            let (client, url, token, ids, kind) = (
-                client.clone(),
-                url.clone(),
-                token.clone(),
-                ids.clone(),
-                kind.to_owned(),
-            );
+            let (client, target, ids, kind) =
+                (client.clone(), target.clone(), ids.clone(), kind.to_owned());
             tokio::spawn(async move {
                 let mut rng = StdRng::seed_from_u64(c as u64);
                 let mut latencies = Vec::new();
                 let mut errors = 0;
                 let mut first_error = None;
                 while started.elapsed() < duration {
-                    let (query, variables) = request(&kind, &ids, &mut rng);
                     let t = Instant::now();
-                    match gql(&client, &url, &token, query, variables).await {
-                        Ok(_) => latencies.push(t.elapsed()),
+                    match send(&client, &target, &kind, &ids, &mut rng).await {
+                        Ok(()) => latencies.push(t.elapsed()),
                         Err(e) => {
                             errors += 1;
                             first_error.get_or_insert(e);
@@ -373,11 +443,61 @@ async fn drive(
     };
     for task in tasks {
         let (latencies, errors, first_error) = task.await.unwrap();
-        outcome.requests += latencies.len() + errors;
-        outcome.errors += errors;
-        outcome.latencies.extend(latencies);
-        if outcome.first_error.is_none() {
-            outcome.first_error = first_error;
+        outcome.add(latencies, errors, first_error);
+    }
+    outcome.elapsed = started.elapsed();
+    outcome.latencies.sort();
+    outcome
+}
+
+/// Sends `rate` requests per second for `duration`, whatever the server does (up to
+/// `connections` at once), timing each from when it was due.
+async fn drive_at_rate(
+    target: &Target,
+    ids: Arc<Ids>,
+    kind: &str,
+    rate: u32,
+    connections: usize,
+    duration: Duration,
+) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(connections));
+    let started = Instant::now();
+    let total = (rate as f64 * duration.as_secs_f64()) as u64;
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut tasks = Vec::with_capacity(total as usize);
+    for n in 0..total {
+        let due = started + Duration::from_secs_f64(n as f64 / rate as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let mut request_rng = StdRng::seed_from_u64(rng.r#gen());
+        let (client, target, ids, kind, in_flight) = (
+            client.clone(),
+            target.clone(),
+            ids.clone(),
+            kind.to_owned(),
+            in_flight.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let _permit = in_flight.acquire().await.unwrap();
+            let result = send(&client, &target, &kind, &ids, &mut request_rng).await;
+            (due.elapsed(), result)
+        }));
+    }
+    let mut outcome = Outcome {
+        requests: 0,
+        errors: 0,
+        first_error: None,
+        latencies: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    for task in tasks {
+        let (latency, result) = task.await.unwrap();
+        match result {
+            Ok(()) => outcome.add(vec![latency], 0, None),
+            Err(e) => outcome.add(Vec::new(), 1, Some(e)),
         }
     }
     outcome.elapsed = started.elapsed();
@@ -393,8 +513,96 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+/// The ceiling server as a child process.
+fn start_ceiling(sqlite: &Path) -> Server {
+    let started = Instant::now();
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .args(["--ceiling-server", sqlite.to_str().expect("utf-8 path")])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ceiling starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let address = lines
+        .next()
+        .expect("ceiling says where it listens")
+        .expect("line")
+        .trim_start_matches("listening on ")
+        .to_owned();
+    Server {
+        child,
+        address,
+        startup: started.elapsed(),
+    }
+}
+
+/// SQL statements per request for `query` at page size `first` (sequential requests).
+async fn statements_at(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    query: &str,
+    ids: &Ids,
+    first: i32,
+) -> f64 {
+    let url = format!("http://{}/graphql", server.address);
+    let rounds = 20;
+    let before = sql_statements(client, &server.address).await;
+    for n in 0..rounds {
+        let variables = json!({ "first": first, "after": ids.cursors[n * 97 % ids.cursors.len()] });
+        gql(client, &url, token, query, variables)
+            .await
+            .expect("query runs");
+    }
+    let after = sql_statements(client, &server.address).await;
+    (after - before - 1.0).max(0.0) / rounds as f64
+}
+
+struct Row<'a> {
+    name: &'a str,
+    connections: String,
+    outcome: &'a Outcome,
+    statements: Option<f64>,
+    rss_kib: Option<u64>,
+    note: String,
+}
+
+fn print_row(row: Row) {
+    let outcome = row.outcome;
+    let rps = outcome.requests as f64 / outcome.elapsed.as_secs_f64();
+    println!(
+        "{:<12} {:>6} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8} {:>9} {}",
+        row.name,
+        row.connections,
+        rps,
+        percentile(&outcome.latencies, 0.50),
+        percentile(&outcome.latencies, 0.95),
+        percentile(&outcome.latencies, 0.99),
+        outcome.errors,
+        row.statements
+            .map(|s| format!("{s:.2}"))
+            .unwrap_or_else(|| "-".into()),
+        row.rss_kib
+            .map(|r| format!("{} MB", r / 1024))
+            .unwrap_or_else(|| "-".into()),
+        row.note,
+    );
+    if let Some(error) = &outcome.first_error {
+        println!("             first error: {error}");
+    }
+}
+
+fn rate_of(outcome: &Outcome) -> f64 {
+    outcome.requests as f64 / outcome.elapsed.as_secs_f64()
+}
+
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--ceiling-server") {
+        ceiling::serve(&args[i + 1], 8).await;
+        return;
+    }
     let options = options();
     let binary = build_release();
     let name = format!("seed42-{}u-10p-1000pr-{}o", options.users, options.orders);
@@ -429,13 +637,22 @@ async fn main() {
             std::fs::write(&seeded_marker, "").unwrap();
         }
     }
+    let sqlite = options
+        .database_url
+        .is_none()
+        .then(|| data_dir.join("shopgraph.db"));
 
     println!(
-        "\n{:<5} {:>6} {:>10} {:>9} {:>9} {:>9} {:>7} {:>9} {:>10}",
-        "scen", "conns", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req", "peak RSS"
+        "\n{:<12} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>8} {:>9}",
+        "scenario", "conns", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req", "peak RSS"
     );
     let mut startups = Vec::new();
+    let mut page_checks = Vec::new();
     for scenario in &options.scenarios {
+        let (kind, rate) = match scenario.split_once('@') {
+            Some((kind, rate)) => (kind.to_owned(), rate.parse::<u32>().ok()),
+            None => (scenario.clone(), None),
+        };
         let server = start(&binary, &data_dir, &options.database_url);
         startups.push(server.startup);
         let url = Arc::new(format!("http://{}/graphql", server.address));
@@ -451,47 +668,95 @@ async fn main() {
                 .to_owned(),
         );
         let ids = Arc::new(ids(&client, &url, &token).await);
-        drive(
-            url.clone(),
-            token.clone(),
-            ids.clone(),
-            scenario,
-            options.connections,
-            Duration::from_secs(options.warmup),
-        )
-        .await;
+        let target = Target::Shopgraph {
+            url: url.clone(),
+            token: token.clone(),
+        };
+        let warmup = Duration::from_secs(options.warmup);
+        let duration = Duration::from_secs(options.seconds);
+        drive(&target, ids.clone(), &kind, options.connections, warmup).await;
+        reset_peak_rss(server.child.id());
         let before = sql_statements(&client, &server.address).await;
-        let outcome = drive(
-            url.clone(),
-            token.clone(),
-            ids.clone(),
-            scenario,
-            options.connections,
-            Duration::from_secs(options.seconds),
-        )
-        .await;
+        let outcome = match rate {
+            Some(rate) => {
+                drive_at_rate(
+                    &target,
+                    ids.clone(),
+                    &kind,
+                    rate,
+                    options.connections,
+                    duration,
+                )
+                .await
+            }
+            None => drive(&target, ids.clone(), &kind, options.connections, duration).await,
+        };
         let after = sql_statements(&client, &server.address).await;
         let rss = peak_rss_kib(server.child.id());
-        let rps = outcome.requests as f64 / outcome.elapsed.as_secs_f64();
-        println!(
-            "{:<5} {:>6} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>9.2} {:>7} MB",
-            scenario,
-            options.connections,
-            rps,
-            percentile(&outcome.latencies, 0.50),
-            percentile(&outcome.latencies, 0.95),
-            percentile(&outcome.latencies, 0.99),
-            outcome.errors,
-            (after - before - 1.0).max(0.0) / outcome.requests.max(1) as f64,
-            rss / 1024,
-        );
-        if let Some(error) = outcome.first_error {
-            println!("      first error: {error}");
+        let statements = (after - before - 1.0).max(0.0) / outcome.requests.max(1) as f64;
+        if rate.is_none() && (kind == "Q2" || kind == "Q3") {
+            let query = if kind == "Q2" { Q2 } else { Q3 };
+            let five = statements_at(&client, &server, &token, query, &ids, 5).await;
+            let fifty = statements_at(&client, &server, &token, query, &ids, 50).await;
+            page_checks.push(format!(
+                "{kind}: {five:.2} SQL statements per request at first: 5, {fifty:.2} at first: 50"
+            ));
         }
+        drop(server);
+
+        // The same requests against the hand-written ceiling (SQLite only).
+        let ceiling = match (&sqlite, rate, kind.as_str()) {
+            (Some(path), None, "Q1" | "Q2" | "Q3") => {
+                let ceiling = start_ceiling(path);
+                let target = Target::Ceiling {
+                    base: Arc::new(format!("http://{}", ceiling.address)),
+                };
+                drive(&target, ids.clone(), &kind, options.connections, warmup).await;
+                reset_peak_rss(ceiling.child.id());
+                let outcome =
+                    drive(&target, ids.clone(), &kind, options.connections, duration).await;
+                let rss = peak_rss_kib(ceiling.child.id());
+                Some((outcome, rss))
+            }
+            _ => None,
+        };
+        let note = match &ceiling {
+            Some((c, _)) => format!(
+                "{:.0}% of ceiling",
+                100.0 * rate_of(&outcome) / rate_of(c).max(f64::MIN_POSITIVE)
+            ),
+            None => String::new(),
+        };
+        let connections = match rate {
+            Some(rate) => format!("{rate}/s"),
+            None => options.connections.to_string(),
+        };
+        print_row(Row {
+            name: scenario,
+            connections: connections.clone(),
+            outcome: &outcome,
+            statements: Some(statements),
+            rss_kib: Some(rss),
+            note,
+        });
+        if let Some((c, rss)) = &ceiling {
+            print_row(Row {
+                name: &format!("{kind} ceiling"),
+                connections,
+                outcome: c,
+                statements: None,
+                rss_kib: Some(*rss),
+                note: String::new(),
+            });
+        }
+    }
+    println!();
+    for check in page_checks {
+        println!("{check}");
     }
     let best = startups.iter().min().copied().unwrap_or_default();
     println!(
-        "\nstart-up to ready (migrated database): {:.0} ms (best of {})",
+        "start-up to ready (migrated database): {:.0} ms (best of {})",
         best.as_secs_f64() * 1000.0,
         startups.len()
     );

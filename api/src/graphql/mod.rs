@@ -6,6 +6,7 @@ pub mod connection;
 pub mod error;
 pub mod error_codes;
 pub mod filters;
+pub mod gateway;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
@@ -14,9 +15,6 @@ pub mod types;
 pub mod viewer;
 
 use crate::auth::token::TokenKeys;
-use async_graphql::extensions::apollo_persisted_queries::{
-    ApolloPersistedQueries, LruCacheStorage,
-};
 use async_graphql::{Schema, SchemaBuilder};
 use service::DatabaseConnection;
 use service::events::EventBus;
@@ -52,23 +50,20 @@ pub struct Limits {
     pub apq_cache_size: usize,
 }
 
-/// The schema with its dependencies attached; does no I/O.
-pub fn build_schema(deps: SchemaDeps) -> AppSchema {
+/// The schema with its dependencies attached, behind its request pipeline; does no I/O.
+pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
     let mut builder = schema_builder()
         .data(deps.db)
         .data(deps.events)
         .data(deps.keys)
         .data(mutation::backup::BackupsDir(deps.backups_dir))
         .limit_depth(deps.limits.max_depth)
-        .limit_complexity(deps.limits.max_complexity)
-        .extension(error_codes::ErrorCodes)
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            deps.limits.apq_cache_size.max(1),
-        )));
+        .limit_complexity(deps.limits.max_complexity);
     if !deps.limits.introspection {
         builder = builder.disable_introspection();
     }
-    builder.finish()
+    // No extensions: see `gateway` for why persisted queries and error codes live there.
+    gateway::Gateway::new(builder.finish(), deps.limits.apq_cache_size)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

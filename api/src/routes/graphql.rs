@@ -17,7 +17,7 @@ use crate::graphql::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -190,7 +190,11 @@ async fn execute(
         crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
     let started = std::time::Instant::now();
     let request = request.data(loaders).data(viewer);
-    let run = batches.drive(state.schema.execute(request));
+    let run = async {
+        // Never closed, so acquiring only waits.
+        let _permit = state.executions.acquire().await;
+        batches.drive(state.gateway.execute(request)).await
+    };
     match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => {
             let codes = response.errors.iter().filter_map(|e| {

@@ -8,7 +8,7 @@ mod ws;
 
 use crate::auth::token::TokenKeys;
 use crate::auth::{AuthError, PrincipalCache, viewer_for};
-use crate::graphql::AppSchema;
+use crate::graphql::gateway::Gateway;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
@@ -24,13 +24,15 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: AppSchema,
+    pub gateway: Gateway,
     pub db: DatabaseConnection,
     pub loader_delay: Duration,
     pub keys: TokenKeys,
     pub principals: Arc<PrincipalCache>,
     pub graphiql: bool,
     pub request_timeout: Duration,
+    /// Permits to execute a GraphQL request (`--max-concurrent-requests`).
+    pub executions: Arc<tokio::sync::Semaphore>,
     pub backups_dir: std::path::PathBuf,
     /// The SQLite file, when the database is one (for its size in metrics).
     pub sqlite_path: Option<std::path::PathBuf>,

@@ -20,8 +20,8 @@ pub async fn upgrade(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
+            let gateway = state.gateway.clone();
+            GraphQLWebSocket::new(socket, gateway, protocol)
                 .on_connection_init(move |payload| async move {
                     let authorization = connection_authorization(&payload);
                     let viewer = viewer_for(
