@@ -5,9 +5,10 @@ use crate::Result;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    ConnectOptions, DbErr, ExecResult, QueryResult, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -112,13 +113,88 @@ pub async fn connect_readonly_sqlite(config: &DbConfig) -> Result<DatabaseConnec
 ///
 /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front, so concurrent writers
 /// queue on `busy_timeout` instead of failing with "database is locked" when a deferred
-/// transaction tries to upgrade from reader to writer.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+/// transaction tries to upgrade from reader to writer. Writers of this process first take
+/// turns on [`WriteTxn`]'s lane, so they queue in arrival order without ever reaching that
+/// busy handler, which sleeps 1–100 ms between tries and leaves the lock idle meanwhile; only
+/// other processes (a second server, the CLI) still meet it.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
+    let lane = match db.get_database_backend() {
+        DatabaseBackend::Sqlite => Some(writer_lane(db).acquire_owned().await),
+        _ => None,
+    };
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
     };
-    Ok(db.begin_with_options(options).await?)
+    let txn = db.begin_with_options(options).await?;
+    Ok(WriteTxn {
+        txn,
+        _lane: lane.and_then(|permit| permit.ok()),
+    })
+}
+
+/// One writer at a time per SQLite file in this process (SQLite allows no more anyway).
+fn writer_lane(db: &DatabaseConnection) -> Arc<tokio::sync::Semaphore> {
+    type Lanes = std::sync::Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Semaphore>>>;
+    static LANES: std::sync::LazyLock<Lanes> = std::sync::LazyLock::new(Default::default);
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_owned();
+    let mut lanes = LANES.lock().unwrap_or_else(|e| e.into_inner());
+    lanes
+        .entry(file)
+        .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1)))
+        .clone()
+}
+
+/// A write transaction, holding this process's SQLite write lane until it is committed or
+/// dropped (rolled back).
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _lane: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl WriteTxn {
+    /// Commits, then lets the next writer in.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.txn.commit().await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> std::result::Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> std::result::Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(
+        &self,
+        stmt: Statement,
+    ) -> std::result::Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> std::result::Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
 }
 
 /// How many times a write is tried when the database reports a transient conflict.
@@ -324,7 +400,7 @@ async fn apply_pending<M: MigratorTrait>(
         let Some(next) = pending.first() else { break };
         let name = next.name().to_owned();
         let started = Instant::now();
-        if let Err(err) = M::up(&txn, Some(1)).await {
+        if let Err(err) = M::up(&*txn, Some(1)).await {
             tracing::error!(migration = %name, error = %err, "migration failed; rolling back every migration of this run");
             return Err(crate::Error::Migration {
                 name,

@@ -8,6 +8,7 @@
 
 use crate::{Error, Result};
 use base64::Engine;
+use std::borrow::Cow;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
@@ -94,31 +95,39 @@ pub struct Sort<K> {
 }
 
 impl<K: SortKey> Sort<K> {
-    /// The opaque cursor that points at `model` in this ordering.
-    pub fn cursor(&self, model: &<K::Entity as EntityTrait>::Model) -> String {
+    /// The cursor that points at `model` in this ordering; cheap to make, since it is only
+    /// encoded ([`Cursor::encode`]) if a client asks for it.
+    pub fn cursor(&self, model: &<K::Entity as EntityTrait>::Model) -> Cursor {
         Cursor {
-            key: self.key.name().to_owned(),
+            key: Cow::Borrowed(self.key.name()),
             value: self.key.value(model),
             id: K::id(model),
         }
-        .encode()
     }
 }
 
-/// What a cursor holds.
+/// A position in an ordering: what an opaque cursor holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Cursor {
+pub struct Cursor {
     #[serde(rename = "k")]
-    key: String,
+    key: Cow<'static, str>,
     #[serde(rename = "v")]
     value: SortValue,
     id: i32,
 }
 
 impl Cursor {
-    fn encode(&self) -> String {
+    /// The opaque text clients see.
+    pub fn encode(&self) -> String {
         // Serialising plain data to a Vec cannot fail.
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads a cursor in any ordering (paging checks that it is the list's own ordering).
+    pub fn parse(text: &str) -> Result<Self> {
+        let invalid = || Error::invalid("cursor", "is not a valid cursor");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        serde_json::from_slice(&bytes).map_err(|_| invalid())
     }
 
     fn decode(field: &str, text: &str, key: &str) -> Result<Self> {

@@ -8,6 +8,7 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use sea_orm::sqlx::AssertSqlSafe;
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -130,7 +131,7 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
              WHERE row_in_parent <= ? ORDER BY row_in_parent",
             placeholders(users.len())
         );
-        let mut query = sea_orm::sqlx::query_as::<_, (i64, i64, String, i64)>(&sql);
+        let mut query = sea_orm::sqlx::query_as::<_, (i64, i64, String, i64)>(AssertSqlSafe(sql));
         for (id, _) in users {
             query = query.bind(id);
         }
@@ -146,7 +147,7 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
             "SELECT id, name FROM users WHERE id IN ({})",
             placeholders(authors.len())
         );
-        let mut query = sea_orm::sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut query = sea_orm::sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
         for id in &authors {
             query = query.bind(id);
         }
@@ -222,7 +223,7 @@ async fn names(pool: &SqlitePool, table: &str, ids: &[i64]) -> Result<Vec<(i64, 
         "SELECT id, name FROM {table} WHERE id IN ({})",
         placeholders(ids.len())
     );
-    let mut query = sea_orm::sqlx::query_as::<_, (i64, String)>(&sql);
+    let mut query = sea_orm::sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
     for id in ids {
         query = query.bind(id);
     }
@@ -257,7 +258,7 @@ async fn q3(State(pool): State<SqlitePool>) -> axum::response::Response {
              WHERE order_id IN ({}) ORDER BY id",
             placeholders(orders.len())
         );
-        let mut query = sea_orm::sqlx::query_as::<_, (i64, i64, i64, i64)>(&sql);
+        let mut query = sea_orm::sqlx::query_as::<_, (i64, i64, i64, i64)>(AssertSqlSafe(sql));
         for order in orders {
             query = query.bind(order.0);
         }

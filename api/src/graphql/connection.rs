@@ -3,9 +3,9 @@
 
 use super::error::GqlResult;
 use super::loaders::{ChildCountKey, Loaders};
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Object, OutputType};
-use service::pagination::Page;
+use service::pagination::{self, Page};
 use service::{DatabaseConnection, orders, points, posts, products, users};
 
 /// What `totalCount` counts: the same filter as the page, without paging.
@@ -66,15 +66,31 @@ impl ListTotal {
     }
 }
 
+/// An edge's cursor: a position that is only encoded when a client selects `cursor` (or
+/// `pageInfo`'s), not for every row of every page.
+pub struct EdgeCursor(pagination::Cursor);
+
+impl CursorType for EdgeCursor {
+    type Error = service::Error;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        pagination::Cursor::parse(s).map(Self)
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.0.encode()
+    }
+}
+
 /// A connection whose cursors are opaque strings.
-pub type Conn<N> = Connection<String, N, ListTotal>;
+pub type Conn<N> = Connection<EdgeCursor, N, ListTotal>;
 
 /// Turns a service page into a connection; `cursor` gives each row's cursor and `node` wraps
 /// the row in its GraphQL type.
 pub fn connection<M, N: OutputType>(
     page: Page<M>,
     count: CountOf,
-    cursor: impl Fn(&M) -> String,
+    cursor: impl Fn(&M) -> pagination::Cursor,
     node: impl Fn(M) -> N,
 ) -> Conn<N> {
     let mut conn =
@@ -82,7 +98,7 @@ pub fn connection<M, N: OutputType>(
     conn.edges = page
         .items
         .into_iter()
-        .map(|m| Edge::new(cursor(&m), node(m)))
+        .map(|m| Edge::new(EdgeCursor(cursor(&m)), node(m)))
         .collect();
     conn
 }

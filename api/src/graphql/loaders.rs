@@ -18,16 +18,18 @@ type LoadResult<K, V> = Result<HashMap<K, V>, Arc<service::Error>>;
 /// Declares a loader of rows by id through a service `by_ids` function.
 macro_rules! by_id_loader {
     ($name:ident, $model:ty, $fetch:path) => {
-        #[doc = concat!("Loads `", stringify!($model), "` rows by id.")]
+        #[doc = concat!("Loads `", stringify!($model), "` rows by id, shared: one row is often")]
+        #[doc = "asked for many times in a request (the author of every post), and each answer"]
+        #[doc = "is a clone of the cached value."]
         pub struct $name(DatabaseConnection);
 
         impl Loader<i32> for $name {
-            type Value = $model;
+            type Value = Arc<$model>;
             type Error = Arc<service::Error>;
 
             async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
                 let rows = $fetch(&self.0, keys).await.map_err(Arc::new)?;
-                Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+                Ok(rows.into_iter().map(|row| (row.id, Arc::new(row))).collect())
             }
         }
     };

@@ -51,7 +51,7 @@ impl ProductMutation {
             price_cents: input.price_cents,
             stock: input.stock,
         };
-        Ok(Product(products::create(db, new).await.gql()?))
+        Ok(Product::from(products::create(db, new).await.gql()?))
     }
 
     /// Changes a product's name, category or price.
@@ -69,7 +69,7 @@ impl ProductMutation {
             category: input.category,
             price_cents: input.price_cents,
         };
-        Ok(Product(products::update(db, id, patch).await.gql()?))
+        Ok(Product::from(products::update(db, id, patch).await.gql()?))
     }
 
     /// Adds (or, negative, removes) units of stock; stock never goes below 0.
@@ -82,7 +82,7 @@ impl ProductMutation {
         let id = parse_id("productId", &product_id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(Product(products::adjust_stock(db, id, delta).await.gql()?))
+        Ok(Product::from(products::adjust_stock(db, id, delta).await.gql()?))
     }
 
     /// Deletes a product that no order refers to (otherwise CONFLICT); returns its id.

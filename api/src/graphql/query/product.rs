@@ -28,7 +28,7 @@ impl ProductQuery {
             (None, Some(slug)) => products::by_slug(db, &slug).await,
             _ => return Err(bad_input("id", "give exactly one of id and slug")),
         };
-        Ok(found.gql()?.map(Product))
+        Ok(found.gql()?.map(Product::from))
     }
 
     /// Products, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
@@ -60,7 +60,7 @@ impl ProductQuery {
             page,
             CountOf::Products(filter),
             |m| sort.cursor(m),
-            Product,
+            Product::from,
         ))
     }
 }

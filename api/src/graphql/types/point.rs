@@ -8,6 +8,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// One movement of loyalty points.
 pub struct PointTransaction(pub service::point_transaction::Model);
@@ -44,7 +45,7 @@ impl PointTransaction {
             .await
             .gql()?
             .filter(|o| viewer.can_read_order(o))
-            .map(Order))
+            .map(|o| Order(Arc::unwrap_or_clone(o))))
     }
 
     /// The other side of a transfer, if any.

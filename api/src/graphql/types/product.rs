@@ -2,9 +2,16 @@
 use crate::graphql::args::to_id;
 use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// A product of the catalog.
-pub struct Product(pub service::product::Model);
+pub struct Product(pub Arc<service::product::Model>);
+
+impl From<service::product::Model> for Product {
+    fn from(model: service::product::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
 
 #[Object]
 impl Product {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
 /// other field is for the user themself and admins (FORBIDDEN for others, UNAUTHENTICATED
 /// when not signed in).
-pub struct User(pub service::user::Model, Disclosure);
+pub struct User(pub Arc<service::user::Model>, Disclosure);
 
 /// Who may read a `User`'s private fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,12 @@ enum Disclosure {
 
 impl From<service::user::Model> for User {
     fn from(model: service::user::Model) -> Self {
+        Self(Arc::new(model), Disclosure::ByViewer)
+    }
+}
+
+impl From<Arc<service::user::Model>> for User {
+    fn from(model: Arc<service::user::Model>) -> Self {
         Self(model, Disclosure::ByViewer)
     }
 }
@@ -46,7 +52,7 @@ impl From<service::user::Model> for User {
 impl User {
     /// The user, shown in full to the caller who just signed in as them.
     pub fn signed_in(model: service::user::Model) -> Self {
-        Self(model, Disclosure::Owner)
+        Self(Arc::new(model), Disclosure::Owner)
     }
 
     /// Lets a private field through for the user themself and admins.
