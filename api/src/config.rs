@@ -48,11 +48,13 @@ pub struct Config {
     /// Log line format.
     #[arg(long, env = "SHOPGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
-    /// Largest number of pooled database connections.
+    /// Largest number of pooled database connections. 0: one per CPU core plus one for the
+    /// writer on SQLite (each connection keeps its own page cache, so more only cost memory),
+    /// eight on PostgreSQL.
     #[arg(
         long,
         env = "SHOPGRAPH_DB_MAX_CONNECTIONS",
-        default_value_t = 8,
+        default_value_t = 0,
         global = true
     )]
     pub db_max_connections: u32,
@@ -345,6 +347,17 @@ pub enum MigrateAction {
 }
 
 impl Config {
+    /// `--db-max-connections`, with 0 resolved for the database in use.
+    pub fn pool_size(&self) -> u32 {
+        match self.db_max_connections {
+            0 if service::db::is_sqlite(&self.database_url()) => {
+                std::thread::available_parallelism().map_or(1, |n| n.get() as u32) + 1
+            }
+            0 => 8,
+            n => n,
+        }
+    }
+
     /// `--max-concurrent-requests`, with 0 resolved to four per CPU core.
     pub fn concurrent_requests(&self) -> usize {
         match self.max_concurrent_requests {
@@ -392,8 +405,8 @@ impl Config {
     pub fn db(&self) -> DbConfig {
         DbConfig {
             url: self.database_url(),
-            max_connections: self.db_max_connections.max(1),
-            min_connections: self.db_min_connections.min(self.db_max_connections.max(1)),
+            max_connections: self.pool_size(),
+            min_connections: self.db_min_connections.min(self.pool_size()),
             connect_timeout: Duration::from_secs(self.db_connect_timeout_secs),
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
             idle_timeout: Duration::from_secs(self.db_idle_timeout_secs),

@@ -8,7 +8,6 @@
 
 use crate::{Error, Result};
 use base64::Engine;
-use std::borrow::Cow;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
@@ -19,6 +18,7 @@ use sea_orm::{
     Value,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;

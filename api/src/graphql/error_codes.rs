@@ -83,3 +83,42 @@ fn code_execution_error(error: ServerError) -> ServerError {
         ..with_code(error, code::INTERNAL)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::code_errors;
+    use async_graphql::{PathSegment, ServerError};
+
+    fn code(error: &ServerError) -> String {
+        error
+            .extensions
+            .as_ref()
+            .unwrap()
+            .get("code")
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_are_coded_by_stage() {
+        let mut field = ServerError::new("Invalid value for argument \"id\"", None);
+        field.path = vec![PathSegment::Field("user".into())];
+        let mut internal = ServerError::new("connection reset", None);
+        internal.path = vec![PathSegment::Field("users".into())];
+        let mut errors = vec![
+            ServerError::new("Query is too complex.", None),
+            ServerError::new("Unknown field \"x\" on type \"Query\".", None),
+            field,
+            internal,
+        ];
+        code_errors(&mut errors);
+        assert_eq!(code(&errors[0]), "\"QUERY_TOO_COMPLEX\"");
+        assert_eq!(code(&errors[1]), "\"GRAPHQL_VALIDATION_FAILED\"");
+        assert_eq!(code(&errors[2]), "\"BAD_USER_INPUT\"");
+        assert_eq!(code(&errors[3]), "\"INTERNAL\"");
+        assert_eq!(
+            errors[3].message, "internal error",
+            "internals are not shown"
+        );
+    }
+}

@@ -29,7 +29,10 @@ macro_rules! by_id_loader {
 
             async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
                 let rows = $fetch(&self.0, keys).await.map_err(Arc::new)?;
-                Ok(rows.into_iter().map(|row| (row.id, Arc::new(row))).collect())
+                Ok(rows
+                    .into_iter()
+                    .map(|row| (row.id, Arc::new(row)))
+                    .collect())
             }
         }
     };

@@ -82,7 +82,9 @@ impl ProductMutation {
         let id = parse_id("productId", &product_id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(Product::from(products::adjust_stock(db, id, delta).await.gql()?))
+        Ok(Product::from(
+            products::adjust_stock(db, id, delta).await.gql()?,
+        ))
     }
 
     /// Deletes a product that no order refers to (otherwise CONFLICT); returns its id.
