@@ -203,6 +203,45 @@ async fn record(
     Ok(())
 }
 
+/// Credits the points an order earned (> 0): balance and lifetime points in one UPDATE that
+/// returns the row, so the tier is written only when it changes, then the ledger entry.
+pub(crate) async fn earn(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    points: i64,
+    entry: Entry,
+) -> Result<()> {
+    let now = clock::now();
+    let updated = user::Entity::update_many()
+        .col_expr(
+            user::Column::PointsBalance,
+            Expr::col(user::Column::PointsBalance).add(points),
+        )
+        .col_expr(
+            user::Column::LifetimePoints,
+            Expr::col(user::Column::LifetimePoints).add(points),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec_with_returning(db)
+        .await?;
+    let user = updated
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found("user", user_id))?;
+    let tier = loyalty::tier_for(user.lifetime_points);
+    if tier != user.tier {
+        user::ActiveModel {
+            id: Set(user_id),
+            tier: Set(tier),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+    }
+    record(db, user_id, points, entry, now).await
+}
+
 /// Moves a user's lifetime points by `delta` (never below zero) and sets the tier they reach.
 pub(crate) async fn move_lifetime(
     db: &impl ConnectionTrait,

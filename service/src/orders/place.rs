@@ -4,14 +4,14 @@
 use crate::access::Viewer;
 use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
-use crate::{Error, Result, clock, db, loyalty, users};
+use crate::{Error, Result, clock, db, loyalty, products, users};
 use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Largest quantity of one product in one order.
 pub const MAX_QUANTITY: i32 = 1000;
@@ -91,14 +91,32 @@ async fn place(
             "an inactive account cannot place orders",
         ));
     }
+    // Every product in one statement; lines are still checked and stocked in product-id
+    // order, so errors come out as they would line by line.
+    let ids: Vec<i32> = lines.keys().copied().collect();
+    let catalog: HashMap<i32, product::Model> = products::by_ids(&txn, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut total: i64 = 0;
+    for (&product_id, &quantity) in lines {
+        let product = catalog
+            .get(&product_id)
+            .ok_or_else(|| Error::not_found("product", product_id))?;
+        take_stock(&txn, product_id, quantity).await?;
+        total += product.price_cents * i64::from(quantity);
+        // The catalog's price now, never the client's.
+        priced.push((product_id, quantity, product.price_cents));
+    }
+    let earned = loyalty::points_for_order(total, customer.tier);
     let now = clock::now();
-    // The order row comes first so items can reference it; its total is set once the lines
-    // are priced. Everything is one transaction: a failing line rolls all of it back.
     let order = order::ActiveModel {
         customer_id: Set(customer_id),
         status: Set(OrderStatus::Pending),
-        total_cents: Set(0),
-        points_earned: Set(0),
+        total_cents: Set(total),
+        points_earned: Set(earned),
         points_unreversed: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -106,40 +124,28 @@ async fn place(
     }
     .insert(&txn)
     .await?;
-    let mut items = Vec::with_capacity(lines.len());
-    let mut total: i64 = 0;
-    for (&product_id, &quantity) in lines {
-        let product = product::Entity::find_by_id(product_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::not_found("product", product_id))?;
-        take_stock(&txn, product_id, quantity).await?;
-        total += product.price_cents * i64::from(quantity);
-        let item = order_item::ActiveModel {
-            order_id: Set(order.id),
-            product_id: Set(product_id),
-            quantity: Set(quantity),
-            // The catalog's price now, never the client's.
-            unit_price_cents: Set(product.price_cents),
-            ..Default::default()
-        }
-        .insert(&txn)
+    let rows =
+        priced.iter().map(
+            |&(product_id, quantity, unit_price_cents)| order_item::ActiveModel {
+                order_id: Set(order.id),
+                product_id: Set(product_id),
+                quantity: Set(quantity),
+                unit_price_cents: Set(unit_price_cents),
+                ..Default::default()
+            },
+        );
+    let mut items = order_item::Entity::insert_many(rows)
+        .exec_with_returning(&txn)
         .await?;
-        items.push(item);
-    }
-    let earned = loyalty::points_for_order(total, customer.tier);
-    let mut active: order::ActiveModel = order.into();
-    active.total_cents = Set(total);
-    active.points_earned = Set(earned);
-    let order = active.update(&txn).await?;
+    // In the order they were written (RETURNING promises no order).
+    items.sort_by_key(|item| item.id);
     if earned > 0 {
         let entry = Entry {
             kind: PointKind::Earn,
             order_id: Some(order.id),
             counterparty_id: None,
         };
-        points::credit(&txn, customer_id, earned, entry).await?;
-        points::move_lifetime(&txn, customer_id, earned).await?;
+        points::earn(&txn, customer_id, earned, entry).await?;
     }
     events.notify_in(&txn, order.id, None).await?;
     txn.commit().await?;
