@@ -69,14 +69,22 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
         .connect_timeout(config.connect_timeout)
         .acquire_timeout(config.acquire_timeout)
         .idle_timeout(config.idle_timeout)
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
-        });
+        .sqlx_logging(false);
+    if is_sqlite(&config.url) {
+        // A pooled SQLite connection is a file handle in this process: it cannot go stale, and
+        // pinging it before every statement is one more hop to its worker thread.
+        options.test_before_acquire(false);
+    } else {
+        // A server connection can: check one that sat idle, not every one on every statement.
+        options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+    }
+    options.map_sqlx_sqlite_opts(|opts| {
+        opts.create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+    });
     let mut db = Database::connect(options).await?;
     let statements = StatementCounter::default();
     let counter = statements.0.clone();

@@ -319,6 +319,8 @@ pub async fn serve(path: &str, connections: u32) {
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
+        // As shopgraph's pool: no ping before each statement.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .expect("ceiling opens the database");

@@ -596,7 +596,9 @@ fn rate_of(outcome: &Outcome) -> f64 {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--ceiling-server") {
-        ceiling::serve(&args[i + 1], 8).await;
+        // The same pool size as shopgraph's SQLite default: one per core plus one.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        ceiling::serve(&args[i + 1], cores + 1).await;
         return;
     }
     let options = options();
