@@ -157,7 +157,7 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// GraphQL requests executed at once; more wait their turn (within their timeout). Each
     /// running request holds its whole result tree, so this bounds memory, and past a few per
-    /// core running more at once only interleaves them. 0: four per CPU core.
+    /// core running more at once only interleaves them. 0: two per CPU core.
     #[arg(
         long,
         env = "SHOPGRAPH_MAX_CONCURRENT_REQUESTS",
@@ -358,10 +358,10 @@ impl Config {
         }
     }
 
-    /// `--max-concurrent-requests`, with 0 resolved to four per CPU core.
+    /// `--max-concurrent-requests`, with 0 resolved to two per CPU core.
     pub fn concurrent_requests(&self) -> usize {
         match self.max_concurrent_requests {
-            0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
     }
