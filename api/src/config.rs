@@ -403,10 +403,11 @@ impl Config {
 
     /// Pool settings for the service layer.
     pub fn db(&self) -> DbConfig {
+        let pool_size = self.pool_size();
         DbConfig {
             url: self.database_url(),
-            max_connections: self.pool_size(),
-            min_connections: self.db_min_connections.min(self.pool_size()),
+            max_connections: pool_size,
+            min_connections: self.db_min_connections.min(pool_size),
             connect_timeout: Duration::from_secs(self.db_connect_timeout_secs),
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
             idle_timeout: Duration::from_secs(self.db_idle_timeout_secs),

@@ -146,16 +146,15 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
 fn writer_lane(db: &DatabaseConnection) -> Arc<tokio::sync::Semaphore> {
     type Lanes = std::sync::Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Semaphore>>>;
     static LANES: std::sync::LazyLock<Lanes> = std::sync::LazyLock::new(Default::default);
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_owned();
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let file = options.get_filename();
     let mut lanes = LANES.lock().unwrap_or_else(|e| e.into_inner());
-    lanes
-        .entry(file)
-        .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1)))
-        .clone()
+    if let Some(lane) = lanes.get(file) {
+        return lane.clone();
+    }
+    let lane = Arc::new(tokio::sync::Semaphore::new(1));
+    lanes.insert(file.to_owned(), lane.clone());
+    lane
 }
 
 /// A write transaction, holding this process's SQLite write lane until it is committed or

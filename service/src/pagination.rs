@@ -125,19 +125,18 @@ impl Cursor {
 
     /// Reads a cursor in any ordering (paging checks that it is the list's own ordering).
     pub fn parse(text: &str) -> Result<Self> {
-        let invalid = || Error::invalid("cursor", "is not a valid cursor");
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes).map_err(|_| invalid())
+        Self::read(text).ok_or_else(|| Error::invalid("cursor", "is not a valid cursor"))
+    }
+
+    fn read(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     fn decode(field: &str, text: &str, key: &str) -> Result<Self> {
-        let invalid = || Error::invalid(field, "is not a valid cursor for this list and order");
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-        if cursor.key != key {
-            return Err(invalid());
-        }
-        Ok(cursor)
+        Self::read(text)
+            .filter(|cursor| cursor.key == key)
+            .ok_or_else(|| Error::invalid(field, "is not a valid cursor for this list and order"))
     }
 }
 

@@ -10,7 +10,7 @@ use entity::{PointKind, point_transaction, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter,
+    DatabaseConnection, EntityTrait, QueryFilter, UpdateMany,
 };
 use std::collections::HashMap;
 
@@ -135,19 +135,23 @@ pub(crate) async fn credit(
     entry: Entry,
 ) -> Result<()> {
     let now = clock::now();
-    let updated = user::Entity::update_many()
-        .col_expr(
-            user::Column::PointsBalance,
-            Expr::col(user::Column::PointsBalance).add(points),
-        )
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
+    let updated = balance_change(user_id, points, now).exec(db).await?;
     if updated.rows_affected == 0 {
         return Err(Error::not_found("user", user_id));
     }
     record(db, user_id, points, entry, now).await
+}
+
+/// `UPDATE users SET points_balance = points_balance + delta, updated_at = now WHERE id = …`:
+/// every balance change is one relative UPDATE, never a read-modify-write.
+fn balance_change(user_id: i32, delta: i64, now: DateTime<Utc>) -> UpdateMany<user::Entity> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PointsBalance,
+            Expr::col(user::Column::PointsBalance).add(delta),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
 }
 
 /// Takes `points` (> 0) from a balance and records it, only if the balance covers them: the
@@ -160,13 +164,7 @@ pub(crate) async fn debit(
     entry: Entry,
 ) -> Result<()> {
     let now = clock::now();
-    let updated = user::Entity::update_many()
-        .col_expr(
-            user::Column::PointsBalance,
-            Expr::col(user::Column::PointsBalance).sub(points),
-        )
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user_id))
+    let updated = balance_change(user_id, -points, now)
         .filter(user::Column::PointsBalance.gte(points))
         .exec(db)
         .await?;
@@ -212,17 +210,11 @@ pub(crate) async fn earn(
     entry: Entry,
 ) -> Result<()> {
     let now = clock::now();
-    let updated = user::Entity::update_many()
-        .col_expr(
-            user::Column::PointsBalance,
-            Expr::col(user::Column::PointsBalance).add(points),
-        )
+    let updated = balance_change(user_id, points, now)
         .col_expr(
             user::Column::LifetimePoints,
             Expr::col(user::Column::LifetimePoints).add(points),
         )
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user_id))
         .exec_with_returning(db)
         .await?;
     let user = updated

@@ -140,22 +140,12 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
             .fetch_all(&pool)
             .await
             .map_err(|e| e.to_string())?;
-        let mut authors: Vec<i64> = posts.iter().map(|p| p.1).collect();
-        authors.sort_unstable();
-        authors.dedup();
-        let sql = format!(
-            "SELECT id, name FROM users WHERE id IN ({})",
-            placeholders(authors.len())
-        );
-        let mut query = sea_orm::sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
-        for id in &authors {
-            query = query.bind(id);
-        }
-        let author_rows = if authors.is_empty() {
-            Vec::new()
-        } else {
-            query.fetch_all(&pool).await.map_err(|e| e.to_string())?
-        };
+        let author_rows = names(
+            &pool,
+            "users",
+            &distinct(posts.iter().map(|p| p.1).collect()),
+        )
+        .await?;
         let author_ids: Vec<String> = author_rows.iter().map(|a| a.0.to_string()).collect();
         let by_id: HashMap<i64, Named> = author_rows
             .iter()

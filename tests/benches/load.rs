@@ -374,6 +374,7 @@ async fn send(
     gql(client, url, token, query, variables).await.map(|_| ())
 }
 
+#[derive(Default)]
 struct Outcome {
     requests: usize,
     errors: usize,
@@ -383,6 +384,13 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// Closes a run that began at `started`.
+    fn finish(mut self, started: Instant) -> Self {
+        self.elapsed = started.elapsed();
+        self.latencies.sort();
+        self
+    }
+
     fn add(&mut self, latencies: Vec<Duration>, errors: usize, first_error: Option<String>) {
         self.requests += latencies.len() + errors;
         self.errors += errors;
@@ -391,6 +399,14 @@ impl Outcome {
             self.first_error = first_error;
         }
     }
+}
+
+/// An HTTP client that keeps up to `connections` connections open.
+fn client_for(connections: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap()
 }
 
 /// Drives `target` with `connections` clients, each sending its next request as soon as the
@@ -402,10 +418,7 @@ async fn drive(
     connections: usize,
     duration: Duration,
 ) -> Outcome {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .build()
-        .unwrap();
+    let client = client_for(connections);
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
         .map(|c| {
@@ -430,20 +443,12 @@ async fn drive(
             })
         })
         .collect();
-    let mut outcome = Outcome {
-        requests: 0,
-        errors: 0,
-        first_error: None,
-        latencies: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
+    let mut outcome = Outcome::default();
     for task in tasks {
         let (latencies, errors, first_error) = task.await.unwrap();
         outcome.add(latencies, errors, first_error);
     }
-    outcome.elapsed = started.elapsed();
-    outcome.latencies.sort();
-    outcome
+    outcome.finish(started)
 }
 
 /// Sends `rate` requests per second for `duration`, whatever the server does (up to
@@ -456,10 +461,7 @@ async fn drive_at_rate(
     connections: usize,
     duration: Duration,
 ) -> Outcome {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .build()
-        .unwrap();
+    let client = client_for(connections);
     let in_flight = Arc::new(tokio::sync::Semaphore::new(connections));
     let started = Instant::now();
     let total = (rate as f64 * duration.as_secs_f64()) as u64;
@@ -482,13 +484,7 @@ async fn drive_at_rate(
             (due.elapsed(), result)
         }));
     }
-    let mut outcome = Outcome {
-        requests: 0,
-        errors: 0,
-        first_error: None,
-        latencies: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
+    let mut outcome = Outcome::default();
     for task in tasks {
         let (latency, result) = task.await.unwrap();
         match result {
@@ -496,9 +492,7 @@ async fn drive_at_rate(
             Err(e) => outcome.add(Vec::new(), 1, Some(e)),
         }
     }
-    outcome.elapsed = started.elapsed();
-    outcome.latencies.sort();
-    outcome
+    outcome.finish(started)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {

@@ -69,30 +69,40 @@ impl Gateway {
                         "PERSISTED_QUERY_NOT_FOUND",
                     ));
                 };
-                request.set_parsed_query(document);
+                request.set_parsed_query(ExecutableDocument::clone(&document));
                 return Ok(());
             }
         }
-        let key: [u8; 32] = Sha256::digest(request.query.as_bytes()).into();
+        let key = digest(&request.query);
         if let Some(persisted) = &persisted
             && from_hex(&persisted.sha256_hash) != Some(key)
         {
             return Err(bad_request("provided sha does not match query"));
         }
-        if let Some(document) = self.cached(&key) {
-            request.set_parsed_query(document);
-            return Ok(());
-        }
-        let document = async_graphql::parser::parse_query(&request.query)
-            .map_err(|e| with_code(ServerError::from(e), "GRAPHQL_PARSE_FAILED"))?;
-        self.lock().put(key, Arc::new(document.clone()));
-        request.set_parsed_query(document);
+        let document = self.parsed(key, &request.query)?;
+        request.set_parsed_query(ExecutableDocument::clone(&document));
         Ok(())
     }
 
-    fn cached(&self, key: &[u8; 32]) -> Option<ExecutableDocument> {
-        let document = self.lock().get(key).cloned()?;
-        Some(ExecutableDocument::clone(&document))
+    /// The parsed document of `query`: from the cache, or parsed once and kept.
+    pub fn document(&self, query: &str) -> Result<Arc<ExecutableDocument>, ServerError> {
+        self.parsed(digest(query), query)
+    }
+
+    fn parsed(&self, key: [u8; 32], query: &str) -> Result<Arc<ExecutableDocument>, ServerError> {
+        if let Some(document) = self.cached(&key) {
+            return Ok(document);
+        }
+        let document = Arc::new(
+            async_graphql::parser::parse_query(query)
+                .map_err(|e| with_code(ServerError::from(e), "GRAPHQL_PARSE_FAILED"))?,
+        );
+        self.lock().put(key, document.clone());
+        Ok(document)
+    }
+
+    fn cached(&self, key: &[u8; 32]) -> Option<Arc<ExecutableDocument>> {
+        self.lock().get(key).cloned()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<[u8; 32], Arc<ExecutableDocument>>> {
@@ -128,6 +138,10 @@ impl Executor for Gateway {
             })
             .boxed()
     }
+}
+
+fn digest(query: &str) -> [u8; 32] {
+    Sha256::digest(query.as_bytes()).into()
 }
 
 fn bad_request(message: &str) -> ServerError {

@@ -14,6 +14,7 @@ use super::AppState;
 use crate::graphql::batching::batch_channel;
 use crate::graphql::error::unauthenticated;
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
+use crate::graphql::gateway::Gateway;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
@@ -115,7 +116,7 @@ pub async fn get(
             );
         }
     };
-    if is_write(&request) {
+    if is_write(&state.gateway, &request) {
         let mut response = media.error(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
@@ -143,9 +144,10 @@ pub async fn other_method(headers: HeaderMap) -> Response {
 }
 
 /// Whether the operation a GET asks for writes. An unparsable document is left for execution
-/// to report.
-fn is_write(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+/// to report. The document is parsed through the gateway's cache, so execution does not parse
+/// it again.
+fn is_write(gateway: &Gateway, request: &async_graphql::Request) -> bool {
+    let Ok(document) = gateway.document(&request.query) else {
         return false;
     };
     let wanted = request.operation_name.as_deref();
