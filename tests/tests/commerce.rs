@@ -183,6 +183,23 @@ async fn order_errors_name_what_is_wrong(app: TestApp) {
     assert_eq!(error["extensions"]["requested"], 3);
     assert_eq!(error["extensions"]["available"], 2);
 
+    // Every line's stock is taken in one statement: when one product is short, the first short
+    // one (by id) is named, and nothing is taken from the others.
+    let tea = app.create_product("tea", "pantry", 399, 5).await;
+    let cup = app.create_product("cup", "kitchen", 500, 1).await;
+    let error = app
+        .error(
+            CREATE_ORDER,
+            TestApp::order_input(&ada, &[(cup, 2), (tea, 2), (mug, 3)]),
+        )
+        .await;
+    assert_eq!(error["extensions"]["code"], "OUT_OF_STOCK", "{error}");
+    assert_eq!(error["extensions"]["productId"], mug.to_string());
+    assert_eq!(error["extensions"]["available"], 2);
+    assert_eq!(stock_of(&app, tea).await, 5);
+    assert_eq!(stock_of(&app, cup).await, 1);
+    assert_eq!(stock_of(&app, mug).await, 2);
+
     let error = app
         .error(
             CREATE_ORDER,

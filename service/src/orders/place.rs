@@ -6,7 +6,7 @@ use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
 use crate::{Error, Result, clock, db, loyalty, products, users};
 use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter,
@@ -105,11 +105,11 @@ async fn place(
         let product = catalog
             .get(&product_id)
             .ok_or_else(|| Error::not_found("product", product_id))?;
-        take_stock(&txn, product_id, quantity).await?;
         total += product.price_cents * i64::from(quantity);
         // The catalog's price now, never the client's.
         priced.push((product_id, quantity, product.price_cents));
     }
+    take_stock(&txn, lines).await?;
     let earned = loyalty::points_for_order(total, customer.tier);
     let now = clock::now();
     let order = order::ActiveModel {
@@ -152,31 +152,46 @@ async fn place(
     Ok((order, items))
 }
 
-/// Takes `quantity` units with one conditional UPDATE: the stock check and the decrement are
-/// atomic, so two concurrent orders can never sell the same unit.
-async fn take_stock(db: &impl ConnectionTrait, product_id: i32, quantity: i32) -> Result<()> {
+/// Takes every line's units with one conditional UPDATE: each row's stock check and decrement
+/// are atomic, so two concurrent orders can never sell the same unit. When a product is short,
+/// the first one in product-id order is reported (as taking the lines one by one would) and the
+/// caller's transaction rolls back what the statement took from the others.
+async fn take_stock(db: &impl ConnectionTrait, lines: &BTreeMap<i32, i32>) -> Result<()> {
+    let wanted = || -> Expr {
+        lines
+            .iter()
+            .fold(CaseStatement::new(), |case, (&id, &quantity)| {
+                case.case(product::Column::Id.eq(id), quantity)
+            })
+            .finally(0)
+            .into()
+    };
     let taken = product::Entity::update_many()
         .col_expr(
             product::Column::Stock,
-            Expr::col(product::Column::Stock).sub(quantity),
+            Expr::col(product::Column::Stock).sub(wanted()),
         )
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
-        .filter(product::Column::Id.eq(product_id))
-        .filter(product::Column::Stock.gte(quantity))
-        .exec(db)
+        .filter(product::Column::Id.is_in(lines.keys().copied()))
+        .filter(Expr::col(product::Column::Stock).gte(wanted()))
+        .exec_with_returning(db)
         .await?;
-    if taken.rows_affected == 0 {
-        let available = product::Entity::find_by_id(product_id)
-            .one(db)
-            .await?
-            .map_or(0, |p| p.stock);
-        return Err(Error::OutOfStock {
-            product_id,
-            requested: quantity,
-            available,
-        });
-    }
-    Ok(())
+    let short = lines
+        .iter()
+        .find(|(id, _)| !taken.iter().any(|p| p.id == **id));
+    let Some((&product_id, &requested)) = short else {
+        return Ok(());
+    };
+    // Not among the rows the statement changed, so this reads the stock it saw.
+    let available = product::Entity::find_by_id(product_id)
+        .one(db)
+        .await?
+        .map_or(0, |p| p.stock);
+    Err(Error::OutOfStock {
+        product_id,
+        requested,
+        available,
+    })
 }
 
 #[cfg(test)]
