@@ -231,6 +231,7 @@ pub async fn generate(
     rows += insert_all(&txn, ledger, "point_transactions", &mut progress).await?;
     db::reset_sequences(&txn).await?;
     txn.commit().await?;
+    db::refresh_statistics(db).await?;
     Ok(Generated {
         rows,
         written: true,
