@@ -8,7 +8,8 @@
 //!
 //! Beside Q1, Q2 and Q3 (on SQLite) it runs the same three queries against a ceiling: the
 //! same statements by hand behind a bare axum handler (`ceiling.rs`), and prints shopgraph's
-//! throughput as a share of it. A scenario written `Q2@200` sends a fixed 200 requests/s
+//! throughput as a share of it. The two take turns in five slices of the run each, so a change
+//! in the machine's speed during the run weighs on both alike. A scenario written `Q2@200` sends a fixed 200 requests/s
 //! instead of saturating the server, and measures latency from when each request was due, so
 //! a stalled server cannot hide its queue (no coordinated omission). Q2 and Q3 also report
 //! SQL statements per request at page sizes 5 and 50: equal means no N+1.
@@ -391,6 +392,14 @@ impl Outcome {
         self
     }
 
+    /// Both runs as one (runs taken in turns with another target's).
+    fn merge(mut self, other: Outcome) -> Self {
+        self.elapsed += other.elapsed;
+        self.add(other.latencies, other.errors, other.first_error);
+        self.latencies.sort();
+        self
+    }
+
     fn add(&mut self, latencies: Vec<Duration>, errors: usize, first_error: Option<String>) {
         self.requests += latencies.len() + errors;
         self.errors += errors;
@@ -408,6 +417,9 @@ fn client_for(connections: usize) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Turns each side of a ceiling comparison takes (each `--seconds` / `TURNS` long).
+const TURNS: u32 = 5;
 
 /// Drives `target` with `connections` clients, each sending its next request as soon as the
 /// last one is answered, for `duration`.
@@ -666,23 +678,51 @@ async fn main() {
         };
         let warmup = Duration::from_secs(options.warmup);
         let duration = Duration::from_secs(options.seconds);
+        // The same requests against the hand-written ceiling (SQLite only), run in turns with
+        // shopgraph's in short slices, so that a change in the machine's speed (it shares its
+        // host) falls on both sides of the ratio alike.
+        let ceiling = match (&sqlite, rate, kind.as_str()) {
+            (Some(path), None, "Q1" | "Q2" | "Q3") => {
+                let server = start_ceiling(path);
+                let target = Target::Ceiling {
+                    base: Arc::new(format!("http://{}", server.address)),
+                };
+                Some((server, target))
+            }
+            _ => None,
+        };
+        let rounds = if ceiling.is_some() { TURNS } else { 1 };
+        let slice = duration / rounds;
         drive(&target, ids.clone(), &kind, options.connections, warmup).await;
         reset_peak_rss(server.child.id());
+        if let Some((ceiling, target)) = &ceiling {
+            drive(target, ids.clone(), &kind, options.connections, warmup).await;
+            reset_peak_rss(ceiling.child.id());
+        }
         let before = sql_statements(&client, &server.address).await;
-        let outcome = match rate {
-            Some(rate) => {
-                drive_at_rate(
-                    &target,
-                    ids.clone(),
-                    &kind,
-                    rate,
-                    options.connections,
-                    duration,
-                )
-                .await
+        let mut outcome = Outcome::default();
+        let mut theirs = Outcome::default();
+        for _ in 0..rounds {
+            let ours = match rate {
+                Some(rate) => {
+                    drive_at_rate(
+                        &target,
+                        ids.clone(),
+                        &kind,
+                        rate,
+                        options.connections,
+                        slice,
+                    )
+                    .await
+                }
+                None => drive(&target, ids.clone(), &kind, options.connections, slice).await,
+            };
+            outcome = outcome.merge(ours);
+            if let Some((_, target)) = &ceiling {
+                let turn = drive(target, ids.clone(), &kind, options.connections, slice).await;
+                theirs = theirs.merge(turn);
             }
-            None => drive(&target, ids.clone(), &kind, options.connections, duration).await,
-        };
+        }
         let after = sql_statements(&client, &server.address).await;
         let rss = peak_rss_kib(server.child.id());
         let statements = (after - before) / outcome.requests.max(1) as f64;
@@ -695,23 +735,7 @@ async fn main() {
             ));
         }
         drop(server);
-
-        // The same requests against the hand-written ceiling (SQLite only).
-        let ceiling = match (&sqlite, rate, kind.as_str()) {
-            (Some(path), None, "Q1" | "Q2" | "Q3") => {
-                let ceiling = start_ceiling(path);
-                let target = Target::Ceiling {
-                    base: Arc::new(format!("http://{}", ceiling.address)),
-                };
-                drive(&target, ids.clone(), &kind, options.connections, warmup).await;
-                reset_peak_rss(ceiling.child.id());
-                let outcome =
-                    drive(&target, ids.clone(), &kind, options.connections, duration).await;
-                let rss = peak_rss_kib(ceiling.child.id());
-                Some((outcome, rss))
-            }
-            _ => None,
-        };
+        let ceiling = ceiling.map(|(server, _)| (theirs, peak_rss_kib(server.child.id())));
         let note = match &ceiling {
             Some((c, _)) => format!(
                 "{:.0}% of ceiling",
