@@ -47,6 +47,11 @@ struct Data<T> {
     data: T,
 }
 
+/// `{"data": …}` as the response body.
+fn body(data: impl Serialize) -> Answer {
+    serde_json::to_vec(&Data { data }).map_err(|e| e.to_string())
+}
+
 #[derive(Serialize)]
 struct Q1<'a> {
     user: Option<Q1User<'a>>,
@@ -79,7 +84,7 @@ async fn q1(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
                 _ => "BRONZE",
             },
         });
-        serde_json::to_vec(&Data { data: Q1 { user } }).map_err(|e| e.to_string())
+        body(Q1 { user })
     };
     respond(answer.await)
 }
@@ -173,12 +178,9 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
                 },
             })
             .collect();
-        serde_json::to_vec(&Data {
-            data: Q2 {
-                users: Nodes { nodes },
-            },
+        body(Q2 {
+            users: Nodes { nodes },
         })
-        .map_err(|e| e.to_string())
     };
     respond(answer.await)
 }
@@ -289,12 +291,9 @@ async fn q3(State(pool): State<SqlitePool>) -> axum::response::Response {
                 items: per_order.remove(id).unwrap_or_default(),
             })
             .collect();
-        serde_json::to_vec(&Data {
-            data: Q3 {
-                orders: Nodes { nodes },
-            },
+        body(Q3 {
+            orders: Nodes { nodes },
         })
-        .map_err(|e| e.to_string())
     };
     respond(answer.await)
 }
