@@ -3,13 +3,15 @@
 
 use crate::Result;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement,
     TransactionOptions, TransactionTrait,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -203,6 +205,22 @@ impl std::ops::Deref for WriteTxn {
     fn deref(&self) -> &DatabaseTransaction {
         &self.txn
     }
+}
+
+/// `CASE WHEN id = k1 THEN v1 WHEN id = k2 THEN v2 … ELSE otherwise END`: one value per row
+/// in a statement that changes many rows by different amounts.
+pub(crate) fn case_by_id<C, V>(id: C, values: &BTreeMap<i32, V>, otherwise: V) -> Expr
+where
+    C: ColumnTrait,
+    V: Into<sea_orm::Value> + Copy,
+{
+    values
+        .iter()
+        .fold(CaseStatement::new(), |case, (&key, &value)| {
+            case.case(id.eq(key), value)
+        })
+        .finally(otherwise)
+        .into()
 }
 
 /// How many times a write is tried when the database reports a transient conflict.

@@ -75,27 +75,32 @@ impl EventBus {
         let _ = self.sender.send(event);
     }
 
-    /// Inside the writing transaction: tells the other instances (PostgreSQL only; a no-op
-    /// elsewhere). Delivered at commit, dropped with a rollback.
+    /// Inside the writing transaction: tells the other instances about `order_ids` (PostgreSQL
+    /// only, in one statement; a no-op elsewhere). Delivered at commit, dropped with a rollback.
     pub(crate) async fn notify_in(
         &self,
         txn: &impl ConnectionTrait,
-        order_id: i32,
+        order_ids: &[i32],
         from: Option<OrderStatus>,
     ) -> Result<()> {
-        if txn.get_database_backend() != DatabaseBackend::Postgres {
+        if txn.get_database_backend() != DatabaseBackend::Postgres || order_ids.is_empty() {
             return Ok(());
         }
-        let notice = Notice {
-            instance: self.instance.clone(),
-            order_id,
-            from: from.map(|s| status_name(s).to_owned()),
-        };
-        let payload = serde_json::to_string(&notice).unwrap_or_default();
+        let mut values: Vec<sea_orm::Value> = vec![CHANNEL.into()];
+        let mut calls = Vec::with_capacity(order_ids.len());
+        for &order_id in order_ids {
+            let notice = Notice {
+                instance: self.instance.clone(),
+                order_id,
+                from: from.map(|s| status_name(s).to_owned()),
+            };
+            values.push(serde_json::to_string(&notice).unwrap_or_default().into());
+            calls.push(format!("pg_notify($1, ${})", values.len()));
+        }
         txn.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), payload.into()],
+            format!("SELECT {}", calls.join(", ")),
+            values,
         ))
         .await?;
         Ok(())

@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, QueryFilter, UpdateMany,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What lists of point transactions can be filtered on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -187,6 +187,17 @@ async fn record(
     entry: Entry,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    ledger_row(user_id, points, entry, now).insert(db).await?;
+    Ok(())
+}
+
+/// The ledger row that records a change of `points` (signed) in a balance.
+fn ledger_row(
+    user_id: i32,
+    points: i64,
+    entry: Entry,
+    now: DateTime<Utc>,
+) -> point_transaction::ActiveModel {
     point_transaction::ActiveModel {
         user_id: Set(user_id),
         kind: Set(entry.kind),
@@ -196,42 +207,62 @@ async fn record(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
-/// Credits the points an order earned (> 0): balance and lifetime points in one UPDATE that
-/// returns the row, so the tier is written only when it changes, then the ledger entry.
-pub(crate) async fn earn(
+/// Credits what orders earned (each > 0, a user may appear more than once): every balance and
+/// lifetime total in one UPDATE that returns the rows, so a tier is written only where it
+/// changes, then one ledger row per order in one INSERT. Unknown user → NOT_FOUND.
+pub(crate) async fn earn_many(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    points: i64,
-    entry: Entry,
+    earned: &[(i32, i64, Entry)],
 ) -> Result<()> {
+    if earned.is_empty() {
+        return Ok(());
+    }
     let now = clock::now();
-    let updated = balance_change(user_id, points, now)
+    let mut per_user: BTreeMap<i32, i64> = BTreeMap::new();
+    for &(user_id, points, _) in earned {
+        *per_user.entry(user_id).or_default() += points;
+    }
+    let delta = || db::case_by_id(user::Column::Id, &per_user, 0);
+    let updated = user::Entity::update_many()
+        .col_expr(
+            user::Column::PointsBalance,
+            Expr::col(user::Column::PointsBalance).add(delta()),
+        )
         .col_expr(
             user::Column::LifetimePoints,
-            Expr::col(user::Column::LifetimePoints).add(points),
+            Expr::col(user::Column::LifetimePoints).add(delta()),
         )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.is_in(per_user.keys().copied()))
         .exec_with_returning(db)
         .await?;
-    let user = updated
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::not_found("user", user_id))?;
-    let tier = loyalty::tier_for(user.lifetime_points);
-    if tier != user.tier {
-        user::ActiveModel {
-            id: Set(user_id),
-            tier: Set(tier),
-            ..Default::default()
-        }
-        .update(db)
-        .await?;
+    if let Some(missing) = per_user
+        .keys()
+        .find(|id| !updated.iter().any(|u| u.id == **id))
+    {
+        return Err(Error::not_found("user", missing));
     }
-    record(db, user_id, points, entry, now).await
+    for user in updated {
+        let tier = loyalty::tier_for(user.lifetime_points);
+        if tier != user.tier {
+            user::ActiveModel {
+                id: Set(user.id),
+                tier: Set(tier),
+                ..Default::default()
+            }
+            .update(db)
+            .await?;
+        }
+    }
+    let rows = earned
+        .iter()
+        .map(|&(user_id, points, entry)| ledger_row(user_id, points, entry, now));
+    point_transaction::Entity::insert_many(rows)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Moves a user's lifetime points by `delta` (never below zero) and sets the tier they reach.

@@ -123,6 +123,7 @@ pub async fn demo(
     admin_password: Option<&str>,
 ) -> Result<SeedReport> {
     let mut report = SeedReport::default();
+    let checkout = orders::Checkout::new(db.clone(), events.clone());
     let admin_role = roles::ensure(db, roles::ADMIN).await?;
     let customer_role = roles::ensure(db, roles::CUSTOMER).await?;
 
@@ -199,25 +200,24 @@ pub async fn demo(
             // Each customer buys a different pair of products.
             let a = &catalog[(2 * i) % catalog.len()];
             let b = &catalog[(2 * i + 3) % catalog.len()];
-            orders::create(
-                db,
-                events,
-                &Viewer::SYSTEM,
-                NewOrder {
-                    customer_id: customer.id,
-                    items: vec![
-                        NewLine {
-                            product_id: a.id,
-                            quantity: 1 + i as i32,
-                        },
-                        NewLine {
-                            product_id: b.id,
-                            quantity: 2,
-                        },
-                    ],
-                },
-            )
-            .await?;
+            checkout
+                .create(
+                    &Viewer::SYSTEM,
+                    NewOrder {
+                        customer_id: customer.id,
+                        items: vec![
+                            NewLine {
+                                product_id: a.id,
+                                quantity: 1 + i as i32,
+                            },
+                            NewLine {
+                                product_id: b.id,
+                                quantity: 2,
+                            },
+                        ],
+                    },
+                )
+                .await?;
             report.orders += 1;
         }
     }

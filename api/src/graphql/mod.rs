@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod subscription;
+pub mod turn;
 pub mod types;
 pub mod viewer;
 
@@ -52,9 +53,11 @@ pub struct Limits {
 
 /// The schema with its dependencies attached, behind its request pipeline; does no I/O.
 pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
+    let checkout = service::orders::Checkout::new(deps.db.clone(), deps.events.clone());
     let mut builder = schema_builder()
         .data(deps.db)
         .data(deps.events)
+        .data(checkout)
         .data(deps.keys)
         .data(mutation::backup::BackupsDir(deps.backups_dir))
         .limit_depth(deps.limits.max_depth)

@@ -16,6 +16,7 @@ use crate::graphql::error::unauthenticated;
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::gateway::Gateway;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::turn::Turn;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
@@ -24,6 +25,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -191,11 +193,13 @@ async fn execute(
     let operation =
         crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
     let started = std::time::Instant::now();
-    let request = request.data(loaders).data(viewer);
+    let turn = Arc::new(Turn::new(state.executions.clone()));
+    let request = request.data(loaders).data(viewer).data(turn.clone());
     let run = async {
-        // Never closed, so acquiring only waits.
-        let _permit = state.executions.acquire().await;
-        batches.drive(state.gateway.execute(request)).await
+        turn.take().await;
+        let response = batches.drive(state.gateway.execute(request)).await;
+        turn.finish();
+        response
     };
     match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => {

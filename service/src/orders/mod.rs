@@ -1,10 +1,12 @@
-//! Orders and their items: reading and listing (also per customer, many at once). Placing an
-//! order is in `place`, its life cycle in `status`.
+//! Orders and their items: reading and listing (also per customer, many at once). Orders come
+//! in at the `checkout` and are written by `place`; their life cycle is in `status`.
 
+mod checkout;
 mod place;
 mod status;
 
-pub use place::{MAX_QUANTITY, NewLine, NewOrder, create, merge_lines};
+pub use checkout::{Checkout, MAX_QUANTITY, NewLine, NewOrder, merge_lines};
+pub use place::Placed;
 pub use status::{can_become, change_status, delete};
 
 use crate::Result;

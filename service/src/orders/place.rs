@@ -1,89 +1,174 @@
-//! Placing an order: one transaction that prices lines from the catalog, takes stock without
-//! ever overselling, writes the order and its items, and credits the loyalty points it earns.
+//! Writing a group of orders in one transaction: each is priced from the catalog, takes stock
+//! without ever overselling, is written with its items and credits the loyalty points it
+//! earns, with one statement per table for the whole group. Every order is checked as if it
+//! were placed alone, after the ones before it in the group: one that breaks a rule gets its
+//! own error and writes nothing, and the others go through.
 
-use crate::access::Viewer;
 use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
 use crate::{Error, Result, clock, db, loyalty, products, users};
-use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product};
-use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
-};
-use std::collections::{BTreeMap, HashMap};
+use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product, user};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Largest quantity of one product in one order.
-pub const MAX_QUANTITY: i32 = 1000;
+/// A placed order and its items, in line order.
+pub type Placed = (order::Model, Vec<order_item::Model>);
 
-/// One requested line of a new order.
-#[derive(Clone, Copy, Debug)]
-pub struct NewLine {
-    pub product_id: i32,
-    pub quantity: i32,
+/// An order that passed every rule: its lines priced from the catalog (product, quantity,
+/// unit price), its total and the points it earns.
+#[derive(Debug, PartialEq)]
+struct Accepted {
+    customer_id: i32,
+    lines: Vec<(i32, i32, i64)>,
+    total: i64,
+    earned: i64,
 }
 
-/// Input for a new order.
-#[derive(Clone, Debug)]
-pub struct NewOrder {
-    pub customer_id: i32,
-    pub items: Vec<NewLine>,
-}
-
-/// Checks quantities and merges repeated products into one line, ordered by product id (taking
-/// stock in one global order keeps two concurrent orders from deadlocking).
-pub fn merge_lines(lines: &[NewLine]) -> Result<BTreeMap<i32, i32>> {
-    if lines.is_empty() {
-        return Err(Error::invalid("items", "an order needs at least one item"));
-    }
-    let mut merged: BTreeMap<i32, i32> = BTreeMap::new();
-    for (i, line) in lines.iter().enumerate() {
-        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
-            return Err(Error::invalid(
-                format!("items[{i}].quantity"),
-                format!("must be between 1 and {MAX_QUANTITY}"),
-            ));
-        }
-        let total = merged.entry(line.product_id).or_default();
-        *total += line.quantity;
-        if *total > MAX_QUANTITY {
-            return Err(Error::invalid(
-                format!("items[{i}].quantity"),
-                format!("at most {MAX_QUANTITY} of one product per order"),
-            ));
-        }
-    }
-    Ok(merged)
-}
-
-/// Places an order in one transaction: prices come from the catalog, stock is taken with a
-/// conditional update so no unit is ever sold twice, the points it earns are credited, and
-/// any failure leaves no trace. The `Created` event is published after the commit.
-#[tracing::instrument(skip(db, events, input), fields(customer_id = input.customer_id))]
-pub async fn create(
+/// Places `orders` (customer, lines merged by product) in one transaction. `Ok` holds each
+/// order's own outcome, in the same order; `Err` means the transaction failed as a whole and
+/// nothing was written.
+pub(super) async fn group(
     db: &DatabaseConnection,
     events: &EventBus,
-    viewer: &Viewer,
-    input: NewOrder,
-) -> Result<(order::Model, Vec<order_item::Model>)> {
-    viewer.require_self_or_admin(input.customer_id)?;
-    let lines = merge_lines(&input.items)?;
-    let placed = db::with_retries(|| place(db, events, input.customer_id, &lines)).await?;
-    events.publish(OrderEvent::Created {
-        order: placed.0.clone(),
+    orders: &[(i32, &BTreeMap<i32, i32>)],
+) -> Result<Vec<Result<Placed>>> {
+    let txn = db::begin_write(db).await?;
+    let customer_ids: BTreeSet<i32> = orders.iter().map(|&(customer, _)| customer).collect();
+    let customer_ids: Vec<i32> = customer_ids.into_iter().collect();
+    let mut customers: HashMap<i32, user::Model> = users::by_ids(&txn, &customer_ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let product_ids: BTreeSet<i32> = orders.iter().flat_map(|(_, l)| l.keys().copied()).collect();
+    let product_ids: Vec<i32> = product_ids.into_iter().collect();
+    let catalog: HashMap<i32, product::Model> = products::by_ids(&txn, &product_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut left: HashMap<i32, i32> = catalog.values().map(|p| (p.id, p.stock)).collect();
+    let checked: Vec<Result<Accepted>> = orders
+        .iter()
+        .map(|&(customer, lines)| accept(customer, lines, &mut customers, &catalog, &mut left))
+        .collect();
+    let accepted: Vec<&Accepted> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
+    if accepted.is_empty() {
+        // Nothing to write: the transaction rolls back as it is dropped.
+        return Ok(checked
+            .into_iter()
+            .map(|c| c.and_then(|_| Err(lost_order())))
+            .collect());
+    }
+
+    // The stock every accepted order takes, in one conditional UPDATE. What was read above
+    // covers it unless another process took stock since (PostgreSQL); then the statement
+    // refuses and the group fails as a whole.
+    let mut wanted: BTreeMap<i32, i32> = BTreeMap::new();
+    for order in &accepted {
+        for &(product_id, quantity, _) in &order.lines {
+            *wanted.entry(product_id).or_default() += quantity;
+        }
+    }
+    take_stock(&txn, &wanted).await?;
+
+    let now = clock::now();
+    let rows = accepted.iter().map(|a| order::ActiveModel {
+        customer_id: sea_orm::Set(a.customer_id),
+        status: sea_orm::Set(OrderStatus::Pending),
+        total_cents: sea_orm::Set(a.total),
+        points_earned: sea_orm::Set(a.earned),
+        points_unreversed: sea_orm::Set(0),
+        created_at: sea_orm::Set(now),
+        updated_at: sea_orm::Set(now),
+        ..Default::default()
     });
-    Ok(placed)
+    let mut written = order::Entity::insert_many(rows)
+        .exec_with_returning(&txn)
+        .await?;
+    // RETURNING promises no order, but both databases number the rows of one INSERT in the
+    // order they are listed; that is checked here rather than trusted.
+    written.sort_by_key(|o| o.id);
+    let in_step = written.len() == accepted.len()
+        && written
+            .iter()
+            .zip(&accepted)
+            .all(|(o, a)| o.customer_id == a.customer_id && o.total_cents == a.total);
+    if !in_step {
+        return Err(Error::Database(DbErr::Custom(
+            "the new orders came back in an unexpected order".into(),
+        )));
+    }
+
+    let rows = accepted.iter().zip(&written).flat_map(|(a, o)| {
+        a.lines.iter().map(
+            |&(product_id, quantity, unit_price_cents)| order_item::ActiveModel {
+                order_id: sea_orm::Set(o.id),
+                product_id: sea_orm::Set(product_id),
+                quantity: sea_orm::Set(quantity),
+                unit_price_cents: sea_orm::Set(unit_price_cents),
+                ..Default::default()
+            },
+        )
+    });
+    let mut items = order_item::Entity::insert_many(rows)
+        .exec_with_returning(&txn)
+        .await?;
+    // In the order they were written.
+    items.sort_by_key(|item| item.id);
+    let mut items_of: HashMap<i32, Vec<order_item::Model>> = HashMap::new();
+    for item in items {
+        items_of.entry(item.order_id).or_default().push(item);
+    }
+
+    let earned: Vec<(i32, i64, Entry)> = accepted
+        .iter()
+        .zip(&written)
+        .filter(|(a, _)| a.earned > 0)
+        .map(|(a, o)| {
+            let entry = Entry {
+                kind: PointKind::Earn,
+                order_id: Some(o.id),
+                counterparty_id: None,
+            };
+            (a.customer_id, a.earned, entry)
+        })
+        .collect();
+    points::earn_many(&txn, &earned).await?;
+    let ids: Vec<i32> = written.iter().map(|o| o.id).collect();
+    events.notify_in(&txn, &ids, None).await?;
+    txn.commit().await?;
+
+    let mut placed = written.into_iter().map(|order| {
+        let items = items_of.remove(&order.id).unwrap_or_default();
+        events.publish(OrderEvent::Created {
+            order: order.clone(),
+        });
+        (order, items)
+    });
+    Ok(checked
+        .into_iter()
+        .map(|c| c.and_then(|_| placed.next().ok_or_else(lost_order)))
+        .collect())
 }
 
-async fn place(
-    db: &DatabaseConnection,
-    events: &EventBus,
+fn lost_order() -> Error {
+    Error::Database(DbErr::Custom("an accepted order was not written".into()))
+}
+
+/// Checks one order against the customers, catalog and stock as the orders before it in the
+/// group left them, and takes what it needs from `left` and (through the points it earns)
+/// moves its customer's lifetime points and tier.
+fn accept(
     customer_id: i32,
     lines: &BTreeMap<i32, i32>,
-) -> Result<(order::Model, Vec<order_item::Model>)> {
-    let txn = db::begin_write(db).await?;
-    let customer = users::get(&txn, customer_id)
-        .await?
+    customers: &mut HashMap<i32, user::Model>,
+    catalog: &HashMap<i32, product::Model>,
+    left: &mut HashMap<i32, i32>,
+) -> Result<Accepted> {
+    let customer = customers
+        .get_mut(&customer_id)
         .ok_or_else(|| Error::not_found("user", customer_id))?;
     if customer.status != UserStatus::Active {
         return Err(Error::invalid(
@@ -91,14 +176,6 @@ async fn place(
             "an inactive account cannot place orders",
         ));
     }
-    // Every product in one statement; lines are still checked and stocked in product-id
-    // order, so errors come out as they would line by line.
-    let ids: Vec<i32> = lines.keys().copied().collect();
-    let catalog: HashMap<i32, product::Model> = products::by_ids(&txn, &ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
     let mut priced = Vec::with_capacity(lines.len());
     let mut total: i64 = 0;
     for (&product_id, &quantity) in lines {
@@ -109,74 +186,52 @@ async fn place(
         // The catalog's price now, never the client's.
         priced.push((product_id, quantity, product.price_cents));
     }
-    take_stock(&txn, lines).await?;
+    // The first short product in id order, as taking the lines one by one would find it.
+    let stock = |id: &i32| left.get(id).copied().unwrap_or(0);
+    if let Some((&product_id, &requested)) = lines.iter().find(|(id, q)| stock(id) < **q) {
+        return Err(Error::OutOfStock {
+            product_id,
+            requested,
+            available: stock(&product_id),
+        });
+    }
+    for (product_id, quantity) in lines {
+        if let Some(stock) = left.get_mut(product_id) {
+            *stock -= quantity;
+        }
+    }
     let earned = loyalty::points_for_order(total, customer.tier);
-    let now = clock::now();
-    let order = order::ActiveModel {
-        customer_id: Set(customer_id),
-        status: Set(OrderStatus::Pending),
-        total_cents: Set(total),
-        points_earned: Set(earned),
-        points_unreversed: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let rows =
-        priced.iter().map(
-            |&(product_id, quantity, unit_price_cents)| order_item::ActiveModel {
-                order_id: Set(order.id),
-                product_id: Set(product_id),
-                quantity: Set(quantity),
-                unit_price_cents: Set(unit_price_cents),
-                ..Default::default()
-            },
-        );
-    let mut items = order_item::Entity::insert_many(rows)
-        .exec_with_returning(&txn)
-        .await?;
-    // In the order they were written (RETURNING promises no order).
-    items.sort_by_key(|item| item.id);
     if earned > 0 {
-        let entry = Entry {
-            kind: PointKind::Earn,
-            order_id: Some(order.id),
-            counterparty_id: None,
-        };
-        points::earn(&txn, customer_id, earned, entry).await?;
+        // What `points::earn_many` will write, so the customer's next order in the group
+        // earns at the tier this one reaches.
+        customer.lifetime_points += earned;
+        customer.tier = loyalty::tier_for(customer.lifetime_points);
     }
-    events.notify_in(&txn, order.id, None).await?;
-    txn.commit().await?;
-    Ok((order, items))
+    Ok(Accepted {
+        customer_id,
+        lines: priced,
+        total,
+        earned,
+    })
 }
 
-/// Takes every line's units with one conditional UPDATE: each row's stock check and decrement
-/// are atomic, so two concurrent orders can never sell the same unit. When a product is short,
-/// the first one in product-id order is reported (as taking the lines one by one would) and the
-/// caller's transaction rolls back what the statement took from the others.
-async fn take_stock(db: &impl ConnectionTrait, lines: &BTreeMap<i32, i32>) -> Result<()> {
-    let wanted = || -> Expr {
-        lines
-            .iter()
-            .fold(CaseStatement::new(), |case, (&id, &quantity)| {
-                case.case(product::Column::Id.eq(id), quantity)
-            })
-            .finally(0)
-            .into()
-    };
+/// Takes every product's units with one conditional UPDATE: each row's stock check and
+/// decrement are atomic, so two concurrent writers can never sell the same unit. When a
+/// product is short, the first one in product-id order is reported and the caller's
+/// transaction rolls back what the statement took from the others.
+async fn take_stock(db: &impl ConnectionTrait, wanted: &BTreeMap<i32, i32>) -> Result<()> {
+    let per_product = || db::case_by_id(product::Column::Id, wanted, 0);
     let taken = product::Entity::update_many()
         .col_expr(
             product::Column::Stock,
-            Expr::col(product::Column::Stock).sub(wanted()),
+            Expr::col(product::Column::Stock).sub(per_product()),
         )
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
-        .filter(product::Column::Id.is_in(lines.keys().copied()))
-        .filter(Expr::col(product::Column::Stock).gte(wanted()))
+        .filter(product::Column::Id.is_in(wanted.keys().copied()))
+        .filter(Expr::col(product::Column::Stock).gte(per_product()))
         .exec_with_returning(db)
         .await?;
-    let short = lines
+    let short = wanted
         .iter()
         .find(|(id, _)| !taken.iter().any(|p| p.id == **id));
     let Some((&product_id, &requested)) = short else {
@@ -197,54 +252,138 @@ async fn take_stock(db: &impl ConnectionTrait, lines: &BTreeMap<i32, i32>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entity::Tier;
 
-    #[test]
-    fn repeated_products_merge_into_one_line() {
-        let lines = [
-            NewLine {
-                product_id: 2,
-                quantity: 1,
-            },
-            NewLine {
-                product_id: 1,
-                quantity: 3,
-            },
-            NewLine {
-                product_id: 2,
-                quantity: 4,
-            },
-        ];
-        let merged = merge_lines(&lines).unwrap();
-        assert_eq!(merged.into_iter().collect::<Vec<_>>(), vec![(1, 3), (2, 5)]);
+    fn customer(id: i32, tier: Tier, lifetime_points: i64) -> user::Model {
+        let now = clock::now();
+        user::Model {
+            id,
+            email: format!("u{id}@example.com"),
+            name: format!("User {id}"),
+            status: UserStatus::Active,
+            card_number: String::new(),
+            points_balance: lifetime_points,
+            tier,
+            lifetime_points,
+            password_hash: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn product(id: i32, price_cents: i64, stock: i32) -> product::Model {
+        let now = clock::now();
+        product::Model {
+            id,
+            sku: format!("SKU-{id}"),
+            slug: format!("p-{id}"),
+            name: format!("Product {id}"),
+            category: "test".into(),
+            price_cents,
+            stock,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    struct Shop {
+        customers: HashMap<i32, user::Model>,
+        catalog: HashMap<i32, product::Model>,
+        left: HashMap<i32, i32>,
+    }
+
+    impl Shop {
+        fn new(customers: Vec<user::Model>, products: Vec<product::Model>) -> Self {
+            let left = products.iter().map(|p| (p.id, p.stock)).collect();
+            Self {
+                customers: customers.into_iter().map(|c| (c.id, c)).collect(),
+                catalog: products.into_iter().map(|p| (p.id, p)).collect(),
+                left,
+            }
+        }
+
+        fn order(&mut self, customer: i32, lines: &[(i32, i32)]) -> Result<Accepted> {
+            let lines: BTreeMap<i32, i32> = lines.iter().copied().collect();
+            accept(
+                customer,
+                &lines,
+                &mut self.customers,
+                &self.catalog,
+                &mut self.left,
+            )
+        }
     }
 
     #[test]
-    fn quantities_are_bounded() {
-        assert!(merge_lines(&[]).is_err());
-        assert!(
-            merge_lines(&[NewLine {
-                product_id: 1,
-                quantity: 0
-            }])
-            .is_err()
+    fn later_orders_see_the_stock_earlier_ones_took() {
+        let mut shop = Shop::new(vec![customer(1, Tier::Bronze, 0)], vec![product(7, 250, 3)]);
+        let first = shop.order(1, &[(7, 2)]).unwrap();
+        assert_eq!(first.lines, vec![(7, 2, 250)]);
+        assert_eq!(first.total, 500);
+        match shop.order(1, &[(7, 2)]) {
+            Err(Error::OutOfStock {
+                product_id: 7,
+                requested: 2,
+                available: 1,
+            }) => {}
+            other => panic!("expected OUT_OF_STOCK with 1 left, got {other:?}"),
+        }
+        // The refused order took nothing: the last unit is still there.
+        assert!(shop.order(1, &[(7, 1)]).is_ok());
+        assert_eq!(shop.left[&7], 0);
+    }
+
+    #[test]
+    fn a_short_line_takes_nothing_from_the_others() {
+        let mut shop = Shop::new(
+            vec![customer(1, Tier::Bronze, 0)],
+            vec![product(1, 100, 5), product(2, 100, 0), product(3, 100, 5)],
         );
-        assert!(
-            merge_lines(&[NewLine {
-                product_id: 1,
-                quantity: 1001
-            }])
-            .is_err()
+        let refused = shop.order(1, &[(1, 1), (2, 1), (3, 1)]);
+        assert!(matches!(
+            refused,
+            Err(Error::OutOfStock { product_id: 2, .. })
+        ));
+        assert_eq!((shop.left[&1], shop.left[&3]), (5, 5));
+    }
+
+    #[test]
+    fn a_customers_next_order_earns_at_the_tier_the_last_one_reached() {
+        // 999 lifetime points: one more and Silver (x1.25) begins.
+        let mut shop = Shop::new(
+            vec![customer(1, Tier::Bronze, 999)],
+            vec![product(1, 10_000, 10)],
         );
-        let split = [
-            NewLine {
-                product_id: 1,
-                quantity: 600,
-            },
-            NewLine {
-                product_id: 1,
-                quantity: 600,
-            },
-        ];
-        assert!(merge_lines(&split).is_err());
+        let first = shop.order(1, &[(1, 1)]).unwrap();
+        assert_eq!(first.earned, 100);
+        assert_eq!(shop.customers[&1].tier, Tier::Silver);
+        let second = shop.order(1, &[(1, 1)]).unwrap();
+        assert_eq!(second.earned, 125);
+    }
+
+    #[test]
+    fn unknown_and_inactive_customers_and_unknown_products_are_refused() {
+        let mut inactive = customer(2, Tier::Bronze, 0);
+        inactive.status = UserStatus::Inactive;
+        let mut shop = Shop::new(
+            vec![customer(1, Tier::Bronze, 0), inactive],
+            vec![product(1, 100, 5)],
+        );
+        assert!(matches!(
+            shop.order(9, &[(1, 1)]),
+            Err(Error::NotFound { entity: "user", .. })
+        ));
+        assert!(matches!(
+            shop.order(2, &[(1, 1)]),
+            Err(Error::Invalid { .. })
+        ));
+        assert!(matches!(
+            shop.order(1, &[(1, 1), (4, 1)]),
+            Err(Error::NotFound {
+                entity: "product",
+                ..
+            })
+        ));
+        assert_eq!(shop.left[&1], 5);
     }
 }

@@ -64,7 +64,7 @@ pub async fn change_status(
         active.points_unreversed = Set(unreversed);
         active.updated_at = Set(clock::now());
         let order = active.update(&txn).await?;
-        events.notify_in(&txn, order.id, Some(from)).await?;
+        events.notify_in(&txn, &[order.id], Some(from)).await?;
         txn.commit().await?;
         Ok((order, from))
     })

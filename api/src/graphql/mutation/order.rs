@@ -2,12 +2,14 @@
 
 use crate::graphql::args::{parse_id, to_id};
 use crate::graphql::error::GqlResult;
+use crate::graphql::turn::Turn;
 use crate::graphql::types::Order;
 use crate::graphql::types::enums::OrderStatus;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, InputObject, Object};
 use service::events::EventBus;
 use service::{DatabaseConnection, orders};
+use std::sync::Arc;
 
 /// One line of a new order.
 #[derive(InputObject)]
@@ -38,8 +40,7 @@ impl OrderMutation {
         ctx: &Context<'_>,
         input: CreateOrderInput,
     ) -> async_graphql::Result<Order> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let events = ctx.data::<EventBus>()?;
+        let checkout = ctx.data::<orders::Checkout>()?;
         let mut items = Vec::with_capacity(input.items.len());
         for (i, line) in input.items.iter().enumerate() {
             let product_id = parse_id(&format!("items[{i}].productId"), &line.product_id)?;
@@ -58,7 +59,13 @@ impl OrderMutation {
             customer_id: viewer.acting_for(customer).gql()?,
             items,
         };
-        let (order, _) = orders::create(db, events, &viewer, new).await.gql()?;
+        let placing = checkout.create(&viewer, new);
+        // Queued behind other orders, this request only waits: it hands its turn back.
+        let (order, _) = match ctx.data_opt::<Arc<Turn>>() {
+            Some(turn) => turn.wait_aside(placing).await,
+            None => placing.await,
+        }
+        .gql()?;
         Ok(Order(order))
     }
 

@@ -1,0 +1,55 @@
+//! A request's turn to execute. The server runs a bounded number of GraphQL requests at once
+//! (`--max-concurrent-requests`): each running request holds its whole result tree, so the
+//! bound caps memory, and past a few per core more at once only interleave. A request that is
+//! merely waiting (an order queued at the checkout for the database's one writer) needs
+//! neither CPU nor much memory, so it hands its turn back meanwhile: otherwise a few queued
+//! orders would hold every turn, and the orders behind them could not even join the queue to
+//! be written in the same group.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// One request's turn; put in the request's data so resolvers can find it.
+pub struct Turn {
+    turns: Arc<Semaphore>,
+    held: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+impl Turn {
+    /// A turn of `turns`, not yet taken.
+    pub fn new(turns: Arc<Semaphore>) -> Self {
+        Self {
+            turns,
+            held: Mutex::new(None),
+        }
+    }
+
+    /// Waits for the turn and holds it until [`Turn::finish`] or [`Turn::wait_aside`].
+    pub async fn take(&self) {
+        let permit = self.turns.clone().acquire_owned().await.ok();
+        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = permit;
+    }
+
+    /// Gives the turn back for the rest of the request.
+    pub fn finish(&self) {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
+    /// Runs `wait` without holding a turn, then takes one again to go on executing.
+    pub async fn wait_aside<F: Future>(&self, wait: F) -> F::Output {
+        let had_turn = self
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .is_some();
+        let out = wait.await;
+        if had_turn {
+            self.take().await;
+        }
+        out
+    }
+}
