@@ -50,6 +50,12 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
             .len(),
         3
     );
+    // A user's posts answer `author` with that user.
+    for user in data["users"]["nodes"].as_array().unwrap() {
+        for post in user["posts"]["nodes"].as_array().unwrap() {
+            assert_eq!(post["author"]["name"], user["name"], "{post}");
+        }
+    }
     let large = statements_for(&app, query).await;
     let large_counts = statements_for(&app, with_counts).await;
 

@@ -50,7 +50,9 @@ impl PostMutation {
             content: input.content,
             publish: input.publish,
         };
-        Ok(Post(posts::create(db, &viewer(ctx), new).await.gql()?))
+        Ok(Post::from(
+            posts::create(db, &viewer(ctx), new).await.gql()?,
+        ))
     }
 
     /// Updates a post's title or content: its author or an admin. Unknown id → NOT_FOUND.
@@ -66,7 +68,7 @@ impl PostMutation {
             title: input.title,
             content: input.content,
         };
-        Ok(Post(
+        Ok(Post::from(
             posts::update(db, &viewer(ctx), id, patch).await.gql()?,
         ))
     }
@@ -76,7 +78,9 @@ impl PostMutation {
     async fn publish_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Post> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(Post(posts::publish(db, &viewer(ctx), id).await.gql()?))
+        Ok(Post::from(
+            posts::publish(db, &viewer(ctx), id).await.gql()?,
+        ))
     }
 
     /// Deletes a post (its author or an admin); returns the deleted id.

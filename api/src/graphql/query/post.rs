@@ -26,7 +26,7 @@ impl PostQuery {
             .await
             .gql()?
             .filter(|p| viewer.can_read_post(p))
-            .map(Post))
+            .map(Post::from))
     }
 
     /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
@@ -59,7 +59,7 @@ impl PostQuery {
             page,
             CountOf::Posts(filter),
             |m| sort.cursor(m),
-            Post,
+            Post::from,
         ))
     }
 }

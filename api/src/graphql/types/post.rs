@@ -7,9 +7,25 @@ use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::Loaders;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
-/// An article written by a user.
-pub struct Post(pub service::post::Model);
+/// An article written by a user, with its author when that is already at hand (a user's own
+/// posts), so `author` needs no lookup.
+pub struct Post(pub service::post::Model, Option<Arc<service::user::Model>>);
+
+impl From<service::post::Model> for Post {
+    fn from(model: service::post::Model) -> Self {
+        Self(model, None)
+    }
+}
+
+impl Post {
+    /// A post listed under `author`, who is kept only if they did write it.
+    pub fn by(model: service::post::Model, author: &Arc<service::user::Model>) -> Self {
+        let author = (model.author_id == author.id).then(|| author.clone());
+        Self(model, author)
+    }
+}
 
 #[Object]
 impl Post {
@@ -48,6 +64,9 @@ impl Post {
     }
 
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        if let Some(author) = &self.1 {
+            return Ok(User::from(author.clone()));
+        }
         let loaders = ctx.data::<Loaders>()?;
         // The foreign key guarantees the author exists; a miss means the data changed under us.
         let author = loaders

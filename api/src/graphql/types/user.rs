@@ -167,7 +167,7 @@ impl User {
             sort,
             page,
             CountOf::PostsOfAuthor,
-            Post,
+            |post| Post::by(post, &self.0),
         )
         .await
     }
@@ -247,7 +247,7 @@ async fn child_connection<K, F, L, N>(
     sort: Sort<K>,
     page: PageArgs,
     count: fn(ChildCountKey<F>) -> CountOf,
-    node: fn(ModelOf<K>) -> N,
+    node: impl Fn(ModelOf<K>) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
     K: SortKey,
