@@ -140,6 +140,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> Result<()> {
         let db = self.state.db.clone();
+        let checkpoints = db::checkpoint_in_background(&db, CHECKPOINT_EVERY);
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let serve = axum::serve(
@@ -160,6 +161,9 @@ impl Application {
                 tokio::time::sleep(grace).await;
             } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping anyway"),
         }
+        if let Some(checkpoints) = checkpoints {
+            checkpoints.abort();
+        }
         // The file on disk should stand on its own once we are gone: fold the WAL into it.
         if let Err(err) = db::checkpoint(&db).await {
             tracing::warn!(error = %err, "WAL checkpoint at shutdown failed");
@@ -171,6 +175,10 @@ impl Application {
         Ok(())
     }
 }
+
+/// How often the WAL is checkpointed in the background (SQLite), so that commits seldom reach
+/// the auto-checkpoint threshold (`db::connect`) and checkpoint it themselves.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Takes a backup every `every` (a snapshot on SQLite, JSON elsewhere) and keeps the newest
 /// `keep`, for as long as the process runs.
