@@ -32,8 +32,9 @@ pub struct NewOrder {
     pub items: Vec<NewLine>,
 }
 
-/// Checks quantities and merges repeated products into one line, ordered by product id (taking
-/// stock in one global order keeps two concurrent orders from deadlocking).
+/// Checks quantities and merges repeated products into one line, ordered by product id (the
+/// order in which lines are checked, so a short product is reported the same way every time,
+/// and written).
 pub fn merge_lines(lines: &[NewLine]) -> Result<BTreeMap<i32, i32>> {
     if lines.is_empty() {
         return Err(Error::invalid("items", "an order needs at least one item"));
