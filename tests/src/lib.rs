@@ -55,6 +55,20 @@ fn init_tracing() {
     });
 }
 
+/// Pool settings for a test's own connection to `url` (outside the server's pool).
+pub fn db_config(url: &str) -> service::db::DbConfig {
+    use std::time::Duration;
+    service::db::DbConfig {
+        url: url.to_owned(),
+        max_connections: 4,
+        min_connections: 1,
+        connect_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(60),
+        slow_statement: Duration::from_secs(1),
+    }
+}
+
 /// Starts the server on `backend` with a fresh, migrated database. The complexity limit is
 /// raised so tests of other things can ask for big pages; `limits` tests use the defaults.
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -385,6 +399,17 @@ impl TestApp {
     }
 
     /// Statements the server ran while `f` was awaited.
+    /// Asserts that every user's balance equals the sum of their ledger rows.
+    pub async fn assert_ledger_consistent(&self) {
+        let mismatches = service::points::verify_ledger(&self.db)
+            .await
+            .expect("ledger check runs");
+        assert!(
+            mismatches.is_empty(),
+            "balances off their ledger: {mismatches:?}"
+        );
+    }
+
     pub async fn count_statements<F: std::future::Future>(&self, f: F) -> (F::Output, u64) {
         let before = self.statements.get();
         let out = f.await;

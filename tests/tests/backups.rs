@@ -88,12 +88,7 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
         100_000,
         "stock matches the orders"
     );
-    assert!(
-        service::points::verify_ledger(&restored.db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    restored.assert_ledger_consistent().await;
 }
 
 async fn restores_refuse_damage_and_keep_ids_fresh(app: TestApp) {

@@ -20,13 +20,7 @@ async fn generated_data_is_deterministic_and_consistent(app: TestApp) {
         !generate(&app.db, spec, |_, _| {}).await.unwrap().written,
         "a second run changes nothing"
     );
-    assert!(
-        service::points::verify_ledger(&app.db)
-            .await
-            .unwrap()
-            .is_empty(),
-        "balances equal their ledgers"
-    );
+    app.assert_ledger_consistent().await;
 
     // The same seed elsewhere gives the same rows.
     let other = spawn_app(app.backend).await;

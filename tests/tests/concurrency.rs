@@ -73,12 +73,7 @@ async fn concurrent_orders_never_oversell(app: TestApp) {
         .await;
     assert_eq!(data["product"]["stock"], 0);
     assert_eq!(data["orders"]["totalCount"], 50);
-    assert!(
-        service::points::verify_ledger(&app.db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    app.assert_ledger_consistent().await;
 }
 
 async fn concurrent_transfers_keep_every_point(app: TestApp) {
@@ -139,12 +134,7 @@ async fn concurrent_transfers_keep_every_point(app: TestApp) {
         .collect();
     assert_eq!(balances.iter().sum::<i64>(), 1_000, "{balances:?}");
     assert!(balances.iter().all(|b| *b >= 0), "{balances:?}");
-    assert!(
-        service::points::verify_ledger(&app.db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    app.assert_ledger_consistent().await;
 }
 
 /// Everything an order could have touched.
@@ -234,16 +224,9 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let config = service::db::DbConfig {
-                url,
-                max_connections: 2,
-                min_connections: 1,
-                connect_timeout: std::time::Duration::from_secs(5),
-                acquire_timeout: std::time::Duration::from_secs(5),
-                idle_timeout: std::time::Duration::from_secs(60),
-                slow_statement: std::time::Duration::from_secs(5),
-            };
-            let connected = service::db::connect(&config).await.expect("connect");
+            let connected = service::db::connect(&tests::db_config(&url))
+                .await
+                .expect("connect");
             let checkout =
                 Checkout::new(connected.db.clone(), service::events::EventBus::default());
             let before = connected.statements.get();
@@ -364,10 +347,5 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
             "{customer}"
         );
     }
-    assert!(
-        service::points::verify_ledger(&app.db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    app.assert_ledger_consistent().await;
 }

@@ -1,20 +1,7 @@
 //! Connection settings and migrations.
 
-use service::db::{self, DbConfig};
-use std::time::Duration;
-use tests::{Backend, TestApp, spawn_app};
-
-fn db_config(url: &str) -> DbConfig {
-    DbConfig {
-        url: url.to_owned(),
-        max_connections: 4,
-        min_connections: 1,
-        connect_timeout: Duration::from_secs(5),
-        acquire_timeout: Duration::from_secs(5),
-        idle_timeout: Duration::from_secs(60),
-        slow_statement: Duration::from_secs(1),
-    }
-}
+use service::db;
+use tests::{Backend, TestApp, db_config, spawn_app};
 
 #[tokio::test]
 async fn every_sqlite_connection_has_our_pragmas() {

@@ -146,12 +146,7 @@ async fn transfers_move_points_or_nothing(app: TestApp) {
         "newest first"
     );
     assert_eq!(kinds[1], json!({ "kind": "ADJUST", "points": 100 }));
-    assert!(
-        service::points::verify_ledger(&app.db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    app.assert_ledger_consistent().await;
 }
 
 async fn redemptions_spend_points_or_nothing(app: TestApp) {
@@ -175,10 +170,5 @@ async fn redemptions_spend_points_or_nothing(app: TestApp) {
         )
         .await;
     assert_eq!(error["extensions"]["code"], "INSUFFICIENT_POINTS");
-    assert!(
-        service::points::verify_ledger(&app.db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    app.assert_ledger_consistent().await;
 }
