@@ -305,7 +305,9 @@ pub async fn serve(path: &str, connections: u32) {
         .filename(path)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // As shopgraph's pool: the worker thread never waits for the reader.
+        .row_buffer_size(service::db::ROW_BUFFER);
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
         // As shopgraph's pool: no ping before each statement.
