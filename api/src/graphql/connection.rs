@@ -1,10 +1,11 @@
 //! Relay connections: building them from service pages, with a `totalCount` that is only
 //! counted when a client asks for it.
 
+use super::direct::Direct;
 use super::error::GqlResult;
 use super::loaders::{ChildCountKey, Loaders};
 use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{Context, Object, OutputType};
+use async_graphql::{ContainerType, Context, Object};
 use service::pagination::{self, Page};
 use service::{DatabaseConnection, orders, points, posts, products, users};
 
@@ -82,12 +83,13 @@ impl CursorType for EdgeCursor {
     }
 }
 
-/// A connection whose cursors are opaque strings.
-pub type Conn<N> = Connection<EdgeCursor, N, ListTotal>;
+/// A connection whose cursors are opaque strings, its nodes resolved directly (see
+/// [`Direct`]).
+pub type Conn<N> = Connection<EdgeCursor, Direct<N>, ListTotal>;
 
 /// Turns a service page into a connection; `cursor` gives each row's cursor and `node` wraps
 /// the row in its GraphQL type.
-pub fn connection<M, N: OutputType>(
+pub fn connection<M, N: ContainerType>(
     page: Page<M>,
     count: CountOf,
     cursor: impl Fn(&M) -> pagination::Cursor,
@@ -98,7 +100,7 @@ pub fn connection<M, N: OutputType>(
     conn.edges = page
         .items
         .into_iter()
-        .map(|m| Edge::new(EdgeCursor(cursor(&m)), node(m)))
+        .map(|m| Edge::new(EdgeCursor(cursor(&m)), Direct(node(m))))
         .collect();
     conn
 }

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod batching;
 pub mod connection;
+pub mod direct;
 pub mod error;
 pub mod error_codes;
 pub mod filters;
@@ -65,7 +66,8 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
     if !deps.limits.introspection {
         builder = builder.disable_introspection();
     }
-    // No extensions: see `gateway` for why persisted queries and error codes live there.
+    // No extensions: see `gateway` for why persisted queries and error codes live there, and
+    // `direct`, whose objects would not call their per-field hooks.
     gateway::Gateway::new(builder.finish(), deps.limits.apq_cache_size)
 }
 

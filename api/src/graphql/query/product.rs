@@ -2,6 +2,7 @@
 
 use crate::graphql::args::{page_args, page_weight, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::direct::Direct;
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::filters::{ProductFilter, ProductOrder};
 use crate::graphql::types::Product;
@@ -21,14 +22,14 @@ impl ProductQuery {
         ctx: &Context<'_>,
         id: Option<ID>,
         slug: Option<String>,
-    ) -> async_graphql::Result<Option<Product>> {
+    ) -> async_graphql::Result<Option<Direct<Product>>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let found = match (id, slug) {
             (Some(id), None) => products::get(db, parse_id("id", &id)?).await,
             (None, Some(slug)) => products::by_slug(db, &slug).await,
             _ => return Err(bad_input("id", "give exactly one of id and slug")),
         };
-        Ok(found.gql()?.map(Product::from))
+        Ok(found.gql()?.map(|product| Direct(Product::from(product))))
     }
 
     /// Products, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).

@@ -2,6 +2,7 @@
 
 use crate::graphql::args::{page_args, page_weight, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::direct::Direct;
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{UserFilter, UserOrder};
 use crate::graphql::loaders::Loaders;
@@ -20,19 +21,25 @@ pub struct UserQuery;
 impl UserQuery {
     /// One user's profile (name and tier are public; the rest is for the user and admins),
     /// or null when there is none with this id.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Direct<User>>> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(users::get(db, id).await.gql()?.map(User::from))
+        Ok(users::get(db, id)
+            .await
+            .gql()?
+            .map(|user| Direct(User::from(user))))
     }
 
     /// The signed-in user, or null for anonymous callers.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Direct<User>>> {
         let Some(id) = viewer(ctx).user_id else {
             return Ok(None);
         };
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(users::get(db, id).await.gql()?.map(User::from))
+        Ok(users::get(db, id)
+            .await
+            .gql()?
+            .map(|user| Direct(User::from(user))))
     }
 
     /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).

@@ -3,6 +3,7 @@
 use super::enums::OrderStatus;
 use super::{Product, User};
 use crate::graphql::args::to_id;
+use crate::graphql::direct::Direct;
 use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::Loaders;
 use async_graphql::{Context, ID, Object};
@@ -49,7 +50,7 @@ impl Order {
         to_id(self.0.customer_id)
     }
 
-    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
         let loaders = ctx.data::<Loaders>()?;
         let customer = loaders
             .user_by_id
@@ -57,11 +58,11 @@ impl Order {
             .await
             .gql()?
             .ok_or_else(internal)?;
-        Ok(User::from(customer))
+        Ok(Direct(User::from(customer)))
     }
 
     /// The order's lines, in the order they were written.
-    async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
+    async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Direct<OrderItem>>> {
         let loaders = ctx.data::<Loaders>()?;
         let items = loaders
             .items_by_order
@@ -69,7 +70,10 @@ impl Order {
             .await
             .gql()?
             .unwrap_or_default();
-        Ok(items.into_iter().map(OrderItem).collect())
+        Ok(items
+            .into_iter()
+            .map(|item| Direct(OrderItem(item)))
+            .collect())
     }
 
     /// Total number of units over all lines.
@@ -113,7 +117,7 @@ impl OrderItem {
         to_id(self.0.product_id)
     }
 
-    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
+    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<Product>> {
         let loaders = ctx.data::<Loaders>()?;
         let product = loaders
             .product_by_id
@@ -121,6 +125,6 @@ impl OrderItem {
             .await
             .gql()?
             .ok_or_else(internal)?;
-        Ok(Product(product))
+        Ok(Direct(Product(product)))
     }
 }

@@ -3,6 +3,7 @@
 use super::User;
 use super::enums::PostStatus;
 use crate::graphql::args::to_id;
+use crate::graphql::direct::Direct;
 use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::Loaders;
 use async_graphql::{Context, ID, Object};
@@ -63,9 +64,9 @@ impl Post {
         to_id(self.0.author_id)
     }
 
-    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
         if let Some(author) = &self.1 {
-            return Ok(User::from(author.clone()));
+            return Ok(Direct(User::from(author.clone())));
         }
         let loaders = ctx.data::<Loaders>()?;
         // The foreign key guarantees the author exists; a miss means the data changed under us.
@@ -75,6 +76,6 @@ impl Post {
             .await
             .gql()?
             .ok_or_else(internal)?;
-        Ok(User::from(author))
+        Ok(Direct(User::from(author)))
     }
 }

@@ -10,7 +10,7 @@ use crate::graphql::filters::{
 };
 use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders, Scoped};
 use crate::graphql::viewer::viewer;
-use async_graphql::OutputType;
+use async_graphql::ContainerType;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -160,7 +160,7 @@ impl User {
         );
         let page = page_args(first, after, last, before);
         let by_author = &loaders.posts_by_author;
-        child_connection(
+        Box::pin(child_connection(
             by_author,
             self.0.id,
             filter,
@@ -168,7 +168,7 @@ impl User {
             page,
             CountOf::PostsOfAuthor,
             |post| Post::by(post, &self.0),
-        )
+        ))
         .await
     }
 
@@ -197,7 +197,7 @@ impl User {
         );
         let page = page_args(first, after, last, before);
         let by_customer = &loaders.orders_by_customer;
-        child_connection(
+        Box::pin(child_connection(
             by_customer,
             self.0.id,
             filter,
@@ -205,7 +205,7 @@ impl User {
             page,
             CountOf::OrdersOfCustomer,
             Order,
-        )
+        ))
         .await
     }
 
@@ -225,7 +225,7 @@ impl User {
         let filter = PointTransactionFilter::into_service(filter);
         let page = page_args(first, after, last, before);
         let by_user = &loaders.points_by_user;
-        child_connection(
+        Box::pin(child_connection(
             by_user,
             self.0.id,
             filter,
@@ -233,13 +233,17 @@ impl User {
             page,
             CountOf::PointsOfUser,
             PointTransaction,
-        )
+        ))
         .await
     }
 }
 
 /// One page of a user's children through their loader, as a connection whose `totalCount`
 /// (counted only when asked for) uses the same filter.
+///
+/// Callers box it: every field of `User` is resolved by one future type, as large as its
+/// largest field's, and this one made it 3.7 KB for every `User` field of a response, `id`
+/// and `name` included (`graphql::direct` places each object's field futures side by side).
 async fn child_connection<K, F, L, N>(
     loader: &Scoped<L>,
     parent: i32,
@@ -253,7 +257,7 @@ where
     K: SortKey,
     F: Clone + Hash + Eq + Send + Sync + 'static,
     L: Loader<ChildPageKey<F, Sort<K>>, Value = Page<ModelOf<K>>, Error = Arc<service::Error>>,
-    N: OutputType,
+    N: ContainerType,
 {
     let key = ChildPageKey {
         parent,
