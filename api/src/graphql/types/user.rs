@@ -8,7 +8,7 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{
     OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder,
 };
-use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders, Scoped};
+use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders, PageShape, Scoped, Shared};
 use crate::graphql::viewer::viewer;
 use async_graphql::ContainerType;
 use async_graphql::dataloader::Loader;
@@ -259,11 +259,14 @@ where
     L: Loader<ChildPageKey<F, Sort<K>>, Value = Page<ModelOf<K>>, Error = Arc<service::Error>>,
     N: ContainerType,
 {
+    let filter = Shared::new(filter);
     let key = ChildPageKey {
         parent,
-        filter: filter.clone(),
-        sort,
-        page,
+        shape: Shared::new(PageShape {
+            filter: filter.clone(),
+            sort,
+            page,
+        }),
     };
     let page = loader.load_one(key).await.gql()?.unwrap_or_else(|| Page {
         items: Vec::new(),
