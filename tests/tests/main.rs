@@ -14,6 +14,7 @@ mod http;
 mod lookups;
 mod loyalty;
 mod n_plus_one;
+mod nested_columns;
 mod pagination;
 mod permissions;
 mod posts;

@@ -132,20 +132,22 @@ impl<T> Hash for Shared<T> {
     }
 }
 
-/// Everything that shapes a page of children but the parent.
+/// Everything that shapes a page of children but the parent: which rows, in which order,
+/// and which of their columns (`()` where a relation always reads all of them).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PageShape<F, S> {
+pub struct PageShape<F, S, C = ()> {
     pub filter: Shared<F>,
     pub sort: S,
     pub page: PageArgs,
+    pub columns: C,
 }
 
 /// A page of children of one parent: the parent's id plus everything that shapes the page.
-/// Keys that share filter, order and paging are fetched together in one statement.
+/// Keys that share filter, order, paging and columns are fetched together in one statement.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ChildPageKey<F, S> {
+pub struct ChildPageKey<F, S, C = ()> {
     pub parent: i32,
-    pub shape: Shared<PageShape<F, S>>,
+    pub shape: Shared<PageShape<F, S, C>>,
 }
 
 /// The number of children of one parent that match a filter.
@@ -171,27 +173,27 @@ fn group_by_shape<K: Clone, G: Hash + Eq>(
 /// Declares a loader of child pages and one of child counts for one relation.
 macro_rules! child_loaders {
     (
-        $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty,
+        $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty, $columns:ty,
         $fetch_pages:path, $fetch_counts:path
     ) => {
         #[doc = concat!("Loads pages of `", stringify!($model), "` per parent.")]
         pub struct $pages(DatabaseConnection);
 
-        impl Loader<ChildPageKey<$filter, Sort<$sort>>> for $pages {
+        impl Loader<ChildPageKey<$filter, Sort<$sort>, $columns>> for $pages {
             type Value = Page<$model>;
             type Error = Arc<service::Error>;
 
             async fn load(
                 &self,
-                keys: &[ChildPageKey<$filter, Sort<$sort>>],
-            ) -> LoadResult<ChildPageKey<$filter, Sort<$sort>>, Self::Value> {
+                keys: &[ChildPageKey<$filter, Sort<$sort>, $columns>],
+            ) -> LoadResult<ChildPageKey<$filter, Sort<$sort>, $columns>, Self::Value> {
                 let groups = group_by_shape(keys, |k| (k.shape.clone(), k.parent));
                 let mut out = HashMap::with_capacity(keys.len());
                 for (shape, parents) in groups {
-                    let pages =
-                        $fetch_pages(&self.0, &parents, &shape.filter, shape.sort, &shape.page)
-                            .await
-                            .map_err(Arc::new)?;
+                    let (filter, sort, page) = (&shape.filter, shape.sort, &shape.page);
+                    let pages = $fetch_pages(&self.0, &parents, filter, sort, page, shape.columns)
+                        .await
+                        .map_err(Arc::new)?;
                     for (parent, rows) in pages {
                         let key = ChildPageKey {
                             parent,
@@ -244,6 +246,7 @@ child_loaders!(
     post::Model,
     service::posts::PostFilter,
     service::posts::PostSort,
+    service::posts::PostColumns,
     service::posts::pages_by_authors,
     service::posts::counts_by_authors
 );
@@ -253,7 +256,8 @@ child_loaders!(
     order::Model,
     service::orders::OrderFilter,
     service::orders::OrderSort,
-    service::orders::pages_by_customers,
+    (),
+    all_columns::orders_of_customers,
     service::orders::counts_by_customers
 );
 child_loaders!(
@@ -262,9 +266,40 @@ child_loaders!(
     point_transaction::Model,
     service::points::PointFilter,
     service::points::PointSort,
-    service::points::pages_by_users,
+    (),
+    all_columns::points_of_users,
     service::points::counts_by_users
 );
+
+/// Child pages of relations whose rows are always read whole, in the shape
+/// `child_loaders!` calls.
+mod all_columns {
+    use service::pagination::{Page, PageArgs, Sort};
+    use service::{DatabaseConnection, Result, order, orders, point_transaction, points};
+    use std::collections::HashMap;
+
+    pub async fn orders_of_customers(
+        db: &DatabaseConnection,
+        customers: &[i32],
+        filter: &orders::OrderFilter,
+        sort: Sort<orders::OrderSort>,
+        page: &PageArgs,
+        _: (),
+    ) -> Result<HashMap<i32, Page<order::Model>>> {
+        orders::pages_by_customers(db, customers, filter, sort, page).await
+    }
+
+    pub async fn points_of_users(
+        db: &DatabaseConnection,
+        users: &[i32],
+        filter: &points::PointFilter,
+        sort: Sort<points::PointSort>,
+        page: &PageArgs,
+        _: (),
+    ) -> Result<HashMap<i32, Page<point_transaction::Model>>> {
+        points::pages_by_users(db, users, filter, sort, page).await
+    }
+}
 
 /// A request-scoped loader: cached for the request only.
 pub type Scoped<T> = DataLoader<T, HashMapCache>;

@@ -6,25 +6,60 @@ use crate::graphql::args::to_id;
 use crate::graphql::direct::Direct;
 use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::Loaders;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
+use service::posts::PostColumns;
 use std::sync::Arc;
 
 /// An article written by a user, with its author when that is already at hand (a user's own
-/// posts), so `author` needs no lookup.
-pub struct Post(pub service::post::Model, Option<Arc<service::user::Model>>);
+/// posts), so `author` needs no lookup, and which of its columns were read.
+pub struct Post(
+    pub service::post::Model,
+    Option<Arc<service::user::Model>>,
+    PostColumns,
+);
 
 impl From<service::post::Model> for Post {
     fn from(model: service::post::Model) -> Self {
-        Self(model, None)
+        Self(model, None, PostColumns::ALL)
     }
 }
 
 impl Post {
-    /// A post listed under `author`, who is kept only if they did write it.
-    pub fn by(model: service::post::Model, author: &Arc<service::user::Model>) -> Self {
+    /// A post listed under `author`, who is kept only if they did write it, read with
+    /// `columns`.
+    pub fn by(
+        model: service::post::Model,
+        author: &Arc<service::user::Model>,
+        columns: PostColumns,
+    ) -> Self {
         let author = (model.author_id == author.id).then(|| author.clone());
-        Self(model, author)
+        Self(model, author, columns)
+    }
+
+    /// The columns a list of posts must read for the selection under `list` (a connection
+    /// field): a column is read when its field is selected anywhere under `nodes` or
+    /// `edges.node`, fragments included.
+    pub fn columns(list: &Lookahead<'_>) -> PostColumns {
+        let node = list.field("nodes");
+        let edge = list.field("edges").field("node");
+        let selected = |name: &str| node.field(name).exists() || edge.field(name).exists();
+        PostColumns {
+            content: selected("content"),
+            status: selected("status"),
+            published_at: selected("publishedAt"),
+            updated_at: selected("updatedAt"),
+        }
+    }
+
+    /// `value`, if its column was read; a placeholder must never reach a client, so a miss
+    /// is an internal error (it would mean `columns` and the resolvers disagree).
+    fn read<T>(&self, was_read: fn(&PostColumns) -> bool, value: T) -> async_graphql::Result<T> {
+        if was_read(&self.2) {
+            Ok(value)
+        } else {
+            Err(internal())
+        }
     }
 }
 
@@ -38,25 +73,25 @@ impl Post {
         &self.0.title
     }
 
-    async fn content(&self) -> &str {
-        &self.0.content
+    async fn content(&self) -> async_graphql::Result<&str> {
+        self.read(|c| c.content, &self.0.content)
     }
 
-    async fn status(&self) -> PostStatus {
-        self.0.status.into()
+    async fn status(&self) -> async_graphql::Result<PostStatus> {
+        self.read(|c| c.status, self.0.status.into())
     }
 
     /// When the post was first published; null for drafts.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+    async fn published_at(&self) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        self.read(|c| c.published_at, self.0.published_at)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
+        self.read(|c| c.updated_at, self.0.updated_at)
     }
 
     /// The author's id, without loading the author.
