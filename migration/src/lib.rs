@@ -14,6 +14,7 @@ mod m20261123_000003_create_catalog_and_orders;
 mod m20261123_000004_create_point_transactions;
 mod m20261123_000005_add_loyalty_tracking;
 mod m20261123_000006_add_password_hash;
+mod m20261201_000001_index_orders_by_status_and_id;
 
 /// Every migration of shopgraph, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_point_transactions::Migration),
             Box::new(m20261123_000005_add_loyalty_tracking::Migration),
             Box::new(m20261123_000006_add_password_hash::Migration),
+            Box::new(m20261201_000001_index_orders_by_status_and_id::Migration),
         ]
     }
 }
