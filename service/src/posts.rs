@@ -136,8 +136,8 @@ pub async fn count(db: &impl ConnectionTrait, filter: &PostFilter) -> Result<u64
 ///
 /// A nested page of posts is read for every parent of a list (550 rows for 50 users), and
 /// SQLite's driver copies every column of every row, allocating twice for each text value:
-/// reading only what the query asks for took the benchmark's nested page from 891 to 1,004
-/// requests/s. Columns left out come back as placeholders (empty content, draft status, no
+/// reading only what the query asks for took the benchmark's Q2 (50 users, 10 posts each)
+/// from 841 to 908 requests/s in an A/B run. Columns left out come back as placeholders (empty content, draft status, no
 /// publication date, `updated_at` equal to `created_at`); the caller must not read them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PostColumns {

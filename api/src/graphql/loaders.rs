@@ -171,10 +171,15 @@ fn group_by_shape<K: Clone, G: Hash + Eq>(
 }
 
 /// Declares a loader of child pages and one of child counts for one relation.
+///
+/// `pages: |db, parents, shape| …` is the service call that fetches one shape's pages for
+/// all its parents (written at each use, since relations differ in whether their shape
+/// carries columns).
 macro_rules! child_loaders {
     (
         $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty, $columns:ty,
-        $fetch_pages:path, $fetch_counts:path
+        pages: |$db:ident, $parents:ident, $shape:ident| $fetch_pages:expr,
+        counts: $fetch_counts:path
     ) => {
         #[doc = concat!("Loads pages of `", stringify!($model), "` per parent.")]
         pub struct $pages(DatabaseConnection);
@@ -189,15 +194,14 @@ macro_rules! child_loaders {
             ) -> LoadResult<ChildPageKey<$filter, Sort<$sort>, $columns>, Self::Value> {
                 let groups = group_by_shape(keys, |k| (k.shape.clone(), k.parent));
                 let mut out = HashMap::with_capacity(keys.len());
-                for (shape, parents) in groups {
-                    let (filter, sort, page) = (&shape.filter, shape.sort, &shape.page);
-                    let pages = $fetch_pages(&self.0, &parents, filter, sort, page, shape.columns)
-                        .await
-                        .map_err(Arc::new)?;
+                for ($shape, $parents) in groups {
+                    let $db = &self.0;
+                    let $parents = &$parents[..];
+                    let pages = $fetch_pages.await.map_err(Arc::new)?;
                     for (parent, rows) in pages {
                         let key = ChildPageKey {
                             parent,
-                            shape: shape.clone(),
+                            shape: $shape.clone(),
                         };
                         out.insert(key, rows);
                     }
@@ -247,8 +251,15 @@ child_loaders!(
     service::posts::PostFilter,
     service::posts::PostSort,
     service::posts::PostColumns,
-    service::posts::pages_by_authors,
-    service::posts::counts_by_authors
+    pages: |db, parents, shape| service::posts::pages_by_authors(
+        db,
+        parents,
+        &shape.filter,
+        shape.sort,
+        &shape.page,
+        shape.columns
+    ),
+    counts: service::posts::counts_by_authors
 );
 child_loaders!(
     OrdersByCustomer,
@@ -257,8 +268,14 @@ child_loaders!(
     service::orders::OrderFilter,
     service::orders::OrderSort,
     (),
-    all_columns::orders_of_customers,
-    service::orders::counts_by_customers
+    pages: |db, parents, shape| service::orders::pages_by_customers(
+        db,
+        parents,
+        &shape.filter,
+        shape.sort,
+        &shape.page
+    ),
+    counts: service::orders::counts_by_customers
 );
 child_loaders!(
     PointsByUser,
@@ -267,39 +284,15 @@ child_loaders!(
     service::points::PointFilter,
     service::points::PointSort,
     (),
-    all_columns::points_of_users,
-    service::points::counts_by_users
+    pages: |db, parents, shape| service::points::pages_by_users(
+        db,
+        parents,
+        &shape.filter,
+        shape.sort,
+        &shape.page
+    ),
+    counts: service::points::counts_by_users
 );
-
-/// Child pages of relations whose rows are always read whole, in the shape
-/// `child_loaders!` calls.
-mod all_columns {
-    use service::pagination::{Page, PageArgs, Sort};
-    use service::{DatabaseConnection, Result, order, orders, point_transaction, points};
-    use std::collections::HashMap;
-
-    pub async fn orders_of_customers(
-        db: &DatabaseConnection,
-        customers: &[i32],
-        filter: &orders::OrderFilter,
-        sort: Sort<orders::OrderSort>,
-        page: &PageArgs,
-        _: (),
-    ) -> Result<HashMap<i32, Page<order::Model>>> {
-        orders::pages_by_customers(db, customers, filter, sort, page).await
-    }
-
-    pub async fn points_of_users(
-        db: &DatabaseConnection,
-        users: &[i32],
-        filter: &points::PointFilter,
-        sort: Sort<points::PointSort>,
-        page: &PageArgs,
-        _: (),
-    ) -> Result<HashMap<i32, Page<point_transaction::Model>>> {
-        points::pages_by_users(db, users, filter, sort, page).await
-    }
-}
 
 /// A request-scoped loader: cached for the request only.
 pub type Scoped<T> = DataLoader<T, HashMapCache>;
