@@ -20,6 +20,7 @@ pub mod pagination;
 pub mod points;
 pub mod posts;
 pub mod products;
+pub mod projection;
 pub mod roles;
 pub mod seed;
 pub mod users;

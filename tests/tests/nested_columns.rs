@@ -1,4 +1,4 @@
-//! A user's posts are read with only the columns a query selects; every field still answers
+//! Nested lists and lookups read only the columns a query selects; every field still answers
 //! the stored value however it is selected (alone, with others, under `edges`, in a fragment)
 //! and whatever the list is ordered by.
 
@@ -120,4 +120,130 @@ async fn nested_posts_answer_stored_values_for_any_selection(app: TestApp) {
     let mut all: Vec<Value> = ids.iter().map(|id| json!(id)).collect();
     all.sort_by_key(|v| v.as_str().unwrap().to_owned());
     assert_eq!(seen, all);
+}
+
+both_backends!(nested_lookups_answer_stored_values_for_any_selection);
+
+const USER_FIELDS: [&str; 9] = [
+    "name",
+    "email",
+    "status",
+    "cardNumber",
+    "pointsBalance",
+    "tier",
+    "lifetimePoints",
+    "createdAt",
+    "updatedAt",
+];
+const PRODUCT_FIELDS: [&str; 8] = [
+    "sku",
+    "slug",
+    "name",
+    "category",
+    "priceCents",
+    "stock",
+    "createdAt",
+    "updatedAt",
+];
+
+/// Each field alone, all together, in a named fragment and in an inline fragment, each with
+/// `id`; the named fragment's text comes second.
+fn selections(fields: &[&str], on: &str) -> Vec<(String, String)> {
+    let mut selections: Vec<(String, String)> = fields
+        .iter()
+        .map(|f| (format!("id {f}"), String::new()))
+        .collect();
+    selections.push((format!("id {}", fields.join(" ")), String::new()));
+    selections.push((
+        "id ...Some".into(),
+        format!("fragment Some on {on} {{ {} {} }}", fields[1], fields[4]),
+    ));
+    selections.push((
+        format!("id ... on {on} {{ {} {} }}", fields[0], fields[3]),
+        String::new(),
+    ));
+    selections
+}
+
+/// Every field of `answer` equals the stored one.
+fn assert_stored(answer: &Value, stored: &Value, context: &str) {
+    let fields = answer.as_object().expect("an object");
+    assert!(fields.len() >= 2, "{context}: {answer}");
+    for (field, value) in fields {
+        assert_eq!(value, &stored[field], "{field} under `{context}`");
+    }
+}
+
+async fn nested_lookups_answer_stored_values_for_any_selection(app: TestApp) {
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    let post = app.create_post(&ada, "Hello", true).await;
+    let mug = app.create_product("mug", "kitchen", 1_250, 10).await;
+    let order = app.create_order(&ada, &[(mug, 2)]).await.to_string();
+    // The root lookups read every column.
+    let stored = app
+        .data(
+            &format!(
+                "query($u: ID!, $p: ID!) {{ user(id: $u) {{ id {} }} product(id: $p) {{ id {} }} }}",
+                USER_FIELDS.join(" "),
+                PRODUCT_FIELDS.join(" ")
+            ),
+            json!({ "u": ada, "p": mug.to_string() }),
+        )
+        .await;
+    let (user, product) = (&stored["user"], &stored["product"]);
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!(product["priceCents"], 1_250);
+
+    let vars = json!({ "u": ada, "p": post, "o": order });
+    for (selection, fragment) in selections(&USER_FIELDS, "User") {
+        let data = app
+            .data(
+                &format!(
+                    "query($u: ID!, $p: ID!, $o: ID!) {{
+                        order(id: $o) {{ customer {{ {selection} }} }}
+                        post(id: $p) {{ author {{ {selection} }} }}
+                        narrow: order(id: $o) {{ customer {{ name posts(first: 5) {{ nodes {{ author {{ {selection} }} }} }} }} }}
+                        user(id: $u) {{ id {} posts(first: 5) {{ nodes {{ author {{ {selection} }} }} }} }}
+                    }} {fragment}",
+                    USER_FIELDS.join(" ")
+                ),
+                vars.clone(),
+            )
+            .await;
+        assert_stored(&data["order"]["customer"], user, &selection);
+        assert_stored(&data["post"]["author"], user, &selection);
+        // A user's own posts name them as author from what was read for the user when that
+        // holds what the author's selection needs (`user` read every column), and look them
+        // up otherwise (`narrow` read the customer's name only).
+        let narrow = &data["narrow"]["customer"]["posts"]["nodes"][0]["author"];
+        assert_stored(narrow, user, &format!("narrow: {selection}"));
+        let author = &data["user"]["posts"]["nodes"][0]["author"];
+        assert_stored(author, user, &format!("user: {selection}"));
+    }
+    for (selection, fragment) in selections(&PRODUCT_FIELDS, "Product") {
+        let data = app
+            .data(
+                &format!(
+                    "query($o: ID!) {{ order(id: $o) {{ items {{ product {{ {selection} }} }} }} }} {fragment}"
+                ),
+                json!({ "o": order }),
+            )
+            .await;
+        assert_stored(&data["order"]["items"][0]["product"], product, &selection);
+    }
+
+    // One row asked for twice with different selections answers both.
+    let data = app
+        .data(
+            "query($o: ID!) { order(id: $o) { a: customer { name } b: customer { email tier } items { product { name } again: product { sku stock } } } }",
+            json!({ "o": order }),
+        )
+        .await;
+    let order = &data["order"];
+    assert_eq!(order["a"]["name"], "Ada");
+    assert_eq!(order["b"]["email"], user["email"]);
+    assert_eq!(order["b"]["tier"], user["tier"]);
+    assert_eq!(order["items"][0]["product"]["name"], product["name"]);
+    assert_eq!(order["items"][0]["again"]["sku"], product["sku"]);
+    assert_eq!(order["items"][0]["again"]["stock"], product["stock"]);
 }

@@ -5,6 +5,7 @@
 use super::batching::BatchSpawner;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use service::pagination::{Page, PageArgs, Sort};
+use service::projection::Columns;
 use service::{
     DatabaseConnection, order, order_item, point_transaction, post, product, role, user,
 };
@@ -15,32 +16,73 @@ use std::time::Duration;
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<service::Error>>;
 
-/// Declares a loader of rows by id through a service `by_ids` function.
+/// A row by id, read with only `columns` (see `service::projection`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ById<C> {
+    pub id: i32,
+    pub columns: C,
+}
+
+/// Declares a loader of rows by id through a service `by_ids(db, ids, columns)` function.
 macro_rules! by_id_loader {
-    ($name:ident, $model:ty, $fetch:path) => {
+    ($name:ident, $entity:ty, $model:ty, $fetch:path) => {
         #[doc = concat!("Loads `", stringify!($model), "` rows by id, shared: one row is often")]
         #[doc = "asked for many times in a request (the author of every post), and each answer"]
-        #[doc = "is a clone of the cached value."]
+        #[doc = "is a clone of the cached value. Keys that ask for the same columns are read"]
+        #[doc = "in one statement."]
         pub struct $name(DatabaseConnection);
 
-        impl Loader<i32> for $name {
+        impl Loader<ById<Columns<$entity>>> for $name {
             type Value = Arc<$model>;
             type Error = Arc<service::Error>;
 
-            async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
-                let rows = $fetch(&self.0, keys).await.map_err(Arc::new)?;
-                Ok(rows
-                    .into_iter()
-                    .map(|row| (row.id, Arc::new(row)))
-                    .collect())
+            async fn load(
+                &self,
+                keys: &[ById<Columns<$entity>>],
+            ) -> LoadResult<ById<Columns<$entity>>, Self::Value> {
+                let mut out = HashMap::with_capacity(keys.len());
+                for (columns, ids) in group_by_shape(keys, |k| (k.columns, k.id)) {
+                    for row in $fetch(&self.0, &ids, columns).await.map_err(Arc::new)? {
+                        out.insert(
+                            ById {
+                                id: row.id,
+                                columns,
+                            },
+                            Arc::new(row),
+                        );
+                    }
+                }
+                Ok(out)
             }
         }
     };
 }
 
-by_id_loader!(UserById, user::Model, service::users::by_ids);
-by_id_loader!(ProductById, product::Model, service::products::by_ids);
-by_id_loader!(OrderById, order::Model, service::orders::by_ids);
+by_id_loader!(UserById, user::Entity, user::Model, service::users::by_ids);
+by_id_loader!(
+    ProductById,
+    product::Entity,
+    product::Model,
+    service::products::by_ids
+);
+
+/// Loads orders by id (whole rows).
+pub struct OrderById(DatabaseConnection);
+
+impl Loader<i32> for OrderById {
+    type Value = Arc<order::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
+        let rows = service::orders::by_ids(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, Arc::new(row)))
+            .collect())
+    }
+}
 
 /// Loads every item of orders by order id.
 pub struct ItemsByOrder(DatabaseConnection);

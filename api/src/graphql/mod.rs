@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod batching;
+pub mod columns;
 pub mod connection;
 pub mod direct;
 pub mod error;

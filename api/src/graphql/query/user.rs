@@ -5,14 +5,12 @@ use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{UserFilter, UserOrder};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
-use service::pagination::{Page, Sort};
+use service::pagination::Sort;
 use service::users::UserSort;
 use service::{DatabaseConnection, users};
-use std::sync::Arc;
 
 #[derive(Default)]
 pub struct UserQuery;
@@ -69,17 +67,6 @@ impl UserQuery {
         let page = users::list(db, &filter, sort, &page_args(first, after, last, before))
             .await
             .gql()?;
-        // Every row of the page also answers later lookups of the same user by id in this
-        // request (a post's author, an order's customer) without another statement.
-        let page = Page {
-            items: page.items.into_iter().map(Arc::new).collect(),
-            has_next: page.has_next,
-            has_prev: page.has_prev,
-        };
-        ctx.data::<Loaders>()?
-            .user_by_id
-            .feed_many(page.items.iter().map(|user| (user.id, user.clone())))
-            .await;
         Ok(connection(
             page,
             CountOf::Users(filter),

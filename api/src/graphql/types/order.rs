@@ -4,7 +4,7 @@ use super::enums::OrderStatus;
 use super::{Product, User};
 use crate::graphql::args::to_id;
 use crate::graphql::direct::Direct;
-use crate::graphql::error::{GqlResult, internal};
+use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::Loaders;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -51,14 +51,8 @@ impl Order {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
-        let loaders = ctx.data::<Loaders>()?;
-        let customer = loaders
-            .user_by_id
-            .load_one(self.0.customer_id)
-            .await
-            .gql()?
-            .ok_or_else(internal)?;
-        Ok(Direct(User::from(customer)))
+        let columns = User::columns(&ctx.look_ahead());
+        Ok(Direct(User::by_id(ctx, self.0.customer_id, columns).await?))
     }
 
     /// The order's lines, in the order they were written.
@@ -118,13 +112,9 @@ impl OrderItem {
     }
 
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<Product>> {
-        let loaders = ctx.data::<Loaders>()?;
-        let product = loaders
-            .product_by_id
-            .load_one(self.0.product_id)
-            .await
-            .gql()?
-            .ok_or_else(internal)?;
-        Ok(Direct(Product(product)))
+        let columns = Product::columns(&ctx.look_ahead());
+        Ok(Direct(
+            Product::by_id(ctx, self.0.product_id, columns).await?,
+        ))
     }
 }

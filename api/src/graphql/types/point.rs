@@ -53,7 +53,6 @@ impl PointTransaction {
         let Some(id) = self.0.counterparty_id else {
             return Ok(None);
         };
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders.user_by_id.load_one(id).await.gql()?.map(User::from))
+        User::find(ctx, id, User::columns(&ctx.look_ahead())).await
     }
 }

@@ -1,15 +1,66 @@
 //! `Product`.
 use crate::graphql::args::to_id;
-use async_graphql::{ID, Object};
+use crate::graphql::columns;
+use crate::graphql::error::{GqlResult, internal};
+use crate::graphql::loaders::{ById, Loaders};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
+use service::product::Column as C;
+use service::projection::Columns;
 use std::sync::Arc;
 
-/// A product of the catalog.
-pub struct Product(pub Arc<service::product::Model>);
+/// A product of the catalog, with the columns it was read with: an order item's `product`
+/// reads only the columns behind the fields selected under it.
+pub struct Product(
+    pub Arc<service::product::Model>,
+    Columns<service::product::Entity>,
+);
 
 impl From<service::product::Model> for Product {
     fn from(model: service::product::Model) -> Self {
-        Self(Arc::new(model))
+        Self(Arc::new(model), Columns::all())
+    }
+}
+
+/// Each field answered from a column, with that column (`id` is always read).
+const FIELD_COLUMNS: [(&str, C); 8] = [
+    ("sku", C::Sku),
+    ("slug", C::Slug),
+    ("name", C::Name),
+    ("category", C::Category),
+    ("priceCents", C::PriceCents),
+    ("stock", C::Stock),
+    ("createdAt", C::CreatedAt),
+    ("updatedAt", C::UpdatedAt),
+];
+
+impl Product {
+    /// The columns a lookup must read for the selection under `field` (a field of type
+    /// `Product`).
+    pub fn columns(field: &Lookahead<'_>) -> Columns<service::product::Entity> {
+        Columns::selected(&[C::Id], &FIELD_COLUMNS, columns::selected(field))
+    }
+
+    /// The product with id `id`, read with `columns`, which must exist (a foreign key points
+    /// at it).
+    pub async fn by_id(
+        ctx: &Context<'_>,
+        id: i32,
+        columns: Columns<service::product::Entity>,
+    ) -> async_graphql::Result<Self> {
+        let loaders = ctx.data::<Loaders>()?;
+        let product = loaders
+            .product_by_id
+            .load_one(ById { id, columns })
+            .await
+            .gql()?
+            .ok_or_else(internal)?;
+        Ok(Self(product, columns))
+    }
+
+    /// A field's `value`, if `column` was read.
+    fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
+        columns::was_read(self.1.has(column), value)
     }
 }
 
@@ -20,38 +71,38 @@ impl Product {
     }
 
     /// Stock-keeping unit, unique.
-    async fn sku(&self) -> &str {
-        &self.0.sku
+    async fn sku(&self) -> async_graphql::Result<&str> {
+        self.read(C::Sku, &self.0.sku)
     }
 
     /// URL name, unique, `[a-z0-9-]+`.
-    async fn slug(&self) -> &str {
-        &self.0.slug
+    async fn slug(&self) -> async_graphql::Result<&str> {
+        self.read(C::Slug, &self.0.slug)
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> async_graphql::Result<&str> {
+        self.read(C::Name, &self.0.name)
     }
 
-    async fn category(&self) -> &str {
-        &self.0.category
+    async fn category(&self) -> async_graphql::Result<&str> {
+        self.read(C::Category, &self.0.category)
     }
 
     /// Price in integer cents.
-    async fn price_cents(&self) -> i64 {
-        self.0.price_cents
+    async fn price_cents(&self) -> async_graphql::Result<i64> {
+        self.read(C::PriceCents, self.0.price_cents)
     }
 
     /// Units available to order.
-    async fn stock(&self) -> i32 {
-        self.0.stock
+    async fn stock(&self) -> async_graphql::Result<i32> {
+        self.read(C::Stock, self.0.stock)
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> async_graphql::Result<DateTime<Utc>> {
+        self.read(C::CreatedAt, self.0.created_at)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
+        self.read(C::UpdatedAt, self.0.updated_at)
     }
 }

@@ -3,29 +3,41 @@
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
 use crate::graphql::args::{page_args, page_weight, to_id};
+use crate::graphql::columns;
 use crate::graphql::connection::{Conn, CountOf, connection};
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::filters::{
     OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder,
 };
-use crate::graphql::loaders::{ChildCountKey, ChildPageKey, Loaders, PageShape, Scoped, Shared};
+use crate::graphql::loaders::{
+    ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Scoped, Shared,
+};
 use crate::graphql::viewer::viewer;
 use async_graphql::ContainerType;
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::orders::OrderSort;
 use service::pagination::Sort;
 use service::pagination::{ModelOf, Page, SortKey};
 use service::points::NEWEST_FIRST;
 use service::posts::PostSort;
+use service::projection::Columns;
+use service::user::Column as C;
 use std::hash::Hash;
 use std::sync::Arc;
 
 /// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
 /// other field is for the user themself and admins (FORBIDDEN for others, UNAUTHENTICATED
 /// when not signed in).
-pub struct User(pub Arc<service::user::Model>, Disclosure);
+///
+/// A `User` holds the columns it was read with: lookups for one nested field (an order's
+/// `customer`) read only the columns behind the fields selected under it.
+pub struct User(
+    pub Arc<service::user::Model>,
+    Disclosure,
+    Columns<service::user::Entity>,
+);
 
 /// Who may read a `User`'s private fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,28 +51,91 @@ enum Disclosure {
 
 impl From<service::user::Model> for User {
     fn from(model: service::user::Model) -> Self {
-        Self(Arc::new(model), Disclosure::ByViewer)
+        Self::from(Arc::new(model))
     }
 }
 
 impl From<Arc<service::user::Model>> for User {
     fn from(model: Arc<service::user::Model>) -> Self {
-        Self(model, Disclosure::ByViewer)
+        Self::read_with(model, Columns::all())
     }
 }
+
+/// Each field answered from a column, with that column (`id` is always read).
+const FIELD_COLUMNS: [(&str, C); 9] = [
+    ("name", C::Name),
+    ("email", C::Email),
+    ("status", C::Status),
+    ("cardNumber", C::CardNumber),
+    ("pointsBalance", C::PointsBalance),
+    ("tier", C::Tier),
+    ("lifetimePoints", C::LifetimePoints),
+    ("createdAt", C::CreatedAt),
+    ("updatedAt", C::UpdatedAt),
+];
 
 impl User {
     /// The user, shown in full to the caller who just signed in as them.
     pub fn signed_in(model: service::user::Model) -> Self {
-        Self(Arc::new(model), Disclosure::Owner)
+        Self(Arc::new(model), Disclosure::Owner, Columns::all())
     }
 
-    /// Lets a private field through for the user themself and admins.
-    fn private<T>(&self, ctx: &Context<'_>, value: T) -> async_graphql::Result<T> {
+    /// A user read with only `columns`.
+    pub fn read_with(
+        model: Arc<service::user::Model>,
+        columns: Columns<service::user::Entity>,
+    ) -> Self {
+        Self(model, Disclosure::ByViewer, columns)
+    }
+
+    /// The columns a lookup must read for the selection under `field` (a field of type
+    /// `User`). The password hash is never one of them.
+    pub fn columns(field: &Lookahead<'_>) -> Columns<service::user::Entity> {
+        Columns::selected(&[C::Id], &FIELD_COLUMNS, columns::selected(field))
+    }
+
+    /// The user with id `id`, read with `columns`, who must exist (a foreign key points at
+    /// them).
+    pub async fn by_id(
+        ctx: &Context<'_>,
+        id: i32,
+        columns: Columns<service::user::Entity>,
+    ) -> async_graphql::Result<Self> {
+        Self::find(ctx, id, columns).await?.ok_or_else(internal)
+    }
+
+    /// The user with id `id`, if any, read with `columns`.
+    pub async fn find(
+        ctx: &Context<'_>,
+        id: i32,
+        columns: Columns<service::user::Entity>,
+    ) -> async_graphql::Result<Option<Self>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let user = loaders
+            .user_by_id
+            .load_one(ById { id, columns })
+            .await
+            .gql()?;
+        Ok(user.map(|user| Self::read_with(user, columns)))
+    }
+
+    /// Lets private fields through for the user themself and admins.
+    fn allowed(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         if self.1 != Disclosure::Owner {
             viewer(ctx).require_self_or_admin(self.0.id).gql()?;
         }
-        Ok(value)
+        Ok(())
+    }
+
+    /// A private field's `value`, from `column`.
+    fn private<T>(&self, ctx: &Context<'_>, column: C, value: T) -> async_graphql::Result<T> {
+        self.allowed(ctx)?;
+        self.read(column, value)
+    }
+
+    /// A field's `value`, if `column` was read.
+    fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
+        columns::was_read(self.2.has(column), value)
     }
 }
 
@@ -71,40 +146,40 @@ impl User {
     }
 
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
-        self.private(ctx, &self.0.email)
+        self.private(ctx, C::Email, &self.0.email)
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> async_graphql::Result<&str> {
+        self.read(C::Name, &self.0.name)
     }
 
     async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<UserStatus> {
-        self.private(ctx, self.0.status.into())
+        self.private(ctx, C::Status, self.0.status.into())
     }
 
     /// Loyalty card number, e.g. `LC-000042`.
     async fn card_number(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
-        self.private(ctx, &self.0.card_number)
+        self.private(ctx, C::CardNumber, &self.0.card_number)
     }
 
     /// Loyalty points available; always the sum of the user's point transactions.
     async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        self.private(ctx, self.0.points_balance)
+        self.private(ctx, C::PointsBalance, self.0.points_balance)
     }
 
-    async fn tier(&self) -> Tier {
-        self.0.tier.into()
+    async fn tier(&self) -> async_graphql::Result<Tier> {
+        self.read(C::Tier, self.0.tier.into())
     }
 
     /// Points earned over the account's life, net of cancelled orders; decides the tier
     /// (silver from 1,000, gold from 5,000, platinum from 20,000).
     async fn lifetime_points(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        self.private(ctx, self.0.lifetime_points)
+        self.private(ctx, C::LifetimePoints, self.0.lifetime_points)
     }
 
     /// Sum of the totals of the user's orders that were not cancelled, in integer cents.
     async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        self.private(ctx, ())?;
+        self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
         Ok(loaders
             .spent_by_customer
@@ -115,16 +190,16 @@ impl User {
     }
 
     async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
-        self.private(ctx, self.0.created_at)
+        self.private(ctx, C::CreatedAt, self.0.created_at)
     }
 
     async fn updated_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
-        self.private(ctx, self.0.updated_at)
+        self.private(ctx, C::UpdatedAt, self.0.updated_at)
     }
 
     /// The user's roles, by name.
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
-        self.private(ctx, ())?;
+        self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
         let roles = loaders
             .roles_by_user
@@ -172,7 +247,7 @@ impl User {
             self.0.id,
             shape,
             CountOf::PostsOfAuthor,
-            |post| Post::by(post, &self.0, columns),
+            |post| Post::by(post, &self.0, self.2, columns),
         ))
         .await
     }
@@ -190,7 +265,7 @@ impl User {
         filter: Option<OrderFilter>,
         order_by: Option<OrderOrder>,
     ) -> async_graphql::Result<Conn<Order>> {
-        self.private(ctx, ())?;
+        self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
         let filter = OrderFilter::into_service(filter)?;
         let sort = OrderOrder::or(
@@ -229,7 +304,7 @@ impl User {
         before: Option<String>,
         filter: Option<PointTransactionFilter>,
     ) -> async_graphql::Result<Conn<PointTransaction>> {
-        self.private(ctx, ())?;
+        self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
         let filter = PointTransactionFilter::into_service(filter);
         let page = page_args(first, after, last, before);
