@@ -54,9 +54,43 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let dir = tempfile::tempdir().unwrap();
+    // Meanwhile, the backup is never listed before it is whole (an empty or half-written
+    // file under a backup's name is what a scheduled prune or a restore could pick up).
+    let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let (path, writing) = (dir.path().to_owned(), writing.clone());
+        tokio::spawn(async move {
+            let mut unfinished = Vec::new();
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                let listed = backup::list(&path).unwrap();
+                for file in listed.into_iter().filter(|f| f.bytes == 0) {
+                    if !unfinished.contains(&file.name) {
+                        unfinished.push(file.name);
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            unfinished
+        })
+    };
     let file = backup::create(&app.db, dir.path(), Format::native_for(&app.db))
         .await
         .unwrap();
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let unfinished = watcher.await.unwrap();
+    assert!(
+        unfinished.is_empty(),
+        "listed while written: {unfinished:?}"
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        [file.path.file_name().unwrap()],
+        "only the backup remains"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut total = 0;

@@ -66,24 +66,35 @@ pub struct BackupFile {
 pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Result<BackupFile> {
     private_dir(dir)?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let path = dir.join(format!("shopgraph-{stamp}.{}", format.extension()));
+    let name = format!("shopgraph-{stamp}.{}", format.extension());
+    let path = dir.join(&name);
+    // Written under a name `list` ignores, then renamed: a backup still being written (or cut
+    // short by a crash) is never listed, kept by `prune` or offered to `restore`.
+    let partial = dir.join(format!(".{name}.partial"));
     let started = std::time::Instant::now();
-    match format {
-        Format::Snapshot => {
-            if db.get_database_backend() != DatabaseBackend::Sqlite {
-                return Err(Error::invalid(
-                    "format",
-                    "snapshots are for SQLite; use the json format on PostgreSQL",
-                ));
+    let written = async {
+        match format {
+            Format::Snapshot => {
+                if db.get_database_backend() != DatabaseBackend::Sqlite {
+                    return Err(Error::invalid(
+                        "format",
+                        "snapshots are for SQLite; use the json format on PostgreSQL",
+                    ));
+                }
+                snapshot::vacuum_into(db, &partial).await?;
             }
-            snapshot::vacuum_into(db, &path).await?;
+            Format::Json => {
+                let dump = export(db).await?;
+                json::write(&dump, &partial)?;
+            }
         }
-        Format::Json => {
-            let dump = export(db).await?;
-            json::write(&dump, &path)?;
-        }
+        private_file(&partial)?;
+        std::fs::rename(&partial, &path).map_err(io)
+    };
+    if let Err(e) = written.await {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
     }
-    private_file(&path)?;
     let file = describe(&path)?;
     tracing::info!(name = %file.name, bytes = file.bytes, elapsed_ms = started.elapsed().as_millis() as u64, "backup written");
     Ok(file)
