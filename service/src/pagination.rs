@@ -324,6 +324,26 @@ pub async fn fetch_pages_by_parent<K: SortKey>(
     sort: Sort<K>,
     args: &PageArgs,
 ) -> Result<HashMap<i32, Page<ModelOf<K>>>> {
+    let decode = |rows| decode_rows::<K>(rows);
+    fetch_pages_by_parent_decoded(
+        db, select, parent, parent_of, parent_ids, sort, args, decode,
+    )
+    .await
+}
+
+/// As [`fetch_pages_by_parent`], with the rows decoded by `decode` (for a `select` narrowed
+/// to some columns).
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_pages_by_parent_decoded<K: SortKey>(
+    db: &impl ConnectionTrait,
+    select: Select<K::Entity>,
+    parent: <K::Entity as EntityTrait>::Column,
+    parent_of: fn(&ModelOf<K>) -> i32,
+    parent_ids: &[i32],
+    sort: Sort<K>,
+    args: &PageArgs,
+    decode: impl FnOnce(Vec<sea_orm::QueryResult>) -> Result<Vec<ModelOf<K>>>,
+) -> Result<HashMap<i32, Page<ModelOf<K>>>> {
     let window = resolve(args, sort)?;
     let mut grouped: HashMap<i32, Vec<ModelOf<K>>> =
         parent_ids.iter().map(|id| (*id, Vec::new())).collect();
@@ -348,7 +368,7 @@ pub async fn fetch_pages_by_parent<K: SortKey>(
             .and_where(Expr::col(Alias::new("row_in_parent")).lte(window.limit as i64 + 1))
             .order_by(Alias::new("row_in_parent"), Order::Asc)
             .to_owned();
-        for model in decode_rows::<K>(db.query_all(&outer).await?)? {
+        for model in decode(db.query_all(&outer).await?)? {
             grouped.entry(parent_of(&model)).or_default().push(model);
         }
     }
