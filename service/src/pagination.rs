@@ -280,7 +280,8 @@ fn finish<M>(mut rows: Vec<M>, window: &Window) -> Page<M> {
 /// The row type listed by sort key `K`.
 pub type ModelOf<K> = <<K as SortKey>::Entity as EntityTrait>::Model;
 
-fn decode_rows<K: SortKey>(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<ModelOf<K>>> {
+/// Models from rows holding every column.
+pub fn whole_rows<K: SortKey>(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<ModelOf<K>>> {
     rows.iter()
         .map(|row| ModelOf::<K>::from_query_result(row, "").map_err(Error::from))
         .collect()
@@ -307,34 +308,17 @@ pub async fn fetch_page<K: SortKey>(
     }
     query.limit(window.limit + 1);
     let rows = db.query_all(&query).await?;
-    Ok(finish(decode_rows::<K>(rows)?, &window))
+    Ok(finish(whole_rows::<K>(rows)?, &window))
 }
 
 /// The same page of children for many parents in one statement.
 ///
 /// `select` must already be filtered to the parents' ids. Each parent's rows are numbered with
 /// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort)` and only the first `limit + 1` of each
-/// are returned, so 50 parents cost one statement, not 50.
-pub async fn fetch_pages_by_parent<K: SortKey>(
-    db: &impl ConnectionTrait,
-    select: Select<K::Entity>,
-    parent: <K::Entity as EntityTrait>::Column,
-    parent_of: fn(&ModelOf<K>) -> i32,
-    parent_ids: &[i32],
-    sort: Sort<K>,
-    args: &PageArgs,
-) -> Result<HashMap<i32, Page<ModelOf<K>>>> {
-    let decode = |rows| decode_rows::<K>(rows);
-    fetch_pages_by_parent_decoded(
-        db, select, parent, parent_of, parent_ids, sort, args, decode,
-    )
-    .await
-}
-
-/// As [`fetch_pages_by_parent`], with the rows decoded by `decode` (for a `select` narrowed
-/// to some columns).
+/// are returned, so 50 parents cost one statement, not 50. The rows are decoded by `decode`:
+/// [`whole_rows`], or a decoder for a `select` narrowed to some columns (see `projection`).
 #[allow(clippy::too_many_arguments)]
-pub async fn fetch_pages_by_parent_decoded<K: SortKey>(
+pub async fn fetch_pages_by_parent<K: SortKey>(
     db: &impl ConnectionTrait,
     select: Select<K::Entity>,
     parent: <K::Entity as EntityTrait>::Column,

@@ -92,6 +92,7 @@ pub async fn pages_by_users(
         user_ids,
         sort,
         page,
+        pagination::whole_rows::<PointSort>,
     )
     .await
 }

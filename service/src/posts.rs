@@ -165,7 +165,7 @@ impl PostColumns {
     }
 
     /// The columns to read: these, and always id, author, title and creation time.
-    fn read(self) -> Columns<post::Entity> {
+    fn columns(self) -> Columns<post::Entity> {
         use post::Column as C;
         let optional = [
             (self.content, C::Content),
@@ -225,9 +225,9 @@ pub async fn pages_by_authors(
         .filter(post::Column::AuthorId.is_in(author_ids.iter().copied()))
         .filter(filter.condition());
     let columns = columns.with_sort(sort.key);
-    pagination::fetch_pages_by_parent_decoded(
+    pagination::fetch_pages_by_parent(
         db,
-        columns.read().select(select),
+        columns.columns().select(select),
         post::Column::AuthorId,
         |p| p.author_id,
         author_ids,

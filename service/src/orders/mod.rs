@@ -153,6 +153,7 @@ pub async fn pages_by_customers(
         customer_ids,
         sort,
         page,
+        pagination::whole_rows::<OrderSort>,
     )
     .await
 }
