@@ -35,6 +35,7 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let query = "{ users(first: 50) { nodes { name posts(first: 10) { nodes { title author { name } } } } } }";
     let with_counts = "{ users(first: 50) { totalCount nodes { name posts(first: 10) { totalCount nodes { author { name } } } } } }";
     let orders = "{ orders(first: 50) { nodes { totalCents customer { name } items { quantity product { name } } } } }";
+    let nested_orders = "{ users(first: 50) { nodes { orders(first: 5) { nodes { totalCents customer { name } items { quantity product { name } } } } } } }";
 
     seed(&app, 0, 5).await;
     let small = statements_for(&app, query).await;
@@ -78,6 +79,7 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
             .await;
     }
     let few = statements_for(&app, orders).await;
+    let few_nested = statements_for(&app, nested_orders).await;
     for i in 5..40 {
         app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)])
             .await;
@@ -85,4 +87,11 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let many = statements_for(&app, orders).await;
     assert_eq!(few, many, "5 orders: {few} statements, 40 orders: {many}");
     assert!(many <= 4, "{many} statements");
+    // Users' orders the same way, under all 50 users at once.
+    let many_nested = statements_for(&app, nested_orders).await;
+    assert_eq!(
+        few_nested, many_nested,
+        "5 orders: {few_nested} statements, 40 orders: {many_nested}"
+    );
+    assert!(many_nested <= 5, "{many_nested} statements");
 }

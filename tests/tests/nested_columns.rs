@@ -165,13 +165,11 @@ fn selections(fields: &[&str], on: &str) -> Vec<(String, String)> {
     selections
 }
 
-/// Every field of `answer` equals the stored one.
+/// `answer` has at least two fields (`id` and what was asked), each equal to the stored one.
 fn assert_stored(answer: &Value, stored: &Value, context: &str) {
     let fields = answer.as_object().expect("an object");
     assert!(fields.len() >= 2, "{context}: {answer}");
-    for (field, value) in fields {
-        assert_eq!(value, &stored[field], "{field} under `{context}`");
-    }
+    assert_fields(answer, stored, context);
 }
 
 async fn nested_lookups_answer_stored_values_for_any_selection(app: TestApp) {
@@ -246,4 +244,153 @@ async fn nested_lookups_answer_stored_values_for_any_selection(app: TestApp) {
     assert_eq!(order["items"][0]["product"]["name"], product["name"]);
     assert_eq!(order["items"][0]["again"]["sku"], product["sku"]);
     assert_eq!(order["items"][0]["again"]["stock"], product["stock"]);
+}
+
+both_backends!(listed_orders_answer_stored_customers_items_and_products);
+
+/// Every order of `answer` (a list of order objects with `id`) answers what `stored` (by id)
+/// holds: its fields, its customer's, its items' and their products'.
+fn assert_orders(answer: &Value, stored: &Value, context: &str) {
+    let orders = answer.as_array().expect("a list of orders");
+    assert!(!orders.is_empty(), "{context}: no orders");
+    for order in orders {
+        let id = order["id"].as_str().expect("order id");
+        let want = &stored[id];
+        for (field, value) in order.as_object().unwrap() {
+            match field.as_str() {
+                "items" => {
+                    let items = value.as_array().unwrap();
+                    assert_eq!(items.len(), want["items"].as_array().unwrap().len());
+                    for (item, want) in items.iter().zip(want["items"].as_array().unwrap()) {
+                        for (field, value) in item.as_object().unwrap() {
+                            if field == "product" {
+                                assert_fields(value, &want["product"], context);
+                            } else {
+                                assert_eq!(value, &want[field], "item {field} in `{context}`");
+                            }
+                        }
+                    }
+                }
+                "customer" | "a" | "b" => assert_fields(value, &want["customer"], context),
+                _ => assert_eq!(value, &want[field], "order {field} in `{context}`"),
+            }
+        }
+    }
+}
+
+/// Every field of `answer` (an object) equals the stored one.
+fn assert_fields(answer: &Value, stored: &Value, context: &str) {
+    for (field, value) in answer.as_object().expect("an object") {
+        assert_eq!(value, &stored[field], "{field} under `{context}`");
+    }
+}
+
+/// The orders of each list that `query` selects (under `orders`, `edges`, a user's `orders`
+/// and each listed user's), as one list.
+fn listed(data: &Value) -> Vec<Value> {
+    let mut orders = data["orders"]["nodes"].as_array().unwrap().clone();
+    orders.extend(
+        data["edges"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone()),
+    );
+    orders.extend(data["user"]["orders"]["nodes"].as_array().unwrap().clone());
+    for user in data["users"]["nodes"].as_array().unwrap() {
+        orders.extend(user["orders"]["nodes"].as_array().unwrap().clone());
+    }
+    orders
+}
+
+/// `selection` on every order of the lists `listed` reads.
+fn lists_query(selection: &str, fragment: &str) -> String {
+    format!(
+        "query($u: ID!) {{
+            orders(first: 10) {{ nodes {{ id {selection} }} }}
+            edges: orders(first: 10) {{ edges {{ node {{ id {selection} }} }} }}
+            user(id: $u) {{ orders(first: 10) {{ nodes {{ id {selection} }} }} }}
+            users(first: 10) {{ nodes {{ orders(first: 10) {{ nodes {{ id {selection} }} }} }} }}
+        }} {fragment}"
+    )
+}
+
+async fn listed_orders_answer_stored_customers_items_and_products(app: TestApp) {
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    let bob = app.create_user("bob@example.com", "Bob").await;
+    let mug = app.create_product("mug", "kitchen", 1_250, 10).await;
+    let tea = app.create_product("tea", "pantry", 700, 10).await;
+    let mut ids = Vec::new();
+    for (customer, lines) in [
+        (&ada, vec![(mug, 2), (tea, 1)]),
+        (&bob, vec![(tea, 3)]),
+        (&ada, vec![(mug, 1)]),
+    ] {
+        ids.push(app.create_order(customer, &lines).await.to_string());
+    }
+    // Each order as the root lookup reads it (through the loaders, every column).
+    let mut stored = json!({});
+    for id in &ids {
+        let data = app
+            .data(
+                &format!(
+                    "query($o: ID!) {{ order(id: $o) {{ id status totalCents itemCount customerId
+                        customer {{ id {} }}
+                        items {{ id quantity unitPriceCents lineTotalCents productId product {{ id {} }} }} }} }}",
+                    USER_FIELDS.join(" "),
+                    PRODUCT_FIELDS.join(" ")
+                ),
+                json!({ "o": id }),
+            )
+            .await;
+        stored[id] = data["order"].clone();
+    }
+    assert_eq!(stored[&ids[0]]["itemCount"], 3);
+    assert_eq!(stored[&ids[1]]["customer"]["name"], "Bob");
+
+    let vars = json!({ "u": ada });
+    for (selection, fragment) in selections(&USER_FIELDS, "User") {
+        let query = lists_query(&format!("customer {{ {selection} }}"), &fragment);
+        let data = app.data(&query, vars.clone()).await;
+        let orders = json!(listed(&data));
+        // 3 + 3 listed, 2 of Ada's, and each user's own.
+        assert_eq!(orders.as_array().unwrap().len(), 11, "{selection}");
+        assert_orders(&orders, &stored, &selection);
+    }
+    for (selection, fragment) in selections(&PRODUCT_FIELDS, "Product") {
+        let query = lists_query(
+            &format!("items {{ quantity product {{ {selection} }} }}"),
+            &fragment,
+        );
+        let data = app.data(&query, vars.clone()).await;
+        assert_orders(&json!(listed(&data)), &stored, &selection);
+    }
+    // Different selections of the same rows under `nodes`, `edges` and aliases: each answers
+    // what it asked for.
+    for selection in [
+        "itemCount",
+        "totalCents items { lineTotalCents productId }",
+        "a: customer { name } b: customer { email tier } itemCount",
+        "customer { name } ... on Order { customer { cardNumber } items { product { sku } } }",
+        "items { product { name } } ... on Order { items { id product { stock slug } } }",
+    ] {
+        let data = app.data(&lists_query(selection, ""), vars.clone()).await;
+        assert_orders(&json!(listed(&data)), &stored, selection);
+    }
+    let data = app
+        .data(
+            "{ orders(first: 10) { nodes { id customer { name } } edges { node { id customer { email } items { product { name } } } } } }",
+            json!({}),
+        )
+        .await;
+    let page = &data["orders"];
+    assert_orders(&page["nodes"], &stored, "nodes beside edges");
+    let nodes: Vec<Value> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    assert_orders(&json!(nodes), &stored, "edges beside nodes");
+    assert_eq!(page["nodes"][0]["customer"].as_object().unwrap().len(), 1);
 }

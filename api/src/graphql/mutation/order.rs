@@ -66,7 +66,7 @@ impl OrderMutation {
             None => placing.await,
         }
         .gql()?;
-        Ok(Order(order))
+        Ok(Order::from(order))
     }
 
     /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or to CANCELLED from PENDING
@@ -81,7 +81,7 @@ impl OrderMutation {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
-        Ok(Order(
+        Ok(Order::from(
             orders::change_status(db, events, &viewer(ctx), id, status.into())
                 .await
                 .gql()?,
@@ -94,7 +94,7 @@ impl OrderMutation {
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
         let cancelled = service::OrderStatus::Cancelled;
-        Ok(Order(
+        Ok(Order::from(
             orders::change_status(db, events, &viewer(ctx), id, cancelled)
                 .await
                 .gql()?,

@@ -27,7 +27,7 @@ impl OrderQuery {
             .await
             .gql()?
             .filter(|o| viewer.can_read_order(o))
-            .map(Order))
+            .map(Order::from))
     }
 
     /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
@@ -63,11 +63,13 @@ impl OrderQuery {
         let page = orders::list(db, &filter, sort, &page_args(first, after, last, before))
             .await
             .gql()?;
-        Ok(connection(
+        let mut conn = connection(
             page,
             CountOf::Orders(filter),
             |m| sort.cursor(m),
-            Order,
-        ))
+            Order::from,
+        );
+        Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
+        Ok(conn)
     }
 }

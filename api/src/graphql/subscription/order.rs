@@ -41,7 +41,7 @@ impl OrderSubscription {
         Ok(events(bus.subscribe()).filter_map(move |event| async move {
             match event {
                 OrderEvent::Created { order } if viewer.can_read_order(&order) => {
-                    Some(Order(order))
+                    Some(Order::from(order))
                 }
                 _ => None,
             }
@@ -70,7 +70,9 @@ impl OrderSubscription {
         }
         Ok(events(receiver).filter_map(move |event| async move {
             match event {
-                OrderEvent::StatusChanged { order, .. } if order.id == id => Some(Order(order)),
+                OrderEvent::StatusChanged { order, .. } if order.id == id => {
+                    Some(Order::from(order))
+                }
                 _ => None,
             }
         }))

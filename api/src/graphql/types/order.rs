@@ -3,14 +3,149 @@
 use super::enums::OrderStatus;
 use super::{Product, User};
 use crate::graphql::args::to_id;
+use crate::graphql::columns;
+use crate::graphql::connection::Conn;
 use crate::graphql::direct::Direct;
 use crate::graphql::error::GqlResult;
-use crate::graphql::loaders::Loaders;
-use async_graphql::{Context, ID, Object};
+use crate::graphql::loaders::{ById, Loaders};
+use async_graphql::futures_util::future::try_join;
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
+use service::projection::Columns;
+use std::sync::Arc;
 
-/// A customer's order.
-pub struct Order(pub service::order::Model);
+/// A customer's order, with what a list of orders fetched for all of them at once (see
+/// [`Order::prefetch`]); an order on its own looks those up when asked.
+pub struct Order(pub service::order::Model, AtHand);
+
+/// An order's customer and items, when they are already at hand.
+#[derive(Default)]
+struct AtHand {
+    customer: Option<(Arc<service::user::Model>, Columns<service::user::Entity>)>,
+    items: Option<Vec<OrderItem>>,
+}
+
+impl From<service::order::Model> for Order {
+    fn from(model: service::order::Model) -> Self {
+        Self(model, AtHand::default())
+    }
+}
+
+impl Order {
+    /// Fetches, for every order of `list` (a connection field) at once, the customers and
+    /// items, with their products, that the selection under it asks for, so that each order's
+    /// `customer`, `items` and `items.product` need neither a look-ahead nor a loader call of
+    /// their own (a page of 50 orders with 3 items each made 200 of each). It goes through the
+    /// request's loaders, so equal lookups elsewhere in the request share the same statements,
+    /// and lists of orders under several parents still fetch in one batch.
+    pub async fn prefetch(
+        ctx: &Context<'_>,
+        list: &Lookahead<'_>,
+        conn: &mut Conn<Order>,
+    ) -> async_graphql::Result<()> {
+        if conn.edges.is_empty() {
+            return Ok(());
+        }
+        let Some(node) = columns::nodes(list) else {
+            return Ok(());
+        };
+        let (customer, items) = (node.field("customer"), node.field("items"));
+        let product = items.field("product");
+        let customer = customer.exists().then(|| User::columns(&customer));
+        let with_items = items.exists() || node.field("itemCount").exists();
+        let product = product.exists().then(|| Product::columns(&product));
+        if customer.is_none() && !with_items {
+            return Ok(());
+        }
+
+        let loaders = ctx.data::<Loaders>()?;
+        let orders = || conn.edges.iter().map(|edge| &edge.node.0.0);
+        let customers = async {
+            match customer {
+                Some(columns) => loaders
+                    .user_by_id
+                    .load_many(orders().map(|o| ById {
+                        id: o.customer_id,
+                        columns,
+                    }))
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let items = async {
+            if with_items {
+                loaders
+                    .items_by_order
+                    .load_many(orders().map(|o| o.id))
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (customers, mut items) = try_join(customers, items).await.gql()?;
+        let products = match (product, &items) {
+            (Some(columns), Some(items)) => Some((
+                loaders
+                    .product_by_id
+                    .load_many(items.values().flatten().map(|item| ById {
+                        id: item.product_id,
+                        columns,
+                    }))
+                    .await
+                    .gql()?,
+                columns,
+            )),
+            _ => None,
+        };
+
+        for edge in &mut conn.edges {
+            let order = &mut edge.node.0;
+            if let (Some(customers), Some(columns)) = (&customers, customer) {
+                let key = ById {
+                    id: order.0.customer_id,
+                    columns,
+                };
+                order.1.customer = customers.get(&key).map(|user| (user.clone(), columns));
+            }
+            if let Some(items) = &mut items {
+                let lines = items.remove(&order.0.id).unwrap_or_default();
+                order.1.items = Some(
+                    lines
+                        .into_iter()
+                        .map(|line| {
+                            let product = products.as_ref().and_then(|(products, columns)| {
+                                let key = ById {
+                                    id: line.product_id,
+                                    columns: *columns,
+                                };
+                                products.get(&key).map(|p| (p.clone(), *columns))
+                            });
+                            OrderItem(line, product)
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The order's items: those at hand, or through the loader.
+    async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
+        if let Some(items) = &self.1.items {
+            return Ok(items.clone());
+        }
+        let loaders = ctx.data::<Loaders>()?;
+        let items = loaders
+            .items_by_order
+            .load_one(self.0.id)
+            .await
+            .gql()?
+            .unwrap_or_default();
+        Ok(items.into_iter().map(OrderItem::from).collect())
+    }
+}
 
 #[Object]
 impl Order {
@@ -51,40 +186,41 @@ impl Order {
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
+        if let Some((customer, columns)) = &self.1.customer {
+            return Ok(Direct(User::read_with(customer.clone(), *columns)));
+        }
         let columns = User::columns(&ctx.look_ahead());
         Ok(Direct(User::by_id(ctx, self.0.customer_id, columns).await?))
     }
 
     /// The order's lines, in the order they were written.
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Direct<OrderItem>>> {
-        let loaders = ctx.data::<Loaders>()?;
-        let items = loaders
-            .items_by_order
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        Ok(items
-            .into_iter()
-            .map(|item| Direct(OrderItem(item)))
-            .collect())
+        Ok(self.lines(ctx).await?.into_iter().map(Direct).collect())
     }
 
     /// Total number of units over all lines.
     async fn item_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let loaders = ctx.data::<Loaders>()?;
-        let items = loaders
-            .items_by_order
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        Ok(items.iter().map(|i| i64::from(i.quantity)).sum())
+        let items = self.lines(ctx).await?;
+        Ok(items.iter().map(|i| i64::from(i.0.quantity)).sum())
     }
 }
 
-/// One line of an order; the unit price is frozen at order time.
-pub struct OrderItem(pub service::order_item::Model);
+/// One line of an order; the unit price is frozen at order time. It holds its product when
+/// the list it came in fetched it (see [`Order::prefetch`]).
+#[derive(Clone)]
+pub struct OrderItem(
+    pub service::order_item::Model,
+    Option<(
+        Arc<service::product::Model>,
+        Columns<service::product::Entity>,
+    )>,
+);
+
+impl From<service::order_item::Model> for OrderItem {
+    fn from(model: service::order_item::Model) -> Self {
+        Self(model, None)
+    }
+}
 
 #[Object]
 impl OrderItem {
@@ -112,6 +248,9 @@ impl OrderItem {
     }
 
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<Product>> {
+        if let Some((product, columns)) = &self.1 {
+            return Ok(Direct(Product::read_with(product.clone(), *columns)));
+        }
         let columns = Product::columns(&ctx.look_ahead());
         Ok(Direct(
             Product::by_id(ctx, self.0.product_id, columns).await?,

@@ -45,7 +45,7 @@ impl PointTransaction {
             .await
             .gql()?
             .filter(|o| viewer.can_read_order(o))
-            .map(|o| Order(Arc::unwrap_or_clone(o))))
+            .map(|o| Order::from(Arc::unwrap_or_clone(o))))
     }
 
     /// The other side of a transfer, if any.

@@ -43,9 +43,8 @@ impl Post {
     /// field): a column is read when its field is selected anywhere under `nodes` or
     /// `edges.node`, fragments included.
     pub fn columns(list: &Lookahead<'_>) -> PostColumns {
-        let node = list.field("nodes");
-        let edge = list.field("edges").field("node");
-        let selected = |name: &str| node.field(name).exists() || edge.field(name).exists();
+        let node = columns::nodes(list);
+        let selected = |name: &str| node.as_ref().is_some_and(|n| n.field(name).exists());
         PostColumns {
             content: selected("content"),
             status: selected("status"),

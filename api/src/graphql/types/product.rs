@@ -58,6 +58,14 @@ impl Product {
         Ok(Self(product, columns))
     }
 
+    /// A product read with only `columns`.
+    pub fn read_with(
+        model: Arc<service::product::Model>,
+        columns: Columns<service::product::Entity>,
+    ) -> Self {
+        Self(model, columns)
+    }
+
     /// A field's `value`, if `column` was read.
     fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
         columns::was_read(self.1.has(column), value)

@@ -283,13 +283,18 @@ impl User {
             columns: (),
         };
         let by_customer = &loaders.orders_by_customer;
-        Box::pin(child_connection(
-            by_customer,
-            self.0.id,
-            shape,
-            CountOf::OrdersOfCustomer,
-            Order,
-        ))
+        Box::pin(async move {
+            let mut conn = child_connection(
+                by_customer,
+                self.0.id,
+                shape,
+                CountOf::OrdersOfCustomer,
+                Order::from,
+            )
+            .await?;
+            Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
+            Ok(conn)
+        })
         .await
     }
 
