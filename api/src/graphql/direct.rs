@@ -13,6 +13,7 @@
 
 use async_graphql::futures_util::future::join_all;
 use async_graphql::indexmap::IndexMap;
+use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_container;
@@ -101,9 +102,13 @@ fn plain(selection: &Positioned<Selection>) -> Option<&Positioned<Field>> {
 /// Adds a field's value under its response key; a key selected twice merges its selections,
 /// as the GraphQL spec's field collection does (and async-graphql's own resolver).
 fn merge(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
-    let Some(existing) = target.get_mut(&name) else {
-        target.insert(name, value);
-        return;
+    // One hash of the key, whether it is new (nearly always) or not.
+    let existing = match target.entry(name) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            return;
+        }
+        Entry::Occupied(slot) => slot.into_mut(),
     };
     match (existing, value) {
         (Value::Object(into), Value::Object(from)) => {
