@@ -3,7 +3,7 @@
 //! request's data to another.
 
 use super::batching::BatchSpawner;
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
 use service::pagination::{Page, PageArgs, Sort};
 use service::projection::Columns;
 use service::{
@@ -227,7 +227,7 @@ macro_rules! child_loaders {
         pub struct $pages(DatabaseConnection);
 
         impl Loader<ChildPageKey<$filter, Sort<$sort>, $columns>> for $pages {
-            type Value = Page<$model>;
+            type Value = Arc<Page<$model>>;
             type Error = Arc<service::Error>;
 
             async fn load(
@@ -245,7 +245,7 @@ macro_rules! child_loaders {
                             parent,
                             shape: $shape.clone(),
                         };
-                        out.insert(key, rows);
+                        out.insert(key, Arc::new(rows));
                     }
                 }
                 Ok(out)
@@ -339,6 +339,11 @@ child_loaders!(
 /// A request-scoped loader: cached for the request only.
 pub type Scoped<T> = DataLoader<T, HashMapCache>;
 
+/// A loader of pages of children, without a cache: keys asked for in one step of a request
+/// are still fetched once, and each page goes to its one parent without a copy (a cached
+/// page was copied into the cache and out again, every row, 500 posts for a page of users).
+pub type Uncached<T> = DataLoader<T, NoCache>;
+
 /// Every loader of one request.
 pub struct Loaders {
     pub user_by_id: Scoped<UserById>,
@@ -347,11 +352,11 @@ pub struct Loaders {
     pub items_by_order: Scoped<ItemsByOrder>,
     pub roles_by_user: Scoped<RolesByUser>,
     pub spent_by_customer: Scoped<SpentByCustomer>,
-    pub posts_by_author: Scoped<PostsByAuthor>,
+    pub posts_by_author: Uncached<PostsByAuthor>,
     pub post_count_by_author: Scoped<PostCountByAuthor>,
-    pub orders_by_customer: Scoped<OrdersByCustomer>,
+    pub orders_by_customer: Uncached<OrdersByCustomer>,
     pub order_count_by_customer: Scoped<OrderCountByCustomer>,
-    pub points_by_user: Scoped<PointsByUser>,
+    pub points_by_user: Uncached<PointsByUser>,
     pub point_count_by_user: Scoped<PointCountByUser>,
 }
 
@@ -366,11 +371,16 @@ impl Loaders {
             items_by_order: make_loader(ItemsByOrder(db.clone()), spawner, delay),
             roles_by_user: make_loader(RolesByUser(db.clone()), spawner, delay),
             spent_by_customer: make_loader(SpentByCustomer(db.clone()), spawner, delay),
-            posts_by_author: make_loader(PostsByAuthor(db.clone()), spawner, delay),
+            posts_by_author: make_loader_with(PostsByAuthor(db.clone()), spawner, delay, NoCache),
             post_count_by_author: make_loader(PostCountByAuthor(db.clone()), spawner, delay),
-            orders_by_customer: make_loader(OrdersByCustomer(db.clone()), spawner, delay),
+            orders_by_customer: make_loader_with(
+                OrdersByCustomer(db.clone()),
+                spawner,
+                delay,
+                NoCache,
+            ),
             order_count_by_customer: make_loader(OrderCountByCustomer(db.clone()), spawner, delay),
-            points_by_user: make_loader(PointsByUser(db.clone()), spawner, delay),
+            points_by_user: make_loader_with(PointsByUser(db.clone()), spawner, delay, NoCache),
             point_count_by_user: make_loader(PointCountByUser(db.clone()), spawner, delay),
         }
     }
@@ -403,13 +413,17 @@ fn make_loader<T: Send + Sync + 'static>(
     spawner: &BatchSpawner,
     delay: Duration,
 ) -> Scoped<T> {
+    make_loader_with(loader, spawner, delay, HashMapCache::default())
+}
+
+fn make_loader_with<T: Send + Sync + 'static, C: CacheFactory>(
+    loader: T,
+    spawner: &BatchSpawner,
+    delay: Duration,
+    cache: C,
+) -> DataLoader<T, C> {
     let spawner = spawner.clone();
-    DataLoader::with_cache(
-        loader,
-        move |batch| spawner.spawn(batch),
-        HashMapCache::default(),
-    )
-    .delay(delay)
+    DataLoader::with_cache(loader, move |batch| spawner.spawn(batch), cache).delay(delay)
 }
 
 #[cfg(test)]

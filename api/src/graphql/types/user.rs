@@ -10,7 +10,7 @@ use crate::graphql::filters::{
     OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder,
 };
 use crate::graphql::loaders::{
-    ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Scoped, Shared,
+    ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Shared, Uncached,
 };
 use crate::graphql::viewer::viewer;
 use async_graphql::ContainerType;
@@ -338,7 +338,7 @@ impl User {
 /// largest field's, and this one made it 3.7 KB for every `User` field of a response, `id`
 /// and `name` included (`graphql::direct` places each object's field futures side by side).
 async fn child_connection<K, F, C, L, N>(
-    loader: &Scoped<L>,
+    loader: &Uncached<L>,
     parent: i32,
     shape: PageShape<F, Sort<K>, C>,
     count: fn(ChildCountKey<F>) -> CountOf,
@@ -348,7 +348,11 @@ where
     K: SortKey,
     F: Clone + Hash + Eq + Send + Sync + 'static,
     C: Clone + Hash + Eq + Send + Sync + 'static,
-    L: Loader<ChildPageKey<F, Sort<K>, C>, Value = Page<ModelOf<K>>, Error = Arc<service::Error>>,
+    L: Loader<
+            ChildPageKey<F, Sort<K>, C>,
+            Value = Arc<Page<ModelOf<K>>>,
+            Error = Arc<service::Error>,
+        >,
     N: ContainerType,
 {
     let (filter, sort) = (shape.filter.clone(), shape.sort);
@@ -356,11 +360,15 @@ where
         parent,
         shape: Shared::new(shape),
     };
-    let page = loader.load_one(key).await.gql()?.unwrap_or_else(|| Page {
-        items: Vec::new(),
-        has_next: false,
-        has_prev: false,
-    });
+    let page = match loader.load_one(key).await.gql()? {
+        // The only holder once its batch is done, so this moves the rows out.
+        Some(page) => Arc::unwrap_or_clone(page),
+        None => Page {
+            items: Vec::new(),
+            has_next: false,
+            has_prev: false,
+        },
+    };
     let count = count(ChildCountKey { parent, filter });
     Ok(connection(page, count, |m| sort.cursor(m), node))
 }
