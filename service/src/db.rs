@@ -102,6 +102,12 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
             // Each connection's page cache, 1 MiB instead of SQLite's 2: on data larger than
             // the caches, the pages they miss come from the OS's file cache anyway.
             .pragma("cache_size", "-1024")
+            // Statement journals (each multi-row INSERT or UPDATE inside a transaction keeps
+            // one, so it can be undone alone) and sorts in memory rather than in temporary
+            // files: a checkout group is several such statements. W1 A/B with wrk, six
+            // alternating rounds: 2,370 -> 2,593 orders/s. Our sorts are pages (at most
+            // 100 x 101 rows) and top-N sorts bounded by their LIMIT.
+            .pragma("temp_store", "memory")
     });
     let mut db = Database::connect(options).await?;
     let statements = StatementCounter::default();
