@@ -177,12 +177,8 @@ impl Application {
 }
 
 /// How often the WAL is checkpointed in the background (SQLite), so that commits seldom reach
-/// the auto-checkpoint threshold (`db::connect`) and checkpoint it themselves. Every second
-/// rather than every 100 ms: a checkpoint copies each page once however often it was written
-/// since the last one (the stock and tail pages are rewritten by every checkout group), and
-/// ends with an fsync. W1 A/B with wrk: 1,251 -> 1,349 (six rounds) and 1,564 -> 1,654
-/// (eight) orders/s; the WAL stays well under the 10,000-page threshold at 2,000 orders/s.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// the auto-checkpoint threshold (`db::connect`) and checkpoint it themselves.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Takes a backup every `every` (a snapshot on SQLite, JSON elsewhere) and keeps the newest
 /// `keep`, for as long as the process runs.
