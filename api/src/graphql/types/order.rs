@@ -12,6 +12,7 @@ use async_graphql::futures_util::future::try_join;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::projection::Columns;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A customer's order, with what a list of orders fetched for all of them at once (see
@@ -131,10 +132,11 @@ impl Order {
         Ok(())
     }
 
-    /// The order's items: those at hand, or through the loader.
-    async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
+    /// The order's items: those at hand (borrowed, so `itemCount` copies none of them), or
+    /// through the loader.
+    async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Cow<'_, [OrderItem]>> {
         if let Some(items) = &self.1.items {
-            return Ok(items.clone());
+            return Ok(Cow::Borrowed(items));
         }
         let loaders = ctx.data::<Loaders>()?;
         let items = loaders
@@ -143,7 +145,7 @@ impl Order {
             .await
             .gql()?
             .unwrap_or_default();
-        Ok(items.into_iter().map(OrderItem::from).collect())
+        Ok(Cow::Owned(items.into_iter().map(OrderItem::from).collect()))
     }
 }
 
@@ -195,7 +197,8 @@ impl Order {
 
     /// The order's lines, in the order they were written.
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Direct<OrderItem>>> {
-        Ok(self.lines(ctx).await?.into_iter().map(Direct).collect())
+        let lines = self.lines(ctx).await?.into_owned();
+        Ok(lines.into_iter().map(Direct).collect())
     }
 
     /// Total number of units over all lines.
