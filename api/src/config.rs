@@ -98,6 +98,12 @@ pub struct Config {
         global = true
     )]
     pub slow_query_ms: u64,
+    /// Largest size, in MiB, the SQLite database file may grow to: a quota that keeps one
+    /// shop from filling the disk it shares. A write that would pass it fails with
+    /// STORAGE_FULL, as on a full disk, and succeeds again once space is freed inside the
+    /// file. Unset: only the disk limits it. Ignored on PostgreSQL.
+    #[arg(long, env = "SHOPGRAPH_SQLITE_MAX_SIZE_MIB", global = true)]
+    pub sqlite_max_size_mib: Option<u64>,
     /// `production` refuses to start without a JWT secret and hides introspection and
     /// GraphiQL unless they are enabled explicitly.
     #[arg(long, env = "SHOPGRAPH_ENV", value_enum, default_value_t = Environment::Development, global = true)]
@@ -412,6 +418,9 @@ impl Config {
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs),
             idle_timeout: Duration::from_secs(self.db_idle_timeout_secs),
             slow_statement: Duration::from_millis(self.slow_query_ms),
+            sqlite_max_bytes: self
+                .sqlite_max_size_mib
+                .map(|mib| mib.saturating_mul(1 << 20)),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Prometheus metrics on `GET /metrics`: requests and latency by GraphQL operation, errors by
-//! code, the database pool, SQLite file sizes, backups and migrations.
+//! code, the database pool and its health (full storage, connections discarded for being left
+//! inside a transaction), SQLite file sizes, backups and migrations.
 
 use crate::routes::AppState;
 use axum::extract::State;
@@ -91,6 +92,12 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("shopgraph_db_pool_connections", "state" => "in_use")
         .set(f64::from(open.saturating_sub(idle)));
     metrics::gauge!("shopgraph_sql_statements").set(state.statements.get() as f64);
+    let writes = service::db::write_health(&state.db).await;
+    metrics::gauge!("shopgraph_storage_full")
+        .set(f64::from(u8::from(writes.storage_full_since.is_some())));
+    metrics::counter!("shopgraph_storage_refused_writes_total").absolute(writes.refused_writes);
+    metrics::counter!("shopgraph_db_connections_discarded_total")
+        .absolute(writes.discarded_connections);
     if let Some(path) = &state.sqlite_path {
         let size =
             |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64).unwrap_or(0.0);

@@ -180,7 +180,7 @@ fn files(config: &Config) -> Vec<Finding> {
             }
         }
     }
-    match free_bytes(dir) {
+    match db::free_bytes(dir) {
         Some(free) if free < 512 * 1024 * 1024 => findings.push(Finding::new(
             "disk_space",
             Status::Warn,
@@ -206,21 +206,6 @@ fn mode_of(path: &Path) -> Option<u32> {
 
 #[cfg(not(unix))]
 fn mode_of(_: &Path) -> Option<u32> {
-    None
-}
-
-#[cfg(unix)]
-fn free_bytes(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid NUL-terminated path and a zeroed struct statvfs fills in.
-    let rc = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) };
-    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
-}
-
-#[cfg(not(unix))]
-fn free_bytes(_: &Path) -> Option<u64> {
     None
 }
 

@@ -139,6 +139,15 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then shuts down as on a signal (tests restart servers
+    /// this way).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
         let db = self.state.db.clone();
         let checkpoints = db::checkpoint_in_background(&db, CHECKPOINT_EVERY);
         let stopping = Arc::new(tokio::sync::Notify::new());
@@ -148,7 +157,7 @@ impl Application {
             router(self.state, self.max_body_bytes, &self.cors_origins),
         )
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop.await;
             signalled.notify_one();
         })
         .into_future();

@@ -1,5 +1,6 @@
 //! The service layer's error: it speaks the domain, never SQL.
 
+use crate::db::fault::{Fault, Unavailable, classify};
 use sea_orm::{DbErr, SqlErr};
 
 /// Result of a service call.
@@ -45,9 +46,41 @@ pub enum Error {
     /// A schema migration failed; nothing of the run was applied.
     #[error("migration {name} failed: {message}")]
     Migration { name: String, message: String },
+    /// There is no room to store the write (a full disk, or the SQLite file's size limit);
+    /// nothing of it was kept. Writes succeed again once space is freed.
+    #[error("no room left to store this ({0})")]
+    StorageFull(#[source] Cause),
+    /// The database cannot serve this now, for a reason that passes (a lost connection, a
+    /// restart, contention past its retries). Nothing was written, unless `outcome_unknown`:
+    /// the connection broke while the commit was on its way, so it may have happened.
+    #[error("{}", reason.describe())]
+    Unavailable {
+        reason: Unavailable,
+        outcome_unknown: bool,
+        #[source]
+        cause: Cause,
+    },
     /// Anything the database reported that is not the caller's fault.
     #[error("database error: {0}")]
-    Database(#[from] DbErr),
+    Database(DbErr),
+}
+
+/// The underlying error, kept for the log (shared, so one failure can answer many callers).
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
+impl From<DbErr> for Error {
+    /// Database errors by what they mean to the caller (see [`crate::db::fault`]).
+    fn from(err: DbErr) -> Self {
+        match classify(&err) {
+            Fault::StorageFull => Self::StorageFull(std::sync::Arc::new(err)),
+            Fault::Unavailable(reason) => Self::Unavailable {
+                reason,
+                outcome_unknown: false,
+                cause: std::sync::Arc::new(err),
+            },
+            Fault::Unexpected => Self::Database(err),
+        }
+    }
 }
 
 impl Error {
@@ -86,6 +119,39 @@ impl Error {
                 return Self::conflict(*field, format!("{field} is already taken"));
             }
         }
-        Self::Database(err)
+        Self::from(err)
+    }
+
+    /// A file error: a full disk is [`Error::StorageFull`], anything else [`Error::Io`].
+    pub fn io(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::StorageFull {
+            Self::StorageFull(std::sync::Arc::new(err))
+        } else {
+            Self::Io(err.to_string())
+        }
+    }
+
+    /// Whether the database turned the request away for now (asking again later may succeed,
+    /// and the write did not happen unless the error says its outcome is unknown).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::StorageFull(_) | Self::Unavailable { .. })
+    }
+
+    /// The same answer again, for each of several callers one failure turned away (orders
+    /// written together); `None` for errors that belong to one caller.
+    pub fn again(&self) -> Option<Self> {
+        match self {
+            Self::StorageFull(cause) => Some(Self::StorageFull(cause.clone())),
+            Self::Unavailable {
+                reason,
+                outcome_unknown,
+                cause,
+            } => Some(Self::Unavailable {
+                reason: *reason,
+                outcome_unknown: *outcome_unknown,
+                cause: cause.clone(),
+            }),
+            _ => None,
+        }
     }
 }

@@ -40,8 +40,33 @@ pub struct TestApp {
     pub database_url: String,
     /// Token of the test's admin (user 1, `admin@shopgraph.test`), sent by [`TestApp::graphql`].
     pub admin_token: String,
+    /// The server's flags, for [`TestApp::restart`].
+    args: Vec<String>,
+    /// Stops the server gracefully; its task ends once it has.
+    server: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    )>,
     _data_dir: TempDir,
     postgres_db: Option<(String, String)>,
+}
+
+/// Starts a built server in the background; the sender stops it as a signal would.
+fn serve(
+    app: api::Application,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = app
+            .run_until(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (stop, task)
 }
 
 static TRACING: Once = Once::new();
@@ -66,6 +91,7 @@ pub fn db_config(url: &str) -> service::db::DbConfig {
         acquire_timeout: Duration::from_secs(5),
         idle_timeout: Duration::from_secs(60),
         slow_statement: Duration::from_secs(1),
+        sqlite_max_bytes: None,
     }
 }
 
@@ -107,8 +133,12 @@ pub async fn spawn_second_instance(app: &TestApp) -> (SocketAddr, StatementCount
 
 /// Starts the server with the default configuration plus `extra` flags.
 pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
+    spawn_app_in(backend, tempfile::tempdir().expect("temp dir"), extra).await
+}
+
+/// Like [`spawn_app_with`], with the data directory (and the SQLite file) in `data_dir`.
+pub async fn spawn_app_in(backend: Backend, data_dir: TempDir, extra: &[&str]) -> TestApp {
     init_tracing();
-    let data_dir = tempfile::tempdir().expect("temp dir");
     let dir = data_dir
         .path()
         .to_str()
@@ -133,6 +163,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     ];
     args.extend_from_slice(extra);
     let cli: Cli = parse_cli(&args);
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     let app = api::Application::build(&cli.config, &ServeArgs::default())
         .await
         .expect("server starts");
@@ -140,7 +171,7 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
     let statements = app.statements();
     let db = app.db().clone();
     let events = app.events();
-    tokio::spawn(app.run_until_stopped());
+    let server = serve(app);
     let mut test_app = TestApp {
         address,
         backend,
@@ -150,6 +181,8 @@ pub async fn spawn_app_with(backend: Backend, extra: &[&str]) -> TestApp {
         events,
         database_url,
         admin_token: String::new(),
+        args,
+        server: Some(server),
         _data_dir: data_dir,
         postgres_db,
     };
@@ -251,6 +284,32 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Stops the server as SIGTERM would (in-flight requests finish, the WAL is folded in, the
+    /// pool is closed) and starts it again on the same database, with `extra` flags in place
+    /// of the first ones after the database's.
+    pub async fn restart(&mut self, extra: &[&str]) {
+        if let Some((stop, task)) = self.server.take() {
+            let _ = stop.send(());
+            task.await.expect("server stopped");
+        }
+        let mut args: Vec<&str> = self.args.iter().take(8).map(String::as_str).collect();
+        args.extend_from_slice(extra);
+        let cli: Cli = parse_cli(&args);
+        let app = api::Application::build(&cli.config, &ServeArgs::default())
+            .await
+            .expect("server starts again");
+        self.address = app.address();
+        self.statements = app.statements();
+        self.db = app.db().clone();
+        self.events = app.events();
+        self.server = Some(serve(app));
+    }
+
+    /// The data directory the server was started with.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     /// `http://address/path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)

@@ -20,5 +20,7 @@ mod permissions;
 mod posts;
 mod schema;
 mod seed;
+mod storage;
 mod subscriptions;
+mod unavailable;
 mod users;

@@ -13,7 +13,29 @@ pub mod code {
     pub const OUT_OF_STOCK: &str = "OUT_OF_STOCK";
     pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
     pub const INSUFFICIENT_POINTS: &str = "INSUFFICIENT_POINTS";
+    /// No room to store the write; nothing of it was kept (HTTP 507 when nothing else was
+    /// answered). Retry after `extensions.retryAfter` seconds.
+    pub const STORAGE_FULL: &str = "STORAGE_FULL";
+    /// The database cannot serve now (a lost connection, a restart, contention); nothing was
+    /// written unless `extensions.outcome` is `UNKNOWN` (HTTP 503 when nothing else was
+    /// answered). Retry after `extensions.retryAfter` seconds.
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// Seconds a client should wait before trying again after `err`, for errors worth retrying.
+pub fn retry_after(err: &service::Error) -> Option<u32> {
+    use service::db::fault::Unavailable as U;
+    match err {
+        // Space comes back when someone frees it: not within a second.
+        service::Error::StorageFull(_) => Some(30),
+        service::Error::Unavailable { reason, .. } => Some(match reason {
+            U::Contention | U::ConnectionLost => 1,
+            U::Overloaded | U::Timeout => 2,
+            U::Restarting | U::StorageError => 5,
+        }),
+        _ => None,
+    }
 }
 
 /// Converts a service error. Unexpected ones are logged with their cause and shown to the
@@ -58,6 +80,44 @@ pub fn to_graphql(err: &service::Error) -> Error {
             e.set("available", *available);
             e.set("requested", *requested);
         }),
+        E::StorageFull(cause) => {
+            // The database's health logs the episode once; this is one refused write of it.
+            tracing::debug!(error = %cause, "write refused: storage full");
+            Error::new(
+                "there is no room left to store this write; nothing of it was kept. Try again later",
+            )
+            .extend_with(|_, e| {
+                e.set("code", code::STORAGE_FULL);
+                e.set("retryAfter", retry_after(err).unwrap_or(30));
+            })
+        }
+        E::Unavailable {
+            reason,
+            outcome_unknown,
+            cause,
+        } => {
+            unavailable_logged(reason.describe(), cause);
+            let message = if *outcome_unknown {
+                format!(
+                    "{}; the write may or may not have been applied. Check before trying again",
+                    reason.describe()
+                )
+            } else {
+                format!("{}; nothing was written. Try again", reason.describe())
+            };
+            Error::new(message).extend_with(|_, e| {
+                e.set("code", code::UNAVAILABLE);
+                e.set("retryAfter", retry_after(err).unwrap_or(1));
+                e.set(
+                    "outcome",
+                    if *outcome_unknown {
+                        "UNKNOWN"
+                    } else {
+                        "NOT_APPLIED"
+                    },
+                );
+            })
+        }
         E::Database(_) | E::Migration { .. } | E::Io(_) | E::Backup(_) => {
             tracing::error!(error = %err, debug = ?err, "unexpected error while serving a request");
             internal()
@@ -65,9 +125,54 @@ pub fn to_graphql(err: &service::Error) -> Error {
     }
 }
 
+/// Logs an unavailable database at most every few seconds, with how many were not logged: a
+/// database that restarts under load fails every request in flight, and one line says it.
+fn unavailable_logged(what: &str, cause: &dyn std::fmt::Display) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+    static EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(Instant::now);
+    static LAST_MS: AtomicU64 = AtomicU64::new(0);
+    static QUIET: AtomicU64 = AtomicU64::new(0);
+    const EVERY: Duration = Duration::from_secs(5);
+    let now = EPOCH.elapsed().as_millis() as u64 + EVERY.as_millis() as u64;
+    let last = LAST_MS.load(Ordering::Relaxed);
+    if now.saturating_sub(last) >= EVERY.as_millis() as u64
+        && LAST_MS
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        let not_logged = QUIET.swap(0, Ordering::Relaxed);
+        tracing::warn!(error = %cause, not_logged, "{what}: answered UNAVAILABLE");
+    } else {
+        QUIET.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// An INTERNAL error with nothing in it a client could learn the schema or SQL from.
 pub fn internal() -> Error {
     Error::new("internal error").extend_with(|_, e| e.set("code", code::INTERNAL))
+}
+
+/// Why a request's credentials could not be checked: UNAUTHENTICATED when they are wrong,
+/// the service's own code when the check itself failed (a database that is unavailable must
+/// not sign a client out).
+pub fn auth_error(err: &crate::auth::AuthError) -> Error {
+    match err {
+        crate::auth::AuthError::Service(service) => to_graphql(service),
+        other => unauthenticated(other.to_string()),
+    }
+}
+
+/// `error` as a response error raised before execution: no path, and no location (it points
+/// at no place in the document).
+pub fn request_error(error: Error) -> async_graphql::ServerError {
+    async_graphql::ServerError {
+        message: error.message,
+        source: error.source,
+        locations: Vec::new(),
+        path: Vec::new(),
+        extensions: error.extensions,
+    }
 }
 
 /// An UNAUTHENTICATED error.

@@ -33,6 +33,14 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
             Json(serde_json::json!({ "name": file.name, "bytes": file.bytes })),
         )
             .into_response(),
+        Err(err @ service::Error::StorageFull(_)) => {
+            tracing::error!(error = %err, "backup over HTTP failed: no room; nothing of it was kept");
+            refuse(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "STORAGE_FULL",
+                "there is no room left for the backup; nothing of it was kept".into(),
+            )
+        }
         Err(err) => {
             tracing::error!(error = %err, "backup over HTTP failed");
             refuse(

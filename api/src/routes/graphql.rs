@@ -12,7 +12,7 @@
 
 use super::AppState;
 use crate::graphql::batching::batch_channel;
-use crate::graphql::error::unauthenticated;
+use crate::graphql::error::{auth_error, code, request_error};
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::gateway::Gateway;
 use crate::graphql::loaders::Loaders;
@@ -179,11 +179,16 @@ async fn execute(
     let viewer = match state.viewer(headers).await {
         Ok(viewer) => viewer,
         Err(err) => {
-            let error = unauthenticated(err.to_string()).into_server_error(Default::default());
-            return media.respond(
-                async_graphql::Response::from_errors(vec![error]),
-                StatusCode::UNAUTHORIZED,
-            );
+            let response =
+                async_graphql::Response::from_errors(vec![request_error(auth_error(&err))]);
+            if let Some(refusal) = Refusal::of(&response) {
+                return media.refuse(&response, refusal);
+            }
+            let status = match err {
+                crate::auth::AuthError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            return media.respond(response, status);
         }
     };
     // Loaders are made per request so their caches never leak one request's rows into another,
@@ -210,6 +215,9 @@ async fn execute(
                     .map(|c| c.to_string().trim_matches('"').to_owned())
             });
             crate::metrics::graphql_request(&operation, started.elapsed(), codes);
+            if let Some(refusal) = Refusal::of(&response) {
+                return media.refuse(&response, refusal);
+            }
             let status = if is_request_error(&response) {
                 StatusCode::BAD_REQUEST
             } else {
@@ -250,6 +258,43 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
                         .any(|r| *c == async_graphql::Value::from(*r))
                 })
         })
+}
+
+/// A response that answered nothing because the database turned the request away: every
+/// error is STORAGE_FULL or UNAVAILABLE and there is no data. It is sent as a server error
+/// (507 without room, else 503) with `Retry-After` and without a `data` entry, which
+/// GraphQL-over-HTTP asks of a response that carries no result: clients and proxies then
+/// retry it as they retry any unavailable server. A response with data keeps its 200.
+#[derive(Clone, Copy, Debug)]
+struct Refusal {
+    status: StatusCode,
+    retry_after: u64,
+}
+
+impl Refusal {
+    fn of(response: &async_graphql::Response) -> Option<Self> {
+        if response.data != async_graphql::Value::Null || response.errors.is_empty() {
+            return None;
+        }
+        let mut refusal = Self {
+            status: StatusCode::INSUFFICIENT_STORAGE,
+            retry_after: 0,
+        };
+        for error in &response.errors {
+            let extensions = error.extensions.as_ref()?;
+            let code = extensions.get("code")?;
+            if *code == async_graphql::Value::from(code::UNAVAILABLE) {
+                refusal.status = StatusCode::SERVICE_UNAVAILABLE;
+            } else if *code != async_graphql::Value::from(code::STORAGE_FULL) {
+                return None;
+            }
+            if let Some(async_graphql::Value::Number(after)) = extensions.get("retryAfter") {
+                refusal.retry_after = refusal.retry_after.max(after.as_u64().unwrap_or(1));
+            }
+        }
+        refusal.retry_after = refusal.retry_after.max(1);
+        Some(refusal)
+    }
 }
 
 /// Which media type the response uses, from the request's `Accept`.
@@ -294,6 +339,37 @@ impl ResponseMedia {
             body,
         )
             .into_response()
+    }
+
+    /// A [`Refusal`]: its status, `Retry-After`, and only the errors.
+    fn refuse(self, response: &async_graphql::Response, refusal: Refusal) -> Response {
+        #[derive(serde::Serialize)]
+        struct ErrorsOnly<'a> {
+            errors: &'a [ServerError],
+        }
+        let body = serde_json::to_vec(&ErrorsOnly {
+            errors: &response.errors,
+        })
+        .unwrap_or_default();
+        (
+            refusal.status,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(self.content_type()),
+                ),
+                (header::RETRY_AFTER, HeaderValue::from(refusal.retry_after)),
+            ],
+            body,
+        )
+            .into_response()
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+            Self::Json => "application/json",
+        }
     }
 
     /// A GraphQL error body for a request that never reached execution.

@@ -70,7 +70,11 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                     let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
                     tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-                }))
+                })
+                // A 5xx says nothing its cause has not logged already, once: an INTERNAL error
+                // with its chain, a timeout, a full storage once per episode. One line per
+                // refused request would flood the log (and the disk that may be full).
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG)))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         );
     let origins: Vec<HeaderValue> = cors_origins

@@ -2,7 +2,7 @@
 
 use super::AppState;
 use crate::auth::viewer_for;
-use crate::graphql::error::unauthenticated;
+use crate::graphql::error::auth_error;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -31,7 +31,7 @@ pub async fn upgrade(
                         authorization.as_deref(),
                     )
                     .await
-                    .map_err(|err| unauthenticated(err.to_string()))?;
+                    .map_err(|err| auth_error(&err))?;
                     let mut data = async_graphql::Data::default();
                     data.insert(viewer);
                     data.insert(Loaders::for_connection(&state.db));

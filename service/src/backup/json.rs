@@ -304,8 +304,15 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
 /// Writes a dump as JSON.
 pub(super) fn write(dump: &Dump, path: &Path) -> Result<()> {
     let file = std::fs::File::create(path).map_err(io)?;
-    serde_json::to_writer(std::io::BufWriter::new(file), dump)
-        .map_err(|e| Error::Backup(e.to_string()))
+    let mut out = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut out, dump).map_err(|e| match e.io_error_kind() {
+        Some(kind) => io(kind.into()),
+        None => Error::Backup(e.to_string()),
+    })?;
+    // Dropping a BufWriter flushes it but swallows the error: a disk that fills on the last
+    // buffer would leave a cut-off file that looks whole.
+    let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)
 }
 
 /// Reads a dump written by [`write`].

@@ -213,5 +213,5 @@ fn describe(path: &Path) -> Result<BackupFile> {
 }
 
 fn io(err: std::io::Error) -> Error {
-    Error::Io(err.to_string())
+    Error::io(err)
 }

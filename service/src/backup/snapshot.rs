@@ -36,6 +36,7 @@ async fn open(path: &Path) -> Result<DatabaseConnection> {
         acquire_timeout: Duration::from_secs(5),
         idle_timeout: Duration::from_secs(60),
         slow_statement: Duration::from_secs(10),
+        sqlite_max_bytes: None,
     };
     Ok(db::connect_readonly_sqlite(&config).await?)
 }

@@ -130,6 +130,10 @@ impl Checkout {
     }
 }
 
+fn lost_answer() -> Error {
+    Error::Database(DbErr::Custom("no outcome".into()))
+}
+
 impl Desk {
     fn lock(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
@@ -163,6 +167,15 @@ impl Desk {
             .await
         {
             Ok(outcomes) => outcomes,
+            Err(err) if err.is_unavailable() => {
+                // The database turned the whole group away (no room, lost connection): the
+                // same answer for each order, rather than trying each alone against it. The
+                // outcome of a commit that may have happened is never tried again.
+                orders
+                    .iter()
+                    .map(|_| Err(err.again().unwrap_or_else(|| lost_answer())))
+                    .collect()
+            }
             Err(err) if orders.len() > 1 => {
                 // The transaction failed as a whole (another process changed a stock or
                 // removed a customer meanwhile, say): each order alone, so that whatever
@@ -173,9 +186,7 @@ impl Desk {
                     let alone =
                         db::with_retries(|| place::group(&self.db, &self.events, one)).await;
                     outcomes.push(alone.and_then(|mut outcome| {
-                        outcome.pop().unwrap_or_else(|| {
-                            Err(Error::Database(DbErr::Custom("no outcome".into())))
-                        })
+                        outcome.pop().unwrap_or_else(|| Err(lost_answer()))
                     }));
                 }
                 outcomes

@@ -1,18 +1,34 @@
 //! Opening the database (SQLite or PostgreSQL from one URL), running migrations, and starting
 //! write transactions the same way everywhere.
+//!
+//! What a database error means lives in [`fault`]; whether writes can commit (a full disk) in
+//! [`health`]; the pool's promise that no connection carries a transaction from one use to
+//! the next in `guard`.
+
+mod checkpoint;
+pub mod fault;
+mod guard;
+pub mod health;
+
+pub use checkpoint::{checkpoint, checkpoint_in_background};
+pub use health::{WriteHealth, free_bytes, write_health};
 
 use crate::Result;
+use fault::Unavailable;
+use health::{Shared, shared};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::{CaseStatement, Expr};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, Postgres, Sqlite};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement,
     TransactionOptions, TransactionTrait,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -33,6 +49,9 @@ pub struct DbConfig {
     pub idle_timeout: Duration,
     /// Statements slower than this are logged as warnings.
     pub slow_statement: Duration,
+    /// Largest size the SQLite file may grow to (SQLite's `max_page_count`); a write that
+    /// needs more fails like one on a full disk. `None`: only the disk limits it.
+    pub sqlite_max_bytes: Option<u64>,
 }
 
 /// Counts every SQL statement the pool runs; the N+1 tests and the benchmark read it.
@@ -109,7 +128,10 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
             // 100 x 101 rows) and top-N sorts bounded by their LIMIT.
             .pragma("temp_store", "memory")
     });
+    let late = guard::Late::default();
+    install_guards(&mut options, &late, config.sqlite_max_bytes);
     let mut db = Database::connect(options).await?;
+    let _ = late.set(shared(&db));
     let statements = StatementCounter::default();
     let counter = statements.0.clone();
     let slow = config.slow_statement;
@@ -127,6 +149,56 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
         }
     });
     Ok(Connected { db, statements })
+}
+
+/// Makes the pool close any connection still inside a transaction (see `guard`) and, with
+/// `sqlite_max_bytes`, caps the SQLite file on every connection it opens.
+fn install_guards(options: &mut ConnectOptions, late: &guard::Late, sqlite_max_bytes: Option<u64>) {
+    let out = late.clone();
+    options.map_sqlx_sqlite_before_acquire(move |conn, _| {
+        let fit = guard::may_hand_out::<Sqlite>(conn, &out);
+        Box::pin(async move { Ok(fit) })
+    });
+    let out = late.clone();
+    options.map_sqlx_postgres_before_acquire(move |conn, _| {
+        let fit = guard::may_hand_out::<Postgres>(conn, &out);
+        Box::pin(async move { Ok(fit) })
+    });
+    let back = late.clone();
+    options.map_sqlx_sqlite_pool_opts(move |pool| {
+        let back = back.clone();
+        let pool = pool.after_release(move |conn, _| {
+            let back = back.clone();
+            Box::pin(async move { guard::may_return::<Sqlite>(conn, &back).await })
+        });
+        match sqlite_max_bytes {
+            Some(max) => pool.after_connect(move |conn, _| Box::pin(limit_size(conn, max))),
+            None => pool,
+        }
+    });
+    let back = late.clone();
+    options.map_sqlx_postgres_pool_opts(move |pool| {
+        let back = back.clone();
+        pool.after_release(move |conn, _| {
+            let back = back.clone();
+            Box::pin(async move { guard::may_return::<Postgres>(conn, &back).await })
+        })
+    });
+}
+
+/// Caps the file at `max_bytes` for this connection (`max_page_count` counts pages, whose size
+/// the file decides).
+async fn limit_size(conn: &mut SqliteConnection, max_bytes: u64) -> Result<(), sqlx::Error> {
+    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(&mut *conn)
+        .await?;
+    let pages = max_bytes / page_size.max(512) as u64;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "PRAGMA max_page_count = {pages}"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Opens a SQLite file read-only, leaving its settings alone (for checking backups).
@@ -151,8 +223,9 @@ pub async fn connect_readonly_sqlite(config: &DbConfig) -> Result<DatabaseConnec
 /// busy handler, which sleeps 1–100 ms between tries and leaves the lock idle meanwhile; only
 /// other processes (a second server, the CLI) still meet it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
+    let shared = shared(db);
     let lane = match db.get_database_backend() {
-        DatabaseBackend::Sqlite => Some(writer_lane(db).acquire_owned().await),
+        DatabaseBackend::Sqlite => shared.lane.clone().acquire_owned().await.ok(),
         _ => None,
     };
     let options = TransactionOptions {
@@ -162,36 +235,79 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
     let txn = db.begin_with_options(options).await?;
     Ok(WriteTxn {
         txn,
-        _lane: lane.and_then(|permit| permit.ok()),
+        shared,
+        failed: AtomicBool::new(false),
+        _lane: lane,
     })
-}
-
-/// One writer at a time per SQLite file in this process (SQLite allows no more anyway).
-fn writer_lane(db: &DatabaseConnection) -> Arc<tokio::sync::Semaphore> {
-    type Lanes = std::sync::Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Semaphore>>>;
-    static LANES: std::sync::LazyLock<Lanes> = std::sync::LazyLock::new(Default::default);
-    let options = db.get_sqlite_connection_pool().connect_options();
-    let file = options.get_filename();
-    let mut lanes = LANES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(lane) = lanes.get(file) {
-        return lane.clone();
-    }
-    let lane = Arc::new(tokio::sync::Semaphore::new(1));
-    lanes.insert(file.to_owned(), lane.clone());
-    lane
 }
 
 /// A write transaction, holding this process's SQLite write lane until it is committed or
 /// dropped (rolled back).
+///
+/// Once one of its statements fails, it runs nothing more and cannot commit: after a full disk
+/// or an I/O error SQLite may already have rolled the whole transaction back, so a later
+/// statement would run (and commit) on its own, outside it. Dropping it rolls back; a
+/// connection whose rollback cannot happen is closed by the pool (`guard`).
 pub struct WriteTxn {
     txn: DatabaseTransaction,
+    shared: Arc<Shared>,
+    failed: AtomicBool,
     _lane: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl WriteTxn {
     /// Commits, then lets the next writer in.
+    ///
+    /// A PostgreSQL connection lost while its `COMMIT` was on the way leaves the outcome
+    /// unknown (the server may have committed before the connection broke): that is
+    /// [`crate::Error::Unavailable`] with `outcome_unknown`, never retried here.
     pub async fn commit(self) -> Result<()> {
-        Ok(self.txn.commit().await?)
+        self.usable()?;
+        let backend = self.txn.get_database_backend();
+        let health = self.shared.clone();
+        match self.txn.commit().await {
+            Ok(()) => {
+                health.health.committed();
+                Ok(())
+            }
+            Err(err) => {
+                health.health.saw(&err);
+                let lost = matches!(
+                    fault::classify(&err),
+                    fault::Fault::Unavailable(
+                        Unavailable::ConnectionLost | Unavailable::Restarting
+                    )
+                );
+                if lost && backend == DatabaseBackend::Postgres {
+                    return Err(crate::Error::Unavailable {
+                        reason: Unavailable::ConnectionLost,
+                        outcome_unknown: true,
+                        cause: Arc::new(err),
+                    });
+                }
+                Err(err.into())
+            }
+        }
+    }
+
+    fn usable(&self) -> std::result::Result<(), DbErr> {
+        if self.failed.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(DbErr::Custom(
+                "a statement of this transaction failed; it can only be rolled back".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Passes `outcome` on, first noting a failure (the transaction is done for; a full
+    /// storage is reported to the database's health).
+    fn noted<T>(&self, outcome: std::result::Result<T, DbErr>) -> std::result::Result<T, DbErr> {
+        if let Err(err) = &outcome {
+            self.failed
+                .store(true, std::sync::atomic::Ordering::Release);
+            self.shared.health.saw(err);
+        }
+        outcome
     }
 }
 
@@ -202,22 +318,26 @@ impl ConnectionTrait for WriteTxn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> std::result::Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        self.usable()?;
+        self.noted(self.txn.execute_raw(stmt).await)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> std::result::Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        self.usable()?;
+        self.noted(self.txn.execute_unprepared(sql).await)
     }
 
     async fn query_one_raw(
         &self,
         stmt: Statement,
     ) -> std::result::Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        self.usable()?;
+        self.noted(self.txn.query_one_raw(stmt).await)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> std::result::Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        self.usable()?;
+        self.noted(self.txn.query_all_raw(stmt).await)
     }
 }
 
@@ -259,88 +379,18 @@ where
     let mut tries = 1;
     loop {
         match attempt().await {
-            Err(crate::Error::Database(err)) if tries < MAX_ATTEMPTS && is_transient(&err) => {
-                tracing::warn!(error = %err, tries, "transient database conflict, retrying");
+            Err(crate::Error::Unavailable {
+                reason: Unavailable::Contention,
+                outcome_unknown: false,
+                cause,
+            }) if tries < MAX_ATTEMPTS => {
+                tracing::warn!(error = %cause, tries, "transient database conflict, retrying");
                 tokio::time::sleep(Duration::from_millis(5 * u64::from(tries))).await;
                 tries += 1;
             }
             outcome => return outcome,
         }
     }
-}
-
-/// Serialization failure (40001), deadlock (40P01), or SQLite busy/locked.
-fn is_transient(err: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr};
-    let sqlx = match err {
-        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e,
-        DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
-        _ => return false,
-    };
-    let Some(db) = sqlx.as_database_error() else {
-        return false;
-    };
-    matches!(
-        db.code().as_deref(),
-        Some("40001" | "40P01" | "5" | "6" | "517" | "261")
-    )
-}
-
-/// On SQLite, moves everything in the WAL into the database file and empties the WAL (at
-/// shutdown, so the file on disk is complete on its own). Nothing to do elsewhere.
-pub async fn checkpoint(db: &DatabaseConnection) -> Result<()> {
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        db.execute_raw(Statement::from_string(
-            DatabaseBackend::Sqlite,
-            "PRAGMA wal_checkpoint(TRUNCATE)",
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
-/// On SQLite, copies the WAL into the database file every `every`, in the background, so that
-/// commits seldom reach the auto-checkpoint threshold (see `connect`) and do that work while
-/// they hold the write lock, with every writer queued behind them.
-/// A `PASSIVE` checkpoint waits for no one and blocks no one. It runs on a connection of its
-/// own, outside the pool, so it takes no pooled connection and no statement is counted for
-/// it. Returns `None` elsewhere; abort the task to stop it.
-pub fn checkpoint_in_background(
-    db: &DatabaseConnection,
-    every: Duration,
-) -> Option<tokio::task::JoinHandle<()>> {
-    use sea_orm::sqlx::{Connection, sqlite::SqliteConnection};
-    if db.get_database_backend() != DatabaseBackend::Sqlite {
-        return None;
-    }
-    let options = db.get_sqlite_connection_pool().connect_options();
-    Some(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut conn: Option<SqliteConnection> = None;
-        loop {
-            ticks.tick().await;
-            if conn.is_none() {
-                match SqliteConnection::connect_with(&options).await {
-                    Ok(opened) => conn = Some(opened),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "cannot open a connection for WAL checkpoints");
-                        continue;
-                    }
-                }
-            }
-            let Some(open) = conn.as_mut() else {
-                continue;
-            };
-            let done = sea_orm::sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&mut *open)
-                .await;
-            if let Err(err) = done {
-                tracing::warn!(error = %err, "background WAL checkpoint failed");
-                conn = None;
-            }
-        }
-    }))
 }
 
 /// Tables whose id comes from an auto-increment sequence.
@@ -596,4 +646,68 @@ pub async fn sqlite_pragma(db: &DatabaseConnection, name: &str) -> Result<Option
         ),
         None => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contention() -> crate::Error {
+        crate::Error::Unavailable {
+            reason: Unavailable::Contention,
+            outcome_unknown: false,
+            cause: Arc::new(DbErr::Custom("database is locked".into())),
+        }
+    }
+
+    #[tokio::test]
+    async fn contention_is_retried_then_answered_as_unavailable() {
+        let mut tries = 0;
+        let out: Result<()> = with_retries(|| {
+            tries += 1;
+            async { Err(contention()) }
+        })
+        .await;
+        assert_eq!(tries, MAX_ATTEMPTS);
+        assert!(matches!(
+            out,
+            Err(crate::Error::Unavailable {
+                reason: Unavailable::Contention,
+                ..
+            })
+        ));
+
+        let mut tries = 0;
+        let out = with_retries(|| {
+            tries += 1;
+            let attempt = tries;
+            async move {
+                if attempt < 3 {
+                    Err(contention())
+                } else {
+                    Ok(attempt)
+                }
+            }
+        })
+        .await;
+        assert_eq!(out.ok(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_commit_whose_outcome_is_unknown_is_never_retried() {
+        let mut tries = 0;
+        let out: Result<()> = with_retries(|| {
+            tries += 1;
+            async {
+                Err(crate::Error::Unavailable {
+                    reason: Unavailable::ConnectionLost,
+                    outcome_unknown: true,
+                    cause: Arc::new(DbErr::Custom("connection reset".into())),
+                })
+            }
+        })
+        .await;
+        assert_eq!(tries, 1);
+        assert!(out.is_err());
+    }
 }
