@@ -185,4 +185,56 @@ mod tests {
             .collect();
         assert_eq!(ids, vec![3], "the acknowledged write, and nothing else");
     }
+
+    /// A task that panics in the middle of a write leaves nothing behind on the connection the
+    /// next write gets.
+    #[tokio::test]
+    async fn a_panic_inside_a_write_rolls_it_back() {
+        use crate::db::{DbConfig, begin_write, connect};
+        use sea_orm::ConnectionTrait;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let config = DbConfig {
+            url: format!("sqlite://{}/panic.db?mode=rwc", dir.path().display()),
+            max_connections: 1,
+            min_connections: 1,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
+            slow_statement: Duration::from_secs(5),
+            sqlite_max_bytes: None,
+        };
+        let db = connect(&config).await.unwrap().db;
+        db.execute_unprepared("CREATE TABLE t(id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        let pool = db.clone();
+        let panicked = tokio::spawn(async move {
+            let txn = begin_write(&pool).await.unwrap();
+            txn.execute_unprepared("INSERT INTO t VALUES (1)")
+                .await
+                .unwrap();
+            panic!("a bug between two statements");
+        })
+        .await;
+        assert!(panicked.is_err());
+
+        let next = begin_write(&db).await.unwrap();
+        next.execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .unwrap();
+        next.commit().await.unwrap();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "SELECT id FROM t",
+            ))
+            .await
+            .unwrap();
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect();
+        assert_eq!(ids, vec![2]);
+    }
 }
