@@ -193,7 +193,8 @@ pub struct Config {
         global = true
     )]
     pub shutdown_grace_secs: u64,
-    /// How many automatic persisted queries are kept (least recently used are dropped).
+    /// How many parsed documents are kept, least recently used dropped first: they serve
+    /// automatic persisted queries and spare repeated queries the parser.
     #[arg(
         long,
         env = "SHOPGRAPH_APQ_CACHE_SIZE",
@@ -201,6 +202,24 @@ pub struct Config {
         global = true
     )]
     pub apq_cache_size: usize,
+    /// MiB the kept parsed documents may take (a parsed document takes up to 30 times its
+    /// text); a document larger than an eighth of this is served but not kept.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_DOCUMENT_CACHE_MIB",
+        default_value_t = 32,
+        global = true
+    )]
+    pub document_cache_mib: usize,
+    /// Longest GraphQL query text accepted, in bytes (`QUERY_TOO_LARGE` beyond); variables
+    /// are bounded by the body limit.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_MAX_QUERY_BYTES",
+        default_value_t = 100 * 1024,
+        global = true
+    )]
+    pub max_query_bytes: usize,
     /// Microseconds a DataLoader waits before fetching a batch. Batches already gather every key
     /// a request asks for in one step, so 0 adds no latency and loses no batching.
     #[arg(

@@ -67,7 +67,9 @@ impl Application {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,
                 introspection: config.introspection_enabled(),
-                apq_cache_size: config.apq_cache_size,
+                max_query_bytes: config.max_query_bytes,
+                document_cache_entries: config.apq_cache_size,
+                document_cache_bytes: config.document_cache_mib.saturating_mul(1 << 20),
             },
             backups_dir: config.backups_dir(),
         });

@@ -10,6 +10,7 @@ mod database;
 mod events;
 mod filters;
 mod health;
+mod hostile;
 mod http;
 mod lookups;
 mod loyalty;

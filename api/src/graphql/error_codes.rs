@@ -7,11 +7,12 @@ use async_graphql::{ErrorExtensionValues, ServerError};
 
 /// Codes of errors raised before execution: the request itself is at fault (HTTP 400 for
 /// `application/graphql-response+json` clients).
-pub const REQUEST_ERROR_CODES: [&str; 5] = [
+pub const REQUEST_ERROR_CODES: [&str; 6] = [
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
     "QUERY_TOO_DEEP",
     "QUERY_TOO_COMPLEX",
+    "QUERY_TOO_LARGE",
     "PERSISTED_QUERY_NOT_FOUND",
 ];
 

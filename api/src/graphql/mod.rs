@@ -4,6 +4,7 @@ pub mod args;
 pub mod batching;
 pub mod columns;
 pub mod connection;
+pub mod cost;
 pub mod direct;
 pub mod error;
 pub mod error_codes;
@@ -50,7 +51,12 @@ pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
-    pub apq_cache_size: usize,
+    /// Longest query text accepted, in bytes.
+    pub max_query_bytes: usize,
+    /// Most parsed documents kept (they also serve persisted-query hashes).
+    pub document_cache_entries: usize,
+    /// Bytes the kept documents may take.
+    pub document_cache_bytes: usize,
 }
 
 /// The schema with its dependencies attached, behind its request pipeline; does no I/O.
@@ -69,7 +75,16 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
     }
     // No extensions: see `gateway` for why persisted queries and error codes live there, and
     // `direct`, whose objects would not call their per-field hooks.
-    gateway::Gateway::new(builder.finish(), deps.limits.apq_cache_size)
+    let limits = gateway::Limits {
+        max_query_bytes: deps.limits.max_query_bytes,
+        cache_entries: deps.limits.document_cache_entries,
+        cache_bytes: deps.limits.document_cache_bytes,
+        budget: cost::Budget {
+            max_selections: deps.limits.max_complexity,
+            max_depth: deps.limits.max_depth,
+        },
+    };
+    gateway::Gateway::new(builder.finish(), limits)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

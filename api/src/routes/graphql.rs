@@ -14,11 +14,9 @@ use super::AppState;
 use crate::graphql::batching::batch_channel;
 use crate::graphql::error::{auth_error, code, request_error};
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
-use crate::graphql::gateway::Gateway;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::turn::Turn;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -80,7 +78,7 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, media, request).await
+    execute(&state, &headers, media, request, Method::Post).await
 }
 
 /// `GET /graphql`: a query in the URL, or GraphiQL for a browser.
@@ -118,18 +116,7 @@ pub async fn get(
             );
         }
     };
-    if is_write(&state.gateway, &request) {
-        let mut response = media.error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "mutations and subscriptions need POST (or WebSocket); GET is for queries",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&state, &headers, media, request).await
+    execute(&state, &headers, media, request, Method::Get).await
 }
 
 /// Any other method on `/graphql`.
@@ -145,22 +132,12 @@ pub async fn other_method(headers: HeaderMap) -> Response {
     response
 }
 
-/// Whether the operation a GET asks for writes. An unparsable document is left for execution
-/// to report. The document is parsed through the gateway's cache, so execution does not parse
-/// it again.
-fn is_write(gateway: &Gateway, request: &async_graphql::Request) -> bool {
-    let Ok(document) = gateway.document(&request.query) else {
-        return false;
-    };
-    let wanted = request.operation_name.as_deref();
-    document.operations.iter().any(|(name, op)| {
-        let selected = match (wanted, name) {
-            (Some(w), Some(n)) => w == n.as_str(),
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
-        selected && op.node.ty != OperationType::Query
-    })
+/// How a request came: GET runs queries only (a write over GET is 405, whether its document
+/// came as text or as a persisted-query hash).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
 }
 
 async fn execute(
@@ -168,6 +145,7 @@ async fn execute(
     headers: &HeaderMap,
     media: ResponseMedia,
     request: async_graphql::Request,
+    method: Method,
 ) -> Response {
     if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
         return media.error(
@@ -202,7 +180,10 @@ async fn execute(
     let request = request.data(loaders).data(viewer).data(turn.clone());
     let run = async {
         turn.take().await;
-        let response = batches.drive(state.gateway.execute(request)).await;
+        let response = match method {
+            Method::Get => batches.drive(state.gateway.execute_query(request)).await,
+            Method::Post => batches.drive(state.gateway.execute(request)).await,
+        };
         turn.finish();
         response
     };
@@ -217,6 +198,15 @@ async fn execute(
             crate::metrics::graphql_request(&operation, started.elapsed(), codes);
             if let Some(refusal) = Refusal::of(&response) {
                 return media.refuse(&response, refusal);
+            }
+            if only_code(&response, "METHOD_NOT_ALLOWED") {
+                let mut refused = media.respond(response, StatusCode::METHOD_NOT_ALLOWED);
+                // Its status is the method's, whichever media type was asked for.
+                *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+                refused
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return refused;
             }
             let status = if is_request_error(&response) {
                 StatusCode::BAD_REQUEST
@@ -242,6 +232,15 @@ async fn execute(
             )
         }
     }
+}
+
+/// Whether the response's only error has `code`.
+fn only_code(response: &async_graphql::Response, code: &str) -> bool {
+    matches!(response.errors.as_slice(), [error] if error
+        .extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .is_some_and(|c| *c == async_graphql::Value::from(code)))
 }
 
 /// A response to a request that could not be executed at all (no data, request-level errors).
