@@ -211,6 +211,22 @@ pub struct Config {
         global = true
     )]
     pub document_cache_mib: usize,
+    /// Seconds a WebSocket may take to send an accepted `connection_init` (closed with 4408).
+    #[arg(
+        long,
+        env = "SHOPGRAPH_WS_INIT_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub ws_init_timeout_secs: u64,
+    /// Subscriptions one WebSocket may run at once.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
     /// Longest GraphQL query text accepted, in bytes (`QUERY_TOO_LARGE` beyond); variables
     /// are bounded by the body limit.
     #[arg(

@@ -25,6 +25,7 @@ pub struct Application {
     max_body_bytes: usize,
     cors_origins: Vec<String>,
     shutdown_grace: Duration,
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -44,6 +45,7 @@ impl Application {
             migrate(config).await?
         };
         let connected = db::connect(&db_config).await?;
+        let shutdown = tokio::sync::watch::Sender::new(false);
         let events = EventBus::default();
         events.listen_to_other_instances(&db_config.url, connected.db.clone());
         let seed_demo = serve.seed_demo.unwrap_or(
@@ -88,6 +90,11 @@ impl Application {
             backups_dir: config.backups_dir(),
             sqlite_path: db::is_sqlite(&config.database_url()).then(|| config.sqlite_path_of_url()),
             statements: connected.statements.clone(),
+            sockets: crate::routes::ws::SocketLimits {
+                init_timeout: Duration::from_secs(config.ws_init_timeout_secs.max(1)),
+                max_subscriptions: config.ws_max_subscriptions.max(1),
+            },
+            shutdown: shutdown.subscribe(),
         };
         if let Some(every) = serve.backup_every {
             schedule_backups(
@@ -116,6 +123,7 @@ impl Application {
             max_body_bytes,
             cors_origins,
             shutdown_grace,
+            shutdown,
         })
     }
 
@@ -151,6 +159,7 @@ impl Application {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let db = self.state.db.clone();
+        let shutdown = self.shutdown;
         let checkpoints = db::checkpoint_in_background(&db, CHECKPOINT_EVERY);
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
@@ -160,6 +169,8 @@ impl Application {
         )
         .with_graceful_shutdown(async move {
             stop.await;
+            // WebSockets are upgraded connections the server no longer tracks: tell them.
+            shutdown.send_replace(true);
             signalled.notify_one();
         })
         .into_future();

@@ -476,6 +476,15 @@ impl TestApp {
     }
 }
 
+/// What a WebSocket did next.
+#[derive(Debug)]
+pub enum Heard {
+    Message(Value),
+    /// Closed, with the close frame's code when there was one.
+    Closed(Option<u16>),
+    Silence,
+}
+
 /// A graphql-transport-ws client.
 pub struct WsClient {
     socket: tokio_tungstenite::WebSocketStream<
@@ -509,6 +518,54 @@ impl WsClient {
         match client.next().await {
             Some(message) if message["type"] == "connection_ack" => Ok(client),
             other => Err(format!("not acknowledged: {other:?}")),
+        }
+    }
+
+    /// Opens `/graphql/ws` without sending `connection_init`.
+    pub async fn open(address: SocketAddr) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{address}/graphql/ws")
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("WebSocket opens");
+        Self { socket }
+    }
+
+    /// Sends a raw protocol message.
+    pub async fn send_message(&mut self, message: Value) {
+        self.send(message).await;
+    }
+
+    /// What the socket does next within `limit` (pings answered and skipped).
+    pub async fn hear(&mut self, limit: std::time::Duration) -> Heard {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let until = tokio::time::Instant::now() + limit;
+        loop {
+            let Ok(next) = tokio::time::timeout_at(until, self.socket.next()).await else {
+                return Heard::Silence;
+            };
+            match next {
+                None | Some(Err(_)) => return Heard::Closed(None),
+                Some(Ok(Message::Close(frame))) => {
+                    return Heard::Closed(frame.map(|f| u16::from(f.code)));
+                }
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Heard::Message(value);
+                }
+                Some(Ok(_)) => continue,
+            }
         }
     }
 

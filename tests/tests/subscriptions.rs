@@ -2,12 +2,17 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use tests::{Backend, TestApp, WsClient, both_backends, spawn_app, spawn_second_instance};
+use tests::{
+    Backend, Heard, TestApp, WsClient, both_backends, on_each_backend, spawn_app,
+    spawn_second_instance,
+};
 
 both_backends!(
     subscribers_see_exactly_what_they_may,
     subscriptions_need_valid_credentials
 );
+
+on_each_backend!(subscriptions_end_when_their_rights_end, sockets_are_bounded);
 
 const CREATED: &str = "subscription { orderCreated { id totalCents customer { name } } }";
 const CHANGED: &str = "subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status } }";
@@ -158,4 +163,156 @@ async fn events_cross_instances_on_postgres() {
             .is_none(),
         "delivered once"
     );
+}
+
+/// Waits out the principal cache (1 s in these tests) and then some.
+const PAST_THE_CACHE: Duration = Duration::from_millis(1_300);
+
+/// The socket must close with 4403 and send nothing before.
+async fn closed_forbidden(socket: &mut WsClient, what: &str) {
+    match socket.hear(Duration::from_secs(4)).await {
+        Heard::Closed(Some(4403)) => {}
+        other => panic!("{what}: expected a 4403 close, got {other:?}"),
+    }
+}
+
+async fn subscriptions_end_when_their_rights_end(backend: Backend) {
+    let mut app = tests::spawn_app_with(backend, &["--auth-cache-secs", "1"]).await;
+    let mug = app.create_product("mug", "kitchen", 1_000, 100).await;
+
+    // An admin whose role is revoked hears no other customer's order again.
+    let (boss, boss_token) = app.signup("boss@example.com", "Boss").await;
+    app.data(
+        "mutation($u: ID!) { grantRole(userId: $u, role: ADMIN) { id } }",
+        json!({ "u": boss }),
+    )
+    .await;
+    // A customer who is deactivated hears nothing more of their own order.
+    let (carol, carol_token) = app.signup("carol@example.com", "Carol").await;
+    let carols = order_as(&app, &carol_token, mug).await;
+    tokio::time::sleep(PAST_THE_CACHE).await;
+    let mut former_admin = WsClient::connect(app.address, Some(&boss_token))
+        .await
+        .expect("connects");
+    former_admin.subscribe("1", CREATED, json!({})).await;
+    let mut deactivated = WsClient::connect(app.address, Some(&carol_token))
+        .await
+        .expect("connects");
+    deactivated
+        .subscribe("1", CHANGED, json!({ "id": carols }))
+        .await;
+    // A token that expires in two seconds.
+    let (dave, _) = app.signup("dave@example.com", "Dave").await;
+    let keys =
+        api::auth::token::TokenKeys::new(tests::JWT_SECRET.as_bytes(), Duration::from_secs(60));
+    let now = chrono::Utc::now().timestamp() as u64;
+    let short = keys.issue_at(dave.parse().unwrap(), now, now + 2);
+    let mut expiring = WsClient::connect(app.address, Some(&short))
+        .await
+        .expect("connects");
+    expiring.subscribe("1", CREATED, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    app.data(
+        "mutation($u: ID!) { revokeRole(userId: $u, role: ADMIN) { id } }",
+        json!({ "u": boss }),
+    )
+    .await;
+    app.data(
+        "mutation($u: ID!) { updateUser(id: $u, input: { status: INACTIVE }) { id } }",
+        json!({ "u": carol }),
+    )
+    .await;
+    tokio::time::sleep(PAST_THE_CACHE.max(Duration::from_millis(2_100))).await;
+    // Events each of them would have received.
+    app.data(
+        "mutation($c: ID!, $p: ID!) { createOrder(input: { customerId: $c, items: [{ productId: $p, quantity: 1 }] }) { id } }",
+        json!({ "c": dave, "p": mug.to_string() }),
+    )
+    .await;
+    app.data(
+        "mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }",
+        json!({ "id": carols }),
+    )
+    .await;
+    closed_forbidden(&mut former_admin, "revoked admin").await;
+    closed_forbidden(&mut deactivated, "deactivated customer").await;
+    closed_forbidden(&mut expiring, "expired token").await;
+
+    // A deleted account's socket closes too; one whose rights hold goes on until shutdown,
+    // and then hears 1001.
+    let (erin, erin_token) = app.signup("erin@example.com", "Erin").await;
+    let mut deleted = WsClient::connect(app.address, Some(&erin_token))
+        .await
+        .expect("connects");
+    deleted.subscribe("1", CREATED, json!({})).await;
+    let mut kept = WsClient::connect(app.address, Some(&app.admin_token))
+        .await
+        .expect("connects");
+    kept.subscribe("1", CREATED, json!({})).await;
+    app.data(
+        "mutation($u: ID!) { deleteUser(id: $u) }",
+        json!({ "u": erin }),
+    )
+    .await;
+    closed_forbidden(&mut deleted, "deleted account").await;
+    assert!(matches!(
+        kept.hear(Duration::from_millis(200)).await,
+        Heard::Silence
+    ));
+    app.restart(&["--auth-cache-secs", "1"]).await;
+    match kept.hear(Duration::from_secs(5)).await {
+        Heard::Closed(Some(1001)) => {}
+        other => panic!("at shutdown: {other:?}"),
+    }
+}
+
+async fn sockets_are_bounded(backend: Backend) {
+    let app = tests::spawn_app_with(
+        backend,
+        &["--ws-init-timeout-secs", "1", "--ws-max-subscriptions", "2"],
+    )
+    .await;
+    // No connection_init: closed with 4408.
+    let mut silent = WsClient::open(app.address).await;
+    match silent.hear(Duration::from_secs(4)).await {
+        Heard::Closed(Some(4408)) => {}
+        other => panic!("no init: {other:?}"),
+    }
+    // Two subscriptions at once; a third is refused for its id; after one completes there
+    // is room again; an id already running closes the socket (4409).
+    let mut socket = WsClient::connect(app.address, Some(&app.admin_token))
+        .await
+        .expect("connects");
+    socket.subscribe("1", CREATED, json!({})).await;
+    socket.subscribe("2", CREATED, json!({})).await;
+    socket.subscribe("3", CREATED, json!({})).await;
+    match socket.hear(Duration::from_secs(2)).await {
+        Heard::Message(m) => {
+            assert_eq!(m["type"], "error", "{m}");
+            assert_eq!(m["id"], "3");
+            assert_eq!(
+                m["payload"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS",
+                "{m}"
+            );
+        }
+        other => panic!("third subscription: {other:?}"),
+    }
+    socket
+        .send_message(json!({ "id": "1", "type": "complete" }))
+        .await;
+    socket.subscribe("3", CREATED, json!({})).await;
+    loop {
+        match socket.hear(Duration::from_millis(300)).await {
+            // async-graphql confirms a completion the client asked for.
+            Heard::Message(m) if m["type"] == "complete" && m["id"] == "1" => continue,
+            Heard::Silence => break,
+            other => panic!("room again for a second subscription: {other:?}"),
+        }
+    }
+    socket.subscribe("2", CREATED, json!({})).await;
+    match socket.hear(Duration::from_secs(2)).await {
+        Heard::Closed(Some(4409)) => {}
+        other => panic!("a running id again: {other:?}"),
+    }
 }

@@ -77,19 +77,70 @@ pub async fn viewer_for(
     cache: &PrincipalCache,
     authorization: Option<&str>,
 ) -> Result<Viewer, AuthError> {
+    Ok(session_for(db, keys, cache, authorization).await?.viewer)
+}
+
+/// A caller and how long their credentials hold: what a long-lived connection keeps and
+/// checks again ([`Session::still_holds`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    pub viewer: Viewer,
+    /// When the token expires (seconds since the epoch); `None` for an anonymous caller.
+    pub expires_at: Option<u64>,
+}
+
+/// The session of an optional `Authorization` value (`Bearer <token>`; the scheme is
+/// case-insensitive, RFC 9110 §11.1).
+pub async fn session_for(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    cache: &PrincipalCache,
+    authorization: Option<&str>,
+) -> Result<Session, AuthError> {
     let Some(value) = authorization else {
-        return Ok(Viewer::ANONYMOUS);
+        return Ok(Session {
+            viewer: Viewer::ANONYMOUS,
+            expires_at: None,
+        });
     };
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
         .ok_or(AuthError::MalformedHeader)?;
-    let user_id = keys.verify(token)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(AuthError::MalformedHeader);
+    }
+    let (user_id, expires_at) = keys.verify_until(token)?;
     let principal = cache
         .principal(db, user_id)
         .await?
         .ok_or(AuthError::UnknownAccount)?;
-    Ok(Viewer::user(principal.user_id, principal.admin))
+    Ok(Session {
+        viewer: Viewer::user(principal.user_id, principal.admin),
+        expires_at: Some(expires_at),
+    })
+}
+
+impl Session {
+    /// Whether the rights this session started with still hold: the token has not expired,
+    /// the account is still there and active, and an admin is still an admin (as the
+    /// principal cache sees it, so within its few seconds). An anonymous session has nothing
+    /// to lose.
+    pub async fn still_holds(
+        &self,
+        db: &DatabaseConnection,
+        cache: &PrincipalCache,
+    ) -> Result<bool, AuthError> {
+        let (Some(user_id), Some(expires_at)) = (self.viewer.user_id, self.expires_at) else {
+            return Ok(true);
+        };
+        if chrono::Utc::now().timestamp() >= expires_at as i64 {
+            return Ok(false);
+        }
+        Ok(match cache.principal(db, user_id).await? {
+            None => false,
+            Some(principal) => principal.admin || !self.viewer.admin,
+        })
+    }
 }

@@ -99,6 +99,11 @@ impl TokenKeys {
 
     /// The user id of a valid token.
     pub fn verify(&self, token: &str) -> Result<i32, TokenError> {
+        self.verify_until(token).map(|(user_id, _)| user_id)
+    }
+
+    /// The user id of a valid token and when it expires (seconds since the epoch).
+    pub fn verify_until(&self, token: &str) -> Result<(i32, u64), TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -107,7 +112,8 @@ impl TokenKeys {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
             })?;
-        data.claims.sub.parse().map_err(|_| TokenError::Invalid)
+        let user_id = data.claims.sub.parse().map_err(|_| TokenError::Invalid)?;
+        Ok((user_id, data.claims.exp))
     }
 }
 

@@ -4,7 +4,7 @@
 mod admin;
 mod graphql;
 mod health;
-mod ws;
+pub mod ws;
 
 use crate::auth::token::TokenKeys;
 use crate::auth::{AuthError, PrincipalCache, viewer_for};
@@ -37,6 +37,10 @@ pub struct AppState {
     /// The SQLite file, when the database is one (for its size in metrics).
     pub sqlite_path: Option<std::path::PathBuf>,
     pub statements: service::db::StatementCounter,
+    /// How WebSockets are held (`ws`).
+    pub sockets: ws::SocketLimits,
+    /// Turns `true` when the server starts shutting down (WebSockets close with 1001).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
