@@ -3,8 +3,26 @@
 //! The GraphQL layer owns the input shapes and converts them into these; everything here is
 //! plain data so it can be part of a DataLoader key (hence `Hash + Eq`).
 
+use crate::{Error, Result, validate};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, Value};
+
+/// Most values an `in` list may hold: each is one bound parameter, and SQLite allows 32,766 in
+/// a statement (its error would be the server's, not the caller's).
+pub const MAX_LIST: usize = 100;
+/// Longest text a comparison may hold, in characters: SQLite refuses LIKE patterns over
+/// 50,000 bytes, and no stored text we filter on is longer than 254.
+pub const MAX_TEXT: usize = 256;
+
+fn bounded_list<T>(field: &str, list: &Option<Vec<T>>) -> Result<()> {
+    match list {
+        Some(list) if list.len() > MAX_LIST => Err(Error::invalid(
+            format!("{field}.in"),
+            format!("at most {MAX_LIST} values"),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Comparisons on an ordered value (ids, numbers, enums, timestamps). All given parts must hold.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +47,14 @@ impl<T> Default for Cmp<T> {
             lt: None,
             lte: None,
         }
+    }
+}
+
+impl<T> Cmp<T> {
+    /// `self`, if its `in` list is within [`MAX_LIST`]; `field` names it in the error.
+    pub fn checked(self, field: &str) -> Result<Self> {
+        bounded_list(field, &self.in_)?;
+        Ok(self)
     }
 }
 
@@ -80,6 +106,34 @@ pub struct TextCmp {
 }
 
 impl TextCmp {
+    /// `self`, if every text is storable and within [`MAX_TEXT`] and the `in` list within
+    /// [`MAX_LIST`]; `field` names the filter in the error.
+    pub fn checked(self, field: &str) -> Result<Self> {
+        bounded_list(field, &self.in_)?;
+        let texts = [
+            ("eq", self.eq.iter()),
+            ("ne", self.ne.iter()),
+            ("contains", self.contains.iter()),
+            ("startsWith", self.starts_with.iter()),
+        ];
+        let listed = self.in_.iter().flatten().map(|t| ("in", t));
+        for (part, text) in texts
+            .into_iter()
+            .flat_map(|(part, t)| t.map(move |t| (part, t)))
+            .chain(listed)
+        {
+            let at = format!("{field}.{part}");
+            validate::storable(&at, text)?;
+            if text.chars().count() > MAX_TEXT {
+                return Err(Error::invalid(
+                    at,
+                    format!("must be at most {MAX_TEXT} characters"),
+                ));
+            }
+        }
+        Ok(self)
+    }
+
     /// The SQL condition on `col`.
     pub fn condition(&self, col: impl ColumnTrait) -> Condition {
         let mut cond = Condition::all();

@@ -4,7 +4,7 @@
 use crate::access::Viewer;
 use crate::filter::Cmp;
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::{Error, Result, clock, db, loyalty, users};
+use crate::{Error, Result, clock, db, loyalty, users, validate};
 use chrono::{DateTime, Utc};
 use entity::{PointKind, point_transaction, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -136,11 +136,25 @@ pub(crate) async fn credit(
     entry: Entry,
 ) -> Result<()> {
     let now = clock::now();
-    let updated = balance_change(user_id, points, now).exec(db).await?;
+    let updated = balance_change(user_id, points, now)
+        .filter(Expr::col(user::Column::PointsBalance).lte(validate::MAX_AMOUNT - points))
+        .exec(db)
+        .await?;
     if updated.rows_affected == 0 {
-        return Err(Error::not_found("user", user_id));
+        if users::get(db, user_id).await?.is_none() {
+            return Err(Error::not_found("user", user_id));
+        }
+        return Err(past_max("points"));
     }
     record(db, user_id, points, entry, now).await
+}
+
+/// A credit that would take a balance past what any amount may be.
+fn past_max(field: &str) -> Error {
+    Error::invalid(
+        field,
+        format!("the balance would pass {}", validate::MAX_AMOUNT),
+    )
 }
 
 /// `UPDATE users SET points_balance = points_balance + delta, updated_at = now WHERE id = …`:
@@ -237,13 +251,25 @@ pub(crate) async fn earn_many(
         )
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.is_in(per_user.keys().copied()))
+        // No balance or lifetime total passes what any amount may be (the group fails).
+        .filter(
+            Expr::col(user::Column::PointsBalance)
+                .lte(Expr::val(validate::MAX_AMOUNT).sub(delta())),
+        )
+        .filter(
+            Expr::col(user::Column::LifetimePoints)
+                .lte(Expr::val(validate::MAX_AMOUNT).sub(delta())),
+        )
         .exec_with_returning(db)
         .await?;
     if let Some(missing) = per_user
         .keys()
         .find(|id| !updated.iter().any(|u| u.id == **id))
     {
-        return Err(Error::not_found("user", missing));
+        if users::get(db, *missing).await?.is_none() {
+            return Err(Error::not_found("user", missing));
+        }
+        return Err(past_max("items"));
     }
     for user in updated {
         let tier = loyalty::tier_for(user.lifetime_points);
@@ -284,11 +310,11 @@ pub(crate) async fn move_lifetime(
     Ok(())
 }
 
+/// Most points one transfer, redemption or correction may move.
+pub const MAX_POINTS: i64 = 1_000_000_000;
+
 fn positive(points: i64) -> Result<()> {
-    if points <= 0 {
-        return Err(Error::invalid("points", "must be greater than 0"));
-    }
-    Ok(())
+    validate::within("points", points, 1, MAX_POINTS).map(drop)
 }
 
 /// Moves points between two users in one transaction: both balances and a
@@ -375,6 +401,7 @@ pub async fn adjust(db: &DatabaseConnection, user_id: i32, points: i64) -> Resul
     if points == 0 {
         return Err(Error::invalid("points", "must not be 0"));
     }
+    validate::within("points", points, -MAX_POINTS, MAX_POINTS)?;
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
         if points > 0 {

@@ -13,6 +13,12 @@ use sea_orm::{
     QueryResult, QueryTrait,
 };
 
+/// Highest price a product may have, in cents (10,000,000.00): an order of 1,000 units on
+/// each of its 100 lines stays far below [`validate::MAX_AMOUNT`].
+pub const MAX_PRICE_CENTS: i64 = 1_000_000_000;
+/// Most units a product may have in stock.
+pub const MAX_STOCK: i32 = 1_000_000_000;
+
 /// What lists of products can be filtered on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ProductFilter {
@@ -196,12 +202,8 @@ pub async fn create(db: &DatabaseConnection, input: NewProduct) -> Result<produc
     let slug = validate::slug(&input.slug)?;
     let name = validate::text("name", &input.name, 200)?;
     let category = validate::text("category", &input.category, 100)?;
-    if input.price_cents <= 0 {
-        return Err(Error::invalid("priceCents", "must be greater than 0"));
-    }
-    if input.stock < 0 {
-        return Err(Error::invalid("stock", "must not be negative"));
-    }
+    validate::within("priceCents", input.price_cents, 1, MAX_PRICE_CENTS)?;
+    validate::within("stock", input.stock, 0, MAX_STOCK)?;
     let now = clock::now();
     let txn = db::begin_write(db).await?;
     let product = product::ActiveModel {
@@ -247,8 +249,8 @@ pub async fn update(
         .as_deref()
         .map(|c| validate::text("category", c, 100))
         .transpose()?;
-    if patch.price_cents.is_some_and(|p| p <= 0) {
-        return Err(Error::invalid("priceCents", "must be greater than 0"));
+    if let Some(price) = patch.price_cents {
+        validate::within("priceCents", price, 1, MAX_PRICE_CENTS)?;
     }
     let txn = db::begin_write(db).await?;
     let current = get(&txn, id)
@@ -277,6 +279,8 @@ pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Resul
     if delta == 0 {
         return Err(Error::invalid("delta", "must not be 0"));
     }
+    // Bounded first, so `stock + delta` cannot overflow a 32-bit column on either database.
+    validate::within("delta", delta, -MAX_STOCK, MAX_STOCK)?;
     let txn = db::begin_write(db).await?;
     let changed = product::Entity::update_many()
         .col_expr(
@@ -286,6 +290,7 @@ pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Resul
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
         .filter(product::Column::Id.eq(id))
         .filter(Expr::col(product::Column::Stock).add(delta).gte(0))
+        .filter(Expr::col(product::Column::Stock).add(delta).lte(MAX_STOCK))
         .exec(&txn)
         .await?;
     let product = get(&txn, id)
@@ -295,7 +300,7 @@ pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Resul
         return Err(Error::invalid(
             "delta",
             format!(
-                "stock cannot go below 0 ({} in stock, change {delta})",
+                "stock must stay between 0 and {MAX_STOCK} ({} in stock, change {delta})",
                 product.stock
             ),
         ));

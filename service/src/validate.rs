@@ -2,8 +2,39 @@
 
 use crate::{Error, Result};
 
+/// Largest amount (cents or points) anything holds or adds up to: 2^53 − 1, the largest
+/// whole number every client (JavaScript's `Number` included) reads exactly, and what the
+/// `SafeInt` scalar carries.
+pub const MAX_AMOUNT: i64 = (1 << 53) - 1;
+
+/// Refuses text PostgreSQL cannot store (NUL), so both databases accept exactly the same text
+/// and a SQLite database can always be copied to PostgreSQL.
+pub fn storable(field: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(Error::invalid(field, "must not contain NUL characters"));
+    }
+    Ok(())
+}
+
+/// `value` if it lies in `min..=max`, else BAD_USER_INPUT naming `field` and the range.
+pub fn within<T: PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<T> {
+    if value < min || value > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be between {min} and {max}"),
+        ));
+    }
+    Ok(value)
+}
+
 /// Trims `value` and checks it is non-empty and at most `max` characters long.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
+    storable(field, value)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
@@ -19,6 +50,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
 
 /// Checks a body text's length without trimming it (leading spaces may be meaningful).
 pub fn body(field: &str, value: &str, max: usize) -> Result<String> {
+    storable(field, value)?;
     if value.chars().count() > max {
         return Err(Error::invalid(
             field,
@@ -30,6 +62,7 @@ pub fn body(field: &str, value: &str, max: usize) -> Result<String> {
 
 /// Normalises an email address (trimmed, lowercased) and checks its shape.
 pub fn email(value: &str) -> Result<String> {
+    storable("email", value)?;
     let normalised = value.trim().to_lowercase();
     if normalised.len() > 254 {
         return Err(Error::invalid("email", "must be at most 254 characters"));
@@ -76,6 +109,17 @@ mod tests {
         assert!(text("name", "   ", 10).is_err());
         assert!(text("name", "abcdefghijk", 10).is_err());
         assert_eq!(text("name", "ééééé", 5).unwrap(), "ééééé");
+    }
+
+    #[test]
+    fn text_never_holds_nul_and_numbers_stay_in_range() {
+        assert!(text("title", "a\0b", 10).is_err());
+        assert!(body("content", "\0", 10).is_err());
+        assert!(email("a\0@example.com").is_err());
+        assert_eq!(within("stock", 5, 0, 10).unwrap(), 5);
+        assert!(within("stock", -1, 0, 10).is_err());
+        assert!(within("stock", 11, 0, 10).is_err());
+        assert_eq!(MAX_AMOUNT, 9_007_199_254_740_991);
     }
 
     #[test]

@@ -71,13 +71,102 @@ fn serve(
 
 static TRACING: Once = Once::new();
 
-/// Logs only when `TEST_LOG` is set, so passing tests stay quiet.
+/// Prints logs only when `TEST_LOG` is set, so passing tests stay quiet; always records which
+/// requests logged an ERROR ([`logged_error`]).
 fn init_tracing() {
+    use tracing_subscriber::prelude::*;
     TRACING.call_once(|| {
-        if std::env::var("TEST_LOG").is_ok() {
-            api::telemetry::init("info,service=debug", api::config::LogFormat::Pretty);
-        }
+        let print = std::env::var("TEST_LOG").is_ok().then(|| {
+            tracing_subscriber::fmt::layer()
+                .compact()
+                .with_writer(std::io::stderr)
+                .with_filter(tracing_subscriber::EnvFilter::new("info,service=debug"))
+        });
+        let capture = errors::Capture.with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            m.is_span() || *m.level() == tracing::Level::ERROR
+        }));
+        let _ = tracing_subscriber::registry()
+            .with(print)
+            .with(capture)
+            .try_init();
     });
+}
+
+/// Whether the server logged anything at ERROR while serving the request sent with
+/// `x-request-id: request_id`.
+pub fn logged_error(request_id: &str) -> bool {
+    errors::LOGGED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(request_id)
+}
+
+mod errors {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::Context;
+    use tracing_subscriber::registry::LookupSpan;
+
+    /// Request ids under which an ERROR was logged.
+    pub static LOGGED: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
+
+    /// Keeps each span's `request_id`, and notes it when an ERROR happens inside the span.
+    pub struct Capture;
+
+    struct RequestId(String);
+
+    struct Find(Option<String>);
+
+    impl Visit for Find {
+        fn record_str(&mut self, field: &Field, value: &str) {
+            if field.name() == "request_id" {
+                self.0 = Some(value.to_owned());
+            }
+        }
+
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "request_id" {
+                self.0 = Some(format!("{value:?}").trim_matches('"').to_owned());
+            }
+        }
+    }
+
+    impl<S> tracing_subscriber::Layer<S> for Capture
+    where
+        S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            id: &tracing::span::Id,
+            ctx: Context<'_, S>,
+        ) {
+            let mut find = Find(None);
+            attrs.record(&mut find);
+            if let (Some(found), Some(span)) = (find.0, ctx.span(id)) {
+                span.extensions_mut().insert(RequestId(found));
+            }
+        }
+
+        fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+            if *event.metadata().level() != tracing::Level::ERROR {
+                return;
+            }
+            let Some(scope) = ctx.event_scope(event) else {
+                return;
+            };
+            for span in scope {
+                if let Some(RequestId(id)) = span.extensions().get::<RequestId>() {
+                    LOGGED
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id.clone());
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Pool settings for a test's own connection to `url` (outside the server's pool).

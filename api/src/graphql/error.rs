@@ -20,6 +20,8 @@ pub mod code {
     /// written unless `extensions.outcome` is `UNKNOWN` (HTTP 503 when nothing else was
     /// answered). Retry after `extensions.retryAfter` seconds.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// A stored amount does not fit the scalar that serves it (kept from before its bounds).
+    pub const OUT_OF_RANGE: &str = "OUT_OF_RANGE";
     pub const INTERNAL: &str = "INTERNAL";
 }
 

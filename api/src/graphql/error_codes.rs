@@ -69,10 +69,12 @@ fn code_execution_error(error: ServerError) -> ServerError {
     if has_code(&error) {
         return error;
     }
+    // async-graphql's own words for an input that does not coerce to its type.
     let input = [
         "Failed to parse",
         "Invalid value for argument",
         "Invalid value for variable",
+        "Expected input type",
     ];
     if input.iter().any(|p| error.message.starts_with(p)) {
         return with_code(error, code::BAD_USER_INPUT);

@@ -1,6 +1,7 @@
 //! Filter and ordering inputs of the list fields, converted into the service's filters.
 
 use super::args::{OrderDirection, parse_id, parse_ids};
+use super::error::GqlResult;
 use super::types::enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
@@ -32,7 +33,9 @@ impl IdFilter {
                 .map(|ids| parse_ids(field, ids))
                 .transpose()?,
             ..Cmp::default()
-        })
+        }
+        .checked(field)
+        .gql()?)
     }
 }
 
@@ -50,8 +53,10 @@ pub struct IntFilter {
 }
 
 impl IntFilter {
-    fn cmp<T: From<i32>>(f: &Option<Self>) -> Cmp<T> {
-        let Some(f) = f else { return Cmp::default() };
+    fn cmp<T: From<i32>>(f: &Option<Self>, field: &str) -> Res<Cmp<T>> {
+        let Some(f) = f else {
+            return Ok(Cmp::default());
+        };
         Cmp {
             eq: f.eq.map(T::from),
             ne: f.ne.map(T::from),
@@ -64,6 +69,8 @@ impl IntFilter {
             lt: f.lt.map(T::from),
             lte: f.lte.map(T::from),
         }
+        .checked(field)
+        .gql()
     }
 }
 
@@ -79,9 +86,9 @@ pub struct StringFilter {
 }
 
 impl StringFilter {
-    fn cmp(f: &Option<Self>) -> TextCmp {
+    fn cmp(f: &Option<Self>, field: &str) -> Res<TextCmp> {
         let Some(f) = f else {
-            return TextCmp::default();
+            return Ok(TextCmp::default());
         };
         TextCmp {
             eq: f.eq.clone(),
@@ -90,6 +97,8 @@ impl StringFilter {
             contains: f.contains.clone(),
             starts_with: f.starts_with.clone(),
         }
+        .checked(field)
+        .gql()
     }
 }
 
@@ -130,8 +139,10 @@ macro_rules! enum_filter {
         }
 
         impl $name {
-            fn cmp(f: &Option<Self>) -> Cmp<$svc> {
-                let Some(f) = f else { return Cmp::default() };
+            fn cmp(f: &Option<Self>, field: &str) -> Res<Cmp<$svc>> {
+                let Some(f) = f else {
+                    return Ok(Cmp::default());
+                };
                 Cmp {
                     eq: f.eq.map(Into::into),
                     ne: f.ne.map(Into::into),
@@ -141,6 +152,8 @@ macro_rules! enum_filter {
                         .map(|v| v.iter().map(|s| (*s).into()).collect()),
                     ..Cmp::default()
                 }
+                .checked(field)
+                .gql()
             }
         }
     };
@@ -188,10 +201,10 @@ impl UserFilter {
         let f = f.unwrap_or_default();
         Ok(service::users::UserFilter {
             id: IdFilter::cmp(&f.id, "filter.id")?,
-            email: StringFilter::cmp(&f.email),
-            name: StringFilter::cmp(&f.name),
-            status: UserStatusFilter::cmp(&f.status),
-            tier: TierFilter::cmp(&f.tier),
+            email: StringFilter::cmp(&f.email, "filter.email")?,
+            name: StringFilter::cmp(&f.name, "filter.name")?,
+            status: UserStatusFilter::cmp(&f.status, "filter.status")?,
+            tier: TierFilter::cmp(&f.tier, "filter.tier")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
         })
     }
@@ -218,8 +231,8 @@ impl PostFilter {
         Ok(service::posts::PostFilter {
             id: IdFilter::cmp(&f.id, "filter.id")?,
             author_id: IdFilter::cmp(&f.author_id, "filter.authorId")?,
-            status: PostStatusFilter::cmp(&f.status),
-            title: StringFilter::cmp(&f.title),
+            status: PostStatusFilter::cmp(&f.status, "filter.status")?,
+            title: StringFilter::cmp(&f.title, "filter.title")?,
             published_at: DateTimeFilter::cmp(&f.published_at),
             created_at: DateTimeFilter::cmp(&f.created_at),
             scope,
@@ -244,12 +257,12 @@ impl ProductFilter {
         let f = f.unwrap_or_default();
         Ok(service::products::ProductFilter {
             id: IdFilter::cmp(&f.id, "filter.id")?,
-            sku: StringFilter::cmp(&f.sku),
-            slug: StringFilter::cmp(&f.slug),
-            name: StringFilter::cmp(&f.name),
-            category: StringFilter::cmp(&f.category),
-            price_cents: IntFilter::cmp(&f.price_cents),
-            stock: IntFilter::cmp(&f.stock),
+            sku: StringFilter::cmp(&f.sku, "filter.sku")?,
+            slug: StringFilter::cmp(&f.slug, "filter.slug")?,
+            name: StringFilter::cmp(&f.name, "filter.name")?,
+            category: StringFilter::cmp(&f.category, "filter.category")?,
+            price_cents: IntFilter::cmp(&f.price_cents, "filter.priceCents")?,
+            stock: IntFilter::cmp(&f.stock, "filter.stock")?,
         })
     }
 }
@@ -270,8 +283,8 @@ impl OrderFilter {
         Ok(service::orders::OrderFilter {
             id: IdFilter::cmp(&f.id, "filter.id")?,
             customer_id: IdFilter::cmp(&f.customer_id, "filter.customerId")?,
-            status: OrderStatusFilter::cmp(&f.status),
-            total_cents: IntFilter::cmp(&f.total_cents),
+            status: OrderStatusFilter::cmp(&f.status, "filter.status")?,
+            total_cents: IntFilter::cmp(&f.total_cents, "filter.totalCents")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
             scope_customer: None,
         })
@@ -286,12 +299,12 @@ pub struct PointTransactionFilter {
 }
 
 impl PointTransactionFilter {
-    pub fn into_service(f: Option<Self>) -> service::points::PointFilter {
+    pub fn into_service(f: Option<Self>) -> Res<service::points::PointFilter> {
         let f = f.unwrap_or_default();
-        service::points::PointFilter {
-            kind: PointKindFilter::cmp(&f.kind),
+        Ok(service::points::PointFilter {
+            kind: PointKindFilter::cmp(&f.kind, "filter.kind")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
-        }
+        })
     }
 }
 

@@ -167,6 +167,7 @@ impl Gateway {
                 "METHOD_NOT_ALLOWED",
             ));
         }
+        missing_variables(&kept.document, request)?;
         request.set_parsed_query(kept.document.clone());
         Ok(())
     }
@@ -213,6 +214,41 @@ impl Gateway {
         // The cache's byte count is restored before any call that could panic.
         self.documents.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Refuses a request that leaves out a variable its operation requires (non-null, no
+/// default): a request error, as GraphQL's CoerceVariableValues says. async-graphql finds out
+/// only when a resolver reads the variable, as an error nobody can tell from a bug.
+fn missing_variables(document: &ExecutableDocument, request: &Request) -> Result<(), ServerError> {
+    let wanted = request.operation_name.as_deref();
+    for (name, operation) in document.operations.iter() {
+        if wanted.is_some_and(|w| name.is_none_or(|n| n.as_str() != w)) {
+            continue;
+        }
+        for variable in &operation.node.variable_definitions {
+            let definition = &variable.node;
+            if definition.var_type.node.nullable || definition.default_value.is_some() {
+                continue;
+            }
+            let given = request
+                .variables
+                .get(&definition.name.node)
+                .is_some_and(|v| *v != async_graphql::Value::Null);
+            if !given {
+                return Err(with_code(
+                    ServerError::new(
+                        format!(
+                            "Variable \"${}\" of required type \"{}\" was not provided.",
+                            definition.name.node, definition.var_type.node
+                        ),
+                        Some(variable.pos),
+                    ),
+                    "GRAPHQL_VALIDATION_FAILED",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether the operation `name` (or the document's only one) is not a query. A document

@@ -17,6 +17,8 @@ use tokio::sync::oneshot;
 
 /// Largest quantity of one product in one order.
 pub const MAX_QUANTITY: i32 = 1000;
+/// Most lines one order may have.
+pub const MAX_LINES: usize = 100;
 
 /// One requested line of a new order.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +40,12 @@ pub struct NewOrder {
 pub fn merge_lines(lines: &[NewLine]) -> Result<BTreeMap<i32, i32>> {
     if lines.is_empty() {
         return Err(Error::invalid("items", "an order needs at least one item"));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(Error::invalid(
+            "items",
+            format!("an order has at most {MAX_LINES} lines"),
+        ));
     }
     let mut merged: BTreeMap<i32, i32> = BTreeMap::new();
     for (i, line) in lines.iter().enumerate() {

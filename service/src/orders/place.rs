@@ -185,7 +185,13 @@ fn accept(
         let product = catalog
             .get(&product_id)
             .ok_or_else(|| Error::not_found("product", product_id))?;
-        total += product.price_cents * i64::from(quantity);
+        // Bounded by the catalog's prices and the line limits; checked all the same.
+        total = product
+            .price_cents
+            .checked_mul(i64::from(quantity))
+            .and_then(|line| total.checked_add(line))
+            .filter(|t| *t <= crate::validate::MAX_AMOUNT)
+            .ok_or_else(|| Error::invalid("items", "the order's total is too large"))?;
         // The catalog's price now, never the client's.
         priced.push((product_id, quantity, product.price_cents));
     }
@@ -207,7 +213,7 @@ fn accept(
     if earned > 0 {
         // What `points::earn_many` will write, so the customer's next order in the group
         // earns at the tier this one reaches.
-        customer.lifetime_points += earned;
+        customer.lifetime_points = customer.lifetime_points.saturating_add(earned);
         customer.tier = loyalty::tier_for(customer.lifetime_points);
     }
     Ok(Accepted {

@@ -31,7 +31,7 @@ impl PointsMutation {
         ctx: &Context<'_>,
         from_user_id: Option<ID>,
         to_user_id: ID,
-        points: i64,
+        #[graphql(desc = "1 to 1,000,000,000.")] points: i32,
     ) -> async_graphql::Result<PointTransfer> {
         let viewer = viewer(ctx);
         let from = viewer
@@ -39,7 +39,7 @@ impl PointsMutation {
             .gql()?;
         let to = parse_id("toUserId", &to_user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let (from, to) = points::transfer(db, &viewer, from, to, points)
+        let (from, to) = points::transfer(db, &viewer, from, to, i64::from(points))
             .await
             .gql()?;
         Ok(PointTransfer {
@@ -54,13 +54,15 @@ impl PointsMutation {
         &self,
         ctx: &Context<'_>,
         user_id: Option<ID>,
-        points: i64,
+        #[graphql(desc = "1 to 1,000,000,000.")] points: i32,
     ) -> async_graphql::Result<User> {
         let viewer = viewer(ctx);
         let id = viewer.acting_for(optional_id("userId", user_id)?).gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User::from(
-            points::redeem(db, &viewer, id, points).await.gql()?,
+            points::redeem(db, &viewer, id, i64::from(points))
+                .await
+                .gql()?,
         ))
     }
 
@@ -70,11 +72,13 @@ impl PointsMutation {
         &self,
         ctx: &Context<'_>,
         user_id: ID,
-        points: i64,
+        #[graphql(desc = "−1,000,000,000 to 1,000,000,000, not 0.")] points: i32,
     ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User::from(points::adjust(db, id, points).await.gql()?))
+        Ok(User::from(
+            points::adjust(db, id, i64::from(points)).await.gql()?,
+        ))
     }
 }

@@ -14,9 +14,9 @@ pub struct CreateProductInput {
     pub slug: String,
     pub name: String,
     pub category: String,
-    /// Price in integer cents, greater than 0.
-    pub price_cents: i64,
-    /// Units in stock, 0 unless given.
+    /// Price in integer cents, 1 to 1,000,000,000.
+    pub price_cents: i32,
+    /// Units in stock, 0 (unless given) to 1,000,000,000.
     #[graphql(default)]
     pub stock: i32,
 }
@@ -26,8 +26,8 @@ pub struct CreateProductInput {
 pub struct UpdateProductInput {
     pub name: Option<String>,
     pub category: Option<String>,
-    /// New price in integer cents; placed orders keep their price.
-    pub price_cents: Option<i64>,
+    /// New price in integer cents, 1 to 1,000,000,000; placed orders keep their price.
+    pub price_cents: Option<i32>,
 }
 
 #[derive(Default)]
@@ -48,7 +48,7 @@ impl ProductMutation {
             slug: input.slug,
             name: input.name,
             category: input.category,
-            price_cents: input.price_cents,
+            price_cents: i64::from(input.price_cents),
             stock: input.stock,
         };
         Ok(Product::from(products::create(db, new).await.gql()?))
@@ -67,12 +67,12 @@ impl ProductMutation {
         let patch = products::ProductPatch {
             name: input.name,
             category: input.category,
-            price_cents: input.price_cents,
+            price_cents: input.price_cents.map(i64::from),
         };
         Ok(Product::from(products::update(db, id, patch).await.gql()?))
     }
 
-    /// Adds (or, negative, removes) units of stock; stock never goes below 0.
+    /// Adds (or, negative, removes) units of stock; stock stays between 0 and 1,000,000,000.
     async fn adjust_stock(
         &self,
         ctx: &Context<'_>,

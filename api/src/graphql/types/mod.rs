@@ -6,6 +6,7 @@ pub mod point;
 pub mod post;
 pub mod product;
 pub mod role;
+pub mod safe_int;
 pub mod user;
 
 pub use order::{Order, OrderItem};
@@ -13,4 +14,5 @@ pub use point::PointTransaction;
 pub use post::Post;
 pub use product::Product;
 pub use role::Role;
+pub use safe_int::SafeInt;
 pub use user::User;

@@ -1,5 +1,6 @@
 //! `Order` and `OrderItem`.
 
+use super::SafeInt;
 use super::enums::OrderStatus;
 use super::{Product, User};
 use crate::graphql::args::to_id;
@@ -160,18 +161,18 @@ impl Order {
     }
 
     /// Sum of the items' quantity × unit price, in integer cents.
-    async fn total_cents(&self) -> i64 {
-        self.0.total_cents
+    async fn total_cents(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.0.total_cents)
     }
 
     /// Loyalty points the order earned when it was placed.
-    async fn points_earned(&self) -> i64 {
-        self.0.points_earned
+    async fn points_earned(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.0.points_earned)
     }
 
     /// Earned points a cancellation could not take back because they had been spent.
-    async fn points_unreversed(&self) -> i64 {
-        self.0.points_unreversed
+    async fn points_unreversed(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.0.points_unreversed)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -202,9 +203,11 @@ impl Order {
     }
 
     /// Total number of units over all lines.
-    async fn item_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn item_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let items = self.lines(ctx).await?;
-        Ok(items.iter().map(|i| i64::from(i.0.quantity)).sum())
+        let units: i64 = items.iter().map(|i| i64::from(i.0.quantity)).sum();
+        // At most 100 lines of 1,000 units.
+        Ok(i32::try_from(units).unwrap_or(i32::MAX))
     }
 }
 
@@ -236,13 +239,17 @@ impl OrderItem {
     }
 
     /// Price of one unit when the order was placed, in integer cents.
-    async fn unit_price_cents(&self) -> i64 {
-        self.0.unit_price_cents
+    async fn unit_price_cents(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.0.unit_price_cents)
     }
 
     /// quantity × unitPriceCents.
-    async fn line_total_cents(&self) -> i64 {
-        self.0.unit_price_cents * i64::from(self.0.quantity)
+    async fn line_total_cents(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(
+            self.0
+                .unit_price_cents
+                .saturating_mul(i64::from(self.0.quantity)),
+        )
     }
 
     /// The product's id, without loading the product.

@@ -1,5 +1,6 @@
 //! `PointTransaction`.
 
+use super::SafeInt;
 use super::enums::PointKind;
 use super::{Order, User};
 use crate::graphql::args::to_id;
@@ -24,8 +25,8 @@ impl PointTransaction {
     }
 
     /// Signed: positive added points to the balance, negative took them.
-    async fn points(&self) -> i64 {
-        self.0.points
+    async fn points(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.0.points)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -1,4 +1,5 @@
 //! `Product`.
+use super::SafeInt;
 use crate::graphql::args::to_id;
 use crate::graphql::columns;
 use crate::graphql::error::{GqlResult, internal};
@@ -97,8 +98,8 @@ impl Product {
     }
 
     /// Price in integer cents.
-    async fn price_cents(&self) -> async_graphql::Result<i64> {
-        self.read(C::PriceCents, self.0.price_cents)
+    async fn price_cents(&self) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.read(C::PriceCents, self.0.price_cents)?)
     }
 
     /// Units available to order.

@@ -1,5 +1,6 @@
 //! `User`, with its nested lists (posts, orders, ledger) paged per user in one statement.
 
+use super::SafeInt;
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
 use crate::graphql::args::{page_args, page_weight, to_id};
@@ -163,8 +164,8 @@ impl User {
     }
 
     /// Loyalty points available; always the sum of the user's point transactions.
-    async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        self.private(ctx, C::PointsBalance, self.0.points_balance)
+    async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.private(ctx, C::PointsBalance, self.0.points_balance)?)
     }
 
     async fn tier(&self) -> async_graphql::Result<Tier> {
@@ -173,20 +174,22 @@ impl User {
 
     /// Points earned over the account's life, net of cancelled orders; decides the tier
     /// (silver from 1,000, gold from 5,000, platinum from 20,000).
-    async fn lifetime_points(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        self.private(ctx, C::LifetimePoints, self.0.lifetime_points)
+    async fn lifetime_points(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
+        SafeInt::of(self.private(ctx, C::LifetimePoints, self.0.lifetime_points)?)
     }
 
     /// Sum of the totals of the user's orders that were not cancelled, in integer cents.
-    async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
         self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders
-            .spent_by_customer
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or(0))
+        SafeInt::of(
+            loaders
+                .spent_by_customer
+                .load_one(self.0.id)
+                .await
+                .gql()?
+                .unwrap_or(0),
+        )
     }
 
     async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
@@ -311,7 +314,7 @@ impl User {
     ) -> async_graphql::Result<Conn<PointTransaction>> {
         self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
-        let filter = PointTransactionFilter::into_service(filter);
+        let filter = PointTransactionFilter::into_service(filter)?;
         let page = page_args(first, after, last, before);
         let shape = PageShape {
             filter: Shared::new(filter),
