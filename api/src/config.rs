@@ -211,6 +211,40 @@ pub struct Config {
         global = true
     )]
     pub document_cache_mib: usize,
+    /// HTTP connections open at once (WebSockets are counted apart); one more is closed as
+    /// soon as it is accepted.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        global = true
+    )]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers; also the longest a kept-alive
+    /// connection may sit idle.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_HEADER_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body (408 beyond).
+    #[arg(
+        long,
+        env = "SHOPGRAPH_BODY_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_timeout_secs: u64,
+    /// WebSockets open at once; one more is refused with 503 before the upgrade.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_WS_MAX_CONNECTIONS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub ws_max_connections: usize,
     /// Seconds a WebSocket may take to send an accepted `connection_init` (closed with 4408).
     #[arg(
         long,

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod commands;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod graphql;
 pub mod metrics;

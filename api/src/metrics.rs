@@ -73,6 +73,11 @@ pub fn graphql_request(
     }
 }
 
+/// Records a connection closed at once because the server had as many open as it allows.
+pub fn connection_refused() {
+    metrics::counter!("shopgraph_connections_refused_total").increment(1);
+}
+
 /// Records a migration applied at start-up.
 pub fn migration_applied(name: &str, duration: Duration) {
     metrics::gauge!("shopgraph_migration_duration_seconds", "migration" => name.to_owned())

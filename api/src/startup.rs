@@ -9,7 +9,6 @@ use crate::routes::{AppState, router};
 use service::DatabaseConnection;
 use service::db::{self, StatementCounter};
 use service::events::EventBus;
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +25,8 @@ pub struct Application {
     cors_origins: Vec<String>,
     shutdown_grace: Duration,
     shutdown: tokio::sync::watch::Sender<bool>,
+    connections: crate::connections::ConnectionLimits,
+    body_timeout: Duration,
 }
 
 impl Application {
@@ -95,6 +96,9 @@ impl Application {
                 max_subscriptions: config.ws_max_subscriptions.max(1),
             },
             shutdown: shutdown.subscribe(),
+            ws_open: Arc::new(tokio::sync::Semaphore::new(
+                config.ws_max_connections.max(1),
+            )),
         };
         if let Some(every) = serve.backup_every {
             schedule_backups(
@@ -124,6 +128,11 @@ impl Application {
             cors_origins,
             shutdown_grace,
             shutdown,
+            connections: crate::connections::ConnectionLimits {
+                max_connections: config.max_connections,
+                header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+            },
+            body_timeout: Duration::from_secs(config.body_timeout_secs.max(1)),
         })
     }
 
@@ -161,28 +170,25 @@ impl Application {
         let db = self.state.db.clone();
         let shutdown = self.shutdown;
         let checkpoints = db::checkpoint_in_background(&db, CHECKPOINT_EVERY);
-        let stopping = Arc::new(tokio::sync::Notify::new());
-        let signalled = stopping.clone();
-        let serve = axum::serve(
-            self.listener,
-            router(self.state, self.max_body_bytes, &self.cors_origins),
-        )
-        .with_graceful_shutdown(async move {
+        let stop = async move {
             stop.await;
             // WebSockets are upgraded connections the server no longer tracks: tell them.
             shutdown.send_replace(true);
-            signalled.notify_one();
-        })
-        .into_future();
+        };
         // In-flight requests get `shutdown_grace` to finish; then the server stops regardless.
-        let grace = self.shutdown_grace;
-        tokio::select! {
-            served = serve => served?,
-            () = async {
-                stopping.notified().await;
-                tokio::time::sleep(grace).await;
-            } => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping anyway"),
-        }
+        crate::connections::serve(
+            self.listener,
+            router(
+                self.state,
+                self.max_body_bytes,
+                self.body_timeout,
+                &self.cors_origins,
+            ),
+            self.connections,
+            stop,
+            self.shutdown_grace,
+        )
+        .await;
         if let Some(checkpoints) = checkpoints {
             checkpoints.abort();
         }

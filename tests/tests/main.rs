@@ -6,6 +6,7 @@ mod backups;
 mod bench_data;
 mod commerce;
 mod concurrency;
+mod connections;
 mod corpus;
 mod database;
 mod events;

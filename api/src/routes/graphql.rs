@@ -43,6 +43,13 @@ pub async fn post(
                 "the request body is too large",
             );
         }
+        Err(rejection) if body_timed_out(&rejection) => {
+            return media.error(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                "the request body did not arrive in time",
+            );
+        }
         Err(rejection) => {
             return media.error(
                 StatusCode::BAD_REQUEST,
@@ -79,6 +86,18 @@ pub async fn post(
         }
     };
     execute(&state, &headers, media, request, Method::Post).await
+}
+
+/// Whether reading the body stopped at the body timeout (`router`'s `RequestBodyTimeoutLayer`).
+fn body_timed_out(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// `GET /graphql`: a query in the URL, or GraphiQL for a browser.

@@ -41,6 +41,8 @@ pub struct AppState {
     pub sockets: ws::SocketLimits,
     /// Turns `true` when the server starts shutting down (WebSockets close with 1001).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// One permit per open WebSocket (`--ws-max-connections`).
+    pub ws_open: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -56,7 +58,12 @@ impl AppState {
 
 /// All routes of the server. `max_body_bytes` bounds request bodies; `cors_origins` are the
 /// origins browsers may call from (none: no CORS headers, so browsers refuse cross-origin calls).
-pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -> Router {
+pub fn router(
+    state: AppState,
+    max_body_bytes: usize,
+    body_timeout: Duration,
+    cors_origins: &[String],
+) -> Router {
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post).fallback(graphql::other_method))
         .route("/graphql/ws", get(ws::upgrade))
@@ -65,6 +72,8 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &[String]) -
         .route("/api/admin/backups", post(admin::create_backup))
         .route("/metrics", get(crate::metrics::render))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        // A body sent a byte at a time holds its connection no longer than this (408).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
         .with_state(state)
         // Every request gets an id (or keeps the caller's `x-request-id`), logged on its span
         // and sent back in the response.

@@ -59,9 +59,20 @@ pub async fn upgrade(
         )
             .into_response();
     };
+    let Ok(open) = state.ws_open.clone().try_acquire_owned() else {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "5")],
+            "too many WebSockets are open; try again later",
+        )
+            .into_response();
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, state, protocol))
+        .on_upgrade(move |socket| async move {
+            serve(socket, state, protocol).await;
+            drop(open);
+        })
 }
 
 /// Why the loop closed the socket.
