@@ -211,6 +211,26 @@ pub struct Config {
         global = true
     )]
     pub document_cache_mib: usize,
+    /// Sign-in (and sign-up) attempts allowed per minute on one account, from anywhere.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_LOGIN_ATTEMPTS_PER_ACCOUNT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub login_attempts_per_account: u32,
+    /// Sign-in (and sign-up) attempts allowed per minute from one client address.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_LOGIN_ATTEMPTS_PER_ADDRESS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub login_attempts_per_address: u32,
+    /// Requests allowed per second from one client address, over HTTP and WebSocket upgrades
+    /// (429 RATE_LIMITED beyond). Off unless set.
+    #[arg(long, env = "SHOPGRAPH_RATE_LIMIT_PER_ADDRESS", global = true)]
+    pub rate_limit_per_address: Option<u32>,
     /// HTTP connections open at once (WebSockets are counted apart); one more is closed as
     /// soon as it is accepted.
     #[arg(

@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::auth::PrincipalCache;
+use crate::auth::throttle::{Allowance, RequestLimit, SignInThrottle};
 use crate::auth::token::TokenKeys;
 use crate::config::{Config, ServeArgs};
 use crate::graphql::{Limits, SchemaDeps, build_schema};
@@ -62,6 +63,19 @@ impl Application {
                 "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)"
             );
         }
+        let sign_ins = Arc::new(SignInThrottle::new(
+            Allowance {
+                per_minute: config.login_attempts_per_account,
+            },
+            Allowance {
+                per_minute: config.login_attempts_per_address,
+            },
+        ));
+        let request_limit = config
+            .rate_limit_per_address
+            .and_then(std::num::NonZeroU32::new)
+            .map(|per_second| Arc::new(RequestLimit::new(per_second)));
+        forget_idle_limits(sign_ins.clone(), request_limit.clone());
         let gateway = build_schema(SchemaDeps {
             db: connected.db.clone(),
             events: events.clone(),
@@ -75,6 +89,7 @@ impl Application {
                 document_cache_bytes: config.document_cache_mib.saturating_mul(1 << 20),
             },
             backups_dir: config.backups_dir(),
+            sign_ins,
         });
         let state = AppState {
             gateway,
@@ -99,6 +114,7 @@ impl Application {
             ws_open: Arc::new(tokio::sync::Semaphore::new(
                 config.ws_max_connections.max(1),
             )),
+            request_limit,
         };
         if let Some(every) = serve.backup_every {
             schedule_backups(
@@ -202,6 +218,21 @@ impl Application {
         tracing::info!("shopgraph stopped");
         Ok(())
     }
+}
+
+/// Every minute, drops the limiters' state for keys that are back to a full allowance, so
+/// their memory follows recent callers.
+fn forget_idle_limits(sign_ins: Arc<SignInThrottle>, requests: Option<Arc<RequestLimit>>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            sign_ins.forget_idle();
+            if let Some(requests) = &requests {
+                requests.forget_idle();
+            }
+        }
+    });
 }
 
 /// How often the WAL is checkpointed in the background (SQLite), so that commits seldom reach

@@ -255,3 +255,73 @@ async fn production_needs_a_secret_and_hides_introspection(backend: Backend) {
         200
     );
 }
+
+on_each_backend!(sign_ins_are_throttled);
+
+async fn sign_ins_are_throttled(backend: Backend) {
+    let app = tests::spawn_app_with(
+        backend,
+        &[
+            "--login-attempts-per-account",
+            "3",
+            "--login-attempts-per-address",
+            "8",
+        ],
+    )
+    .await;
+    app.signup("ada@example.com", "Ada").await; // one attempt on Ada's account
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+    let wrong = json!({ "e": "ada@example.com", "p": "wrong password" });
+    for _ in 0..2 {
+        let body = app.graphql_as(None, login, wrong.clone()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{body}"
+        );
+    }
+    // The account's fourth attempt, the right password included, waits.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": login, "variables": { "e": "ada@example.com", "p": tests::PASSWORD } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().get("retry-after").is_some());
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{body}"
+    );
+    assert!(body["errors"][0]["extensions"]["retryAfter"].as_u64() >= Some(1));
+
+    // 300 aliased logins in one request are 300 attempts: the address's allowance (8, four
+    // of them spent above) lets a few reach the password check, the rest wait.
+    let aliased = (0..300)
+        .map(|i| {
+            format!(
+                "a{i}: login(email: \"eve{i}@example.com\", password: \"guess {i}\") {{ token }}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = app
+        .graphql_as(None, &format!("mutation {{ {aliased} }}"), json!({}))
+        .await;
+    let errors = body["errors"].as_array().expect("errors");
+    let limited = errors
+        .iter()
+        .filter(|e| e["extensions"]["code"] == "RATE_LIMITED")
+        .count();
+    let checked = errors
+        .iter()
+        .filter(|e| e["extensions"]["code"] == "UNAUTHENTICATED")
+        .count();
+    assert!(checked <= 4, "{checked} passwords checked");
+    assert!(
+        limited + checked == 300 && limited >= 296,
+        "{limited} limited"
+    );
+}

@@ -105,3 +105,40 @@ async fn open_connections_are_bounded() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_per_address_can_be_set() {
+    let app = spawn_app_with(Backend::Sqlite, &["--rate-limit-per-address", "5"]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&serde_json::json!({ "query": "{ products { totalCount } }" }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        if status == 429 {
+            assert!(response.headers().get("retry-after").is_some());
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+        statuses.push(status);
+    }
+    assert!(
+        statuses.iter().filter(|s| **s == 200).count() >= 5,
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Off by default: the health probes are never limited.
+    assert_eq!(
+        app.client
+            .get(app.url("/health/live"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

@@ -1,6 +1,7 @@
 //! Authentication at the edge: signed tokens and turning a request's credentials into the
 //! [`Viewer`](service::access::Viewer) every resolver checks against.
 
+pub mod throttle;
 pub mod token;
 
 use lru::LruCache;

@@ -20,6 +20,9 @@ pub mod code {
     /// written unless `extensions.outcome` is `UNKNOWN` (HTTP 503 when nothing else was
     /// answered). Retry after `extensions.retryAfter` seconds.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// Too many attempts (sign-ins) or requests from one caller; retry after
+    /// `extensions.retryAfter` seconds (HTTP 429 when nothing else was answered).
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// A stored amount does not fit the scalar that serves it (kept from before its bounds).
     pub const OUT_OF_RANGE: &str = "OUT_OF_RANGE";
     pub const INTERNAL: &str = "INTERNAL";
@@ -153,6 +156,15 @@ fn unavailable_logged(what: &str, cause: &dyn std::fmt::Display) {
 /// An INTERNAL error with nothing in it a client could learn the schema or SQL from.
 pub fn internal() -> Error {
     Error::new("internal error").extend_with(|_, e| e.set("code", code::INTERNAL))
+}
+
+/// RATE_LIMITED, to try again after `wait`.
+pub fn rate_limited(what: &str, wait: std::time::Duration) -> Error {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    Error::new(format!("{what}; try again in {seconds} s")).extend_with(move |_, e| {
+        e.set("code", code::RATE_LIMITED);
+        e.set("retryAfter", seconds);
+    })
 }
 
 /// Why a request's credentials could not be checked: UNAUTHENTICATED when they are wrong,

@@ -43,6 +43,7 @@ pub struct SchemaDeps {
     pub keys: TokenKeys,
     pub limits: Limits,
     pub backups_dir: std::path::PathBuf,
+    pub sign_ins: std::sync::Arc<crate::auth::throttle::SignInThrottle>,
 }
 
 /// What one request may ask of the server.
@@ -67,6 +68,7 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
         .data(deps.events)
         .data(checkout)
         .data(deps.keys)
+        .data(deps.sign_ins)
         .data(mutation::backup::BackupsDir(deps.backups_dir))
         .limit_depth(deps.limits.max_depth)
         .limit_complexity(deps.limits.max_complexity);

@@ -11,6 +11,7 @@
 //!   body, never a bare status or a dropped connection.
 
 use super::AppState;
+use crate::auth::throttle::ClientAddress;
 use crate::graphql::batching::batch_channel;
 use crate::graphql::error::{auth_error, code, request_error};
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
@@ -27,9 +28,17 @@ use std::sync::Arc;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
+/// The address a request came from, when it came over the network.
+type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+fn client_address(peer: Peer) -> Option<ClientAddress> {
+    peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| ClientAddress(addr.ip()))
+}
+
 /// `POST /graphql`.
 pub async fn post(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -85,7 +94,15 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, media, request, Method::Post).await
+    execute(
+        &state,
+        &headers,
+        client_address(peer),
+        media,
+        request,
+        Method::Post,
+    )
+    .await
 }
 
 /// Whether reading the body stopped at the body timeout (`router`'s `RequestBodyTimeoutLayer`).
@@ -103,6 +120,7 @@ fn body_timed_out(rejection: &BytesRejection) -> bool {
 /// `GET /graphql`: a query in the URL, or GraphiQL for a browser.
 pub async fn get(
     State(state): State<AppState>,
+    peer: Peer,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -135,7 +153,15 @@ pub async fn get(
             );
         }
     };
-    execute(&state, &headers, media, request, Method::Get).await
+    execute(
+        &state,
+        &headers,
+        client_address(peer),
+        media,
+        request,
+        Method::Get,
+    )
+    .await
 }
 
 /// Any other method on `/graphql`.
@@ -162,6 +188,7 @@ enum Method {
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
+    address: Option<ClientAddress>,
     media: ResponseMedia,
     request: async_graphql::Request,
     method: Method,
@@ -196,7 +223,10 @@ async fn execute(
         crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
     let started = std::time::Instant::now();
     let turn = Arc::new(Turn::new(state.executions.clone()));
-    let request = request.data(loaders).data(viewer).data(turn.clone());
+    let mut request = request.data(loaders).data(viewer).data(turn.clone());
+    if let Some(address) = address {
+        request = request.data(address);
+    }
     let run = async {
         turn.take().await;
         let response = match method {
@@ -278,9 +308,10 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
         })
 }
 
-/// A response that answered nothing because the database turned the request away: every
-/// error is STORAGE_FULL or UNAVAILABLE and there is no data. It is sent as a server error
-/// (507 without room, else 503) with `Retry-After` and without a `data` entry, which
+/// A response that answered nothing because the request was turned away for now: every error
+/// is STORAGE_FULL, UNAVAILABLE or RATE_LIMITED and there is no data. It is sent with the
+/// status for it (507 without room, 429 when only rate-limited, else 503), `Retry-After`, and
+/// without a `data` entry, which
 /// GraphQL-over-HTTP asks of a response that carries no result: clients and proxies then
 /// retry it as they retry any unavailable server. A response with data keeps its 200.
 #[derive(Clone, Copy, Debug)]
@@ -298,11 +329,14 @@ impl Refusal {
             status: StatusCode::INSUFFICIENT_STORAGE,
             retry_after: 0,
         };
+        let (mut limited, mut unavailable) = (0, 0);
         for error in &response.errors {
             let extensions = error.extensions.as_ref()?;
             let code = extensions.get("code")?;
             if *code == async_graphql::Value::from(code::UNAVAILABLE) {
-                refusal.status = StatusCode::SERVICE_UNAVAILABLE;
+                unavailable += 1;
+            } else if *code == async_graphql::Value::from(code::RATE_LIMITED) {
+                limited += 1;
             } else if *code != async_graphql::Value::from(code::STORAGE_FULL) {
                 return None;
             }
@@ -310,6 +344,13 @@ impl Refusal {
                 refusal.retry_after = refusal.retry_after.max(after.as_u64().unwrap_or(1));
             }
         }
+        refusal.status = if limited == response.errors.len() {
+            StatusCode::TOO_MANY_REQUESTS
+        } else if unavailable + limited > 0 {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::INSUFFICIENT_STORAGE
+        };
         refusal.retry_after = refusal.retry_after.max(1);
         Some(refusal)
     }

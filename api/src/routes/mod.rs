@@ -43,6 +43,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// One permit per open WebSocket (`--ws-max-connections`).
     pub ws_open: Arc<tokio::sync::Semaphore>,
+    /// The general per-address request limit, when configured.
+    pub request_limit: Option<Arc<crate::auth::throttle::RequestLimit>>,
 }
 
 impl AppState {
@@ -56,6 +58,34 @@ impl AppState {
     }
 }
 
+/// The general per-address rate limit (off unless configured): 429 RATE_LIMITED with
+/// `Retry-After` beyond it.
+async fn limit_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let (Some(limit), Some(ip)) = (
+        &state.request_limit,
+        crate::connections::peer(request.extensions()),
+    ) && let Err(wait) = limit.check(ip)
+    {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let body = serde_json::json!({ "errors": [{
+            "message": format!("too many requests from this address; try again in {seconds} s"),
+            "extensions": { "code": "RATE_LIMITED", "retryAfter": seconds },
+        }]});
+        return (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, HeaderValue::from(seconds))],
+            axum::Json(body),
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
 /// All routes of the server. `max_body_bytes` bounds request bodies; `cors_origins` are the
 /// origins browsers may call from (none: no CORS headers, so browsers refuse cross-origin calls).
 pub fn router(
@@ -64,9 +94,20 @@ pub fn router(
     body_timeout: Duration,
     cors_origins: &[String],
 ) -> Router {
-    let router = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post).fallback(graphql::other_method))
+    let limited = Router::new()
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .fallback(graphql::other_method),
+        )
         .route("/graphql/ws", get(ws::upgrade))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_requests,
+        ));
+    let router = Router::new()
+        .merge(limited)
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/api/admin/backups", post(admin::create_backup))

@@ -13,6 +13,7 @@
 //! - server shutdown: 1001.
 
 use super::AppState;
+use crate::auth::throttle::ClientAddress;
 use crate::auth::{AuthError, Session, session_for};
 use crate::graphql::error::auth_error;
 use crate::graphql::loaders::Loaders;
@@ -42,9 +43,12 @@ const RIGHTS_EVERY: Duration = Duration::from_secs(1);
 /// Upgrades `/graphql/ws`.
 pub async fn upgrade(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let address =
+        peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| ClientAddress(addr.ip()));
     // The first subprotocol offered that we speak (graphql-transport-ws, graphql-ws).
     let offered = headers
         .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
@@ -70,7 +74,7 @@ pub async fn upgrade(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            serve(socket, state, protocol).await;
+            serve(socket, state, protocol, address).await;
             drop(open);
         })
 }
@@ -83,7 +87,12 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
-async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols) {
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    address: Option<ClientAddress>,
+) {
     let (mut sink, source) = socket.split();
     let limits = state.sockets;
     let session: Arc<OnceLock<Session>> = Arc::default();
@@ -144,6 +153,9 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols)
             let mut data = async_graphql::Data::default();
             data.insert(started.viewer);
             data.insert(Loaders::for_connection(&state.db));
+            if let Some(address) = address {
+                data.insert(address);
+            }
             Ok(data)
         }
     };

@@ -1,13 +1,16 @@
 //! Accounts: `signup`, `login`, and staff's `createUser`, `updateUser`, `deleteUser`.
 
+use crate::auth::throttle::{ClientAddress, SignInThrottle};
 use crate::auth::token::TokenKeys;
 use crate::graphql::args::{parse_id, to_id};
 use crate::graphql::error::GqlResult;
+use crate::graphql::error::rate_limited;
 use crate::graphql::types::User;
 use crate::graphql::types::enums::UserStatus;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use service::{DatabaseConnection, auth, users};
+use std::sync::Arc;
 
 /// A new user. The email must be unique (case-insensitive).
 #[derive(InputObject)]
@@ -36,6 +39,16 @@ pub struct AuthPayload {
 #[derive(Default)]
 pub struct UserMutation;
 
+/// Counts a sign-in (or sign-up) attempt for `email` from the request's address; refused with
+/// RATE_LIMITED before any password is hashed.
+fn throttled(ctx: &Context<'_>, email: &str) -> async_graphql::Result<()> {
+    let throttle = ctx.data::<Arc<SignInThrottle>>()?;
+    let address = ctx.data_opt::<ClientAddress>().copied();
+    throttle
+        .attempt(email, address)
+        .map_err(|wait| rate_limited("too many sign-in attempts", wait))
+}
+
 #[Object]
 impl UserMutation {
     /// Creates a customer account and signs it in. Password: 8 to 128 characters.
@@ -46,6 +59,7 @@ impl UserMutation {
         name: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
+        throttled(ctx, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let keys = ctx.data::<TokenKeys>()?;
         let user = auth::signup(
@@ -71,6 +85,7 @@ impl UserMutation {
         email: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
+        throttled(ctx, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let keys = ctx.data::<TokenKeys>()?;
         let user = auth::login(db, &email, &password).await.gql()?;
