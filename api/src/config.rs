@@ -231,6 +231,10 @@ pub struct Config {
     /// (429 RATE_LIMITED beyond). Off unless set.
     #[arg(long, env = "SHOPGRAPH_RATE_LIMIT_PER_ADDRESS", global = true)]
     pub rate_limit_per_address: Option<u32>,
+    /// Serve `/metrics` on this address (`host:port`) only, instead of beside GraphQL: keeps
+    /// the metrics off the address clients reach.
+    #[arg(long, env = "SHOPGRAPH_METRICS_ADDRESS", global = true)]
+    pub metrics_address: Option<String>,
     /// HTTP connections open at once (WebSockets are counted apart); one more is closed as
     /// soon as it is accepted.
     #[arg(

@@ -28,6 +28,7 @@ pub struct Application {
     shutdown: tokio::sync::watch::Sender<bool>,
     connections: crate::connections::ConnectionLimits,
     body_timeout: Duration,
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -84,6 +85,7 @@ impl Application {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,
                 introspection: config.introspection_enabled(),
+                suggestions: config.env == crate::config::Environment::Development,
                 max_query_bytes: config.max_query_bytes,
                 document_cache_entries: config.apq_cache_size,
                 document_cache_bytes: config.document_cache_mib.saturating_mul(1 << 20),
@@ -124,6 +126,10 @@ impl Application {
                 serve.backup_keep,
             );
         }
+        let metrics_listener = match &config.metrics_address {
+            Some(address) => Some(TcpListener::bind(address.as_str()).await?),
+            None => None,
+        };
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let address = listener.local_addr()?;
         tracing::info!(
@@ -149,6 +155,7 @@ impl Application {
                 header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
             },
             body_timeout: Duration::from_secs(config.body_timeout_secs.max(1)),
+            metrics_listener,
         })
     }
 
@@ -186,6 +193,13 @@ impl Application {
         let db = self.state.db.clone();
         let shutdown = self.shutdown;
         let checkpoints = db::checkpoint_in_background(&db, CHECKPOINT_EVERY);
+        let metrics = self.metrics_listener.map(|listener| {
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "metrics at http://{address}/metrics");
+            }
+            let router = crate::routes::metrics_router(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let stop = async move {
             stop.await;
             // WebSockets are upgraded connections the server no longer tracks: tell them.
@@ -199,6 +213,7 @@ impl Application {
                 self.max_body_bytes,
                 self.body_timeout,
                 &self.cors_origins,
+                metrics.is_some(),
             ),
             self.connections,
             stop,
@@ -207,6 +222,9 @@ impl Application {
         .await;
         if let Some(checkpoints) = checkpoints {
             checkpoints.abort();
+        }
+        if let Some(metrics) = metrics {
+            metrics.abort();
         }
         // The file on disk should stand on its own once we are gone: fold the WAL into it.
         if let Err(err) = db::checkpoint(&db).await {

@@ -227,6 +227,40 @@ async fn production_needs_a_secret_and_hides_introspection(backend: Backend) {
         .graphql_as(None, "{ products { totalCount } }", json!({}))
         .await;
     assert_eq!(ok["data"]["products"]["totalCount"], 0);
+    // Nor does a typo get the schema spelled out.
+    let typo = app.graphql_as(None, "{ product { id } }", json!({})).await;
+    let message = typo["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("Did you mean"), "{message}");
+    let dev = tests::spawn_app(backend).await;
+    let typo = dev.graphql_as(None, "{ produc { id } }", json!({})).await;
+    let message = typo["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("Did you mean"),
+        "development suggests: {message}"
+    );
+
+    // Metrics can live on an address of their own, away from clients.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let apart = format!("127.0.0.1:{port}");
+    let private = tests::spawn_app_with(backend, &["--metrics-address", &apart]).await;
+    let public = private
+        .client
+        .get(private.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    let metrics = private
+        .client
+        .get(format!("http://{apart}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
 
     let enabled = tests::spawn_app_with(
         backend,

@@ -52,6 +52,8 @@ pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub introspection: bool,
+    /// `Did you mean …?` in validation errors (off in production: it spells out the schema).
+    pub suggestions: bool,
     /// Longest query text accepted, in bytes.
     pub max_query_bytes: usize,
     /// Most parsed documents kept (they also serve persisted-query hashes).
@@ -74,6 +76,9 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
         .limit_complexity(deps.limits.max_complexity);
     if !deps.limits.introspection {
         builder = builder.disable_introspection();
+    }
+    if !deps.limits.suggestions {
+        builder = builder.disable_suggestions();
     }
     // No extensions: see `gateway` for why persisted queries and error codes live there, and
     // `direct`, whose objects would not call their per-field hooks.

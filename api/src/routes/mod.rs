@@ -58,6 +58,13 @@ impl AppState {
     }
 }
 
+/// `/metrics` alone, for its own listen address (`--metrics-address`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::render))
+        .with_state(state)
+}
+
 /// The general per-address rate limit (off unless configured): 429 RATE_LIMITED with
 /// `Retry-After` beyond it.
 async fn limit_requests(
@@ -93,6 +100,7 @@ pub fn router(
     max_body_bytes: usize,
     body_timeout: Duration,
     cors_origins: &[String],
+    metrics_apart: bool,
 ) -> Router {
     let limited = Router::new()
         .route(
@@ -106,12 +114,15 @@ pub fn router(
             state.clone(),
             limit_requests,
         ));
-    let router = Router::new()
+    let mut router = Router::new()
         .merge(limited)
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
-        .route("/api/admin/backups", post(admin::create_backup))
-        .route("/metrics", get(crate::metrics::render))
+        .route("/api/admin/backups", post(admin::create_backup));
+    if !metrics_apart {
+        router = router.route("/metrics", get(crate::metrics::render));
+    }
+    let router = router
         .layer(DefaultBodyLimit::max(max_body_bytes))
         // A body sent a byte at a time holds its connection no longer than this (408).
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
