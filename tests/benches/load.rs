@@ -14,7 +14,12 @@
 //! a stalled server cannot hide its queue (no coordinated omission). Q2 and Q3 also report
 //! SQL statements per request at page sizes 5 and 50: equal means no N+1.
 //!
-//! Options: `--scenario Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000` (the default), `--connections 64`,
+//! Two scenarios are hostile: `BOMB` keeps 8 fragment chains (24 and 30 levels, each
+//! spreading the one before twice) in flight and reports, beside their own rate, the latency
+//! of Q1 at 200/s and of `/health/live` sent meanwhile; `BIGDOCS` sends 200 distinct documents
+//! of the largest accepted size and reports the server's peak RSS.
+//!
+//! Options: `--scenario Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000,BOMB,BIGDOCS` (the default), `--connections 64`,
 //! `--seconds 10`, `--warmup 2`, `--database-url URL` (default: a cached SQLite file),
 //! `--users`, `--orders`.
 
@@ -55,7 +60,7 @@ fn options() -> Options {
     };
     Options {
         scenarios: value("--scenario")
-            .unwrap_or_else(|| "Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000".into())
+            .unwrap_or_else(|| "Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000,BOMB,BIGDOCS".into())
             .split(',')
             .map(|s| s.trim().to_uppercase())
             .collect(),
@@ -598,6 +603,153 @@ fn rate_of(outcome: &Outcome) -> f64 {
     outcome.requests as f64 / outcome.elapsed.as_secs_f64()
 }
 
+/// `levels` fragments on Query, each spreading the one before twice: 2^levels selections once
+/// expanded, in about 60 bytes a level.
+fn fragment_chain(levels: usize) -> String {
+    let mut query = format!(
+        "query Bomb {{ ...F{levels} }}\nfragment F1 on Query {{ products {{ totalCount }} }}\n"
+    );
+    for level in 2..=levels {
+        let prev = level - 1;
+        query.push_str(&format!(
+            "fragment F{level} on Query {{ ...F{prev} ...F{prev} }}\n"
+        ));
+    }
+    query
+}
+
+/// 8 connections sending fragment chains for `duration`, while Q1 goes at 200/s and
+/// `/health/live` at 20/s; one row for each.
+async fn bomb(server: &Server, target: &Target, ids: Arc<Ids>, duration: Duration) {
+    let Target::Shopgraph { url, token } = target else {
+        return;
+    };
+    reset_peak_rss(server.child.id());
+    let started = Instant::now();
+    let bombs: Vec<_> = (0..8)
+        .map(|c| {
+            let (url, token) = (url.clone(), token.clone());
+            tokio::spawn(async move {
+                let client = client_for(1);
+                let document = fragment_chain(if c % 2 == 0 { 24 } else { 30 });
+                let mut outcome = Outcome::default();
+                while started.elapsed() < duration {
+                    let t = Instant::now();
+                    let answer = gql(&client, &url, &token, &document, json!({})).await;
+                    // `gql` answers a response with errors as `Err(first message)`.
+                    let refused = matches!(&answer, Err(m) if m.contains("too complex"));
+                    if refused {
+                        outcome.add(vec![t.elapsed()], 0, None);
+                    } else {
+                        outcome.add(Vec::new(), 1, Some(format!("{answer:?}")));
+                    }
+                }
+                outcome
+            })
+        })
+        .collect();
+    let live = {
+        let address = server.address.clone();
+        tokio::spawn(async move {
+            let client = client_for(4);
+            let mut outcome = Outcome::default();
+            let mut ticks = tokio::time::interval(Duration::from_millis(50));
+            while started.elapsed() < duration {
+                ticks.tick().await;
+                let t = Instant::now();
+                match client
+                    .get(format!("http://{address}/health/live"))
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status().is_success() => outcome.add(vec![t.elapsed()], 0, None),
+                    other => outcome.add(Vec::new(), 1, Some(format!("{other:?}"))),
+                }
+            }
+            outcome
+        })
+    };
+    let q1 = drive_at_rate(target, ids, "Q1", 200, 64, duration).await;
+    let mut bombed = Outcome::default();
+    for task in bombs {
+        bombed = bombed.merge(task.await.unwrap());
+    }
+    let bombed = bombed.finish(started);
+    let live = live.await.unwrap().finish(started);
+    let rss = peak_rss_kib(server.child.id());
+    for (name, outcome, connections) in [
+        ("BOMB", &bombed, "8"),
+        ("BOMB+Q1", &q1, "200/s"),
+        ("BOMB+live", &live, "20/s"),
+    ] {
+        print_row(Row {
+            name,
+            connections: connections.into(),
+            outcome,
+            statements: None,
+            rss_kib: Some(rss),
+            note: if name == "BOMB" {
+                "fragment chains of 24 and 30 levels".into()
+            } else {
+                String::new()
+            },
+        });
+    }
+}
+
+/// 200 distinct documents of the largest accepted size (100 KiB of aliased fields), 8 at a
+/// time; one row with the server's peak RSS.
+async fn big_documents(server: &Server, url: &str, token: &str) {
+    const LARGEST: usize = 100 * 1024;
+    reset_peak_rss(server.child.id());
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, token, next) = (url.to_owned(), token.to_owned(), next.clone());
+            tokio::spawn(async move {
+                let client = client_for(1);
+                let mut outcome = Outcome::default();
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if n >= 200 {
+                        return outcome;
+                    }
+                    let mut document = String::from("{");
+                    let mut i = 0;
+                    while document.len() < LARGEST - 40 {
+                        document.push_str(&format!(" d{n}f{i}: __typename"));
+                        i += 1;
+                    }
+                    document.push_str(" }");
+                    let t = Instant::now();
+                    match gql(&client, &url, &token, &document, json!({})).await {
+                        Ok(_) => outcome.add(vec![t.elapsed()], 0, None),
+                        other => outcome.add(
+                            Vec::new(),
+                            1,
+                            Some(format!("{other:?}").chars().take(200).collect()),
+                        ),
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut outcome = Outcome::default();
+    for task in tasks {
+        outcome = outcome.merge(task.await.unwrap());
+    }
+    let outcome = outcome.finish(started);
+    print_row(Row {
+        name: "BIGDOCS",
+        connections: "8".into(),
+        outcome: &outcome,
+        statements: None,
+        rss_kib: Some(peak_rss_kib(server.child.id())),
+        note: "200 distinct 100 KiB documents".into(),
+    });
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -678,6 +830,17 @@ async fn main() {
         };
         let warmup = Duration::from_secs(options.warmup);
         let duration = Duration::from_secs(options.seconds);
+        match kind.as_str() {
+            "BOMB" => {
+                bomb(&server, &target, ids.clone(), duration).await;
+                continue;
+            }
+            "BIGDOCS" => {
+                big_documents(&server, &url, &token).await;
+                continue;
+            }
+            _ => {}
+        }
         // The same requests against the hand-written ceiling (SQLite only), run in turns with
         // shopgraph's in short slices, so that a change in the machine's speed (it shares its
         // host) falls on both sides of the ratio alike.
