@@ -15,7 +15,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -123,11 +122,4 @@ pub async fn serve(
             tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping anyway");
         }
     }
-}
-
-/// The address a request came from, as `ConnectInfo` put it there.
-pub fn peer(parts: &axum::http::Extensions) -> Option<std::net::IpAddr> {
-    parts
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
 }

@@ -75,7 +75,10 @@ async fn limit_requests(
     use axum::response::IntoResponse;
     if let (Some(limit), Some(ip)) = (
         &state.request_limit,
-        crate::connections::peer(request.extensions()),
+        request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|axum::extract::ConnectInfo(addr)| addr.ip()),
     ) && let Err(wait) = limit.check(ip)
     {
         let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
