@@ -240,6 +240,7 @@ pub(crate) async fn earn_many(
         *per_user.entry(user_id).or_default() += points;
     }
     let delta = || db::case_by_id(user::Column::Id, &per_user, 0);
+    let biggest = per_user.values().copied().max().unwrap_or(0);
     let updated = user::Entity::update_many()
         .col_expr(
             user::Column::PointsBalance,
@@ -251,15 +252,12 @@ pub(crate) async fn earn_many(
         )
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.is_in(per_user.keys().copied()))
-        // No balance or lifetime total passes what any amount may be (the group fails).
-        .filter(
-            Expr::col(user::Column::PointsBalance)
-                .lte(Expr::val(validate::MAX_AMOUNT).sub(delta())),
-        )
-        .filter(
-            Expr::col(user::Column::LifetimePoints)
-                .lte(Expr::val(validate::MAX_AMOUNT).sub(delta())),
-        )
+        // No balance or lifetime total passes what any amount may be (the group fails). Held
+        // against the group's largest credit, a constant, rather than each row's own (two more
+        // copies of the CASE above, evaluated per row): at most that much short of 2^53 − 1 is
+        // refused too.
+        .filter(Expr::col(user::Column::PointsBalance).lte(validate::MAX_AMOUNT - biggest))
+        .filter(Expr::col(user::Column::LifetimePoints).lte(validate::MAX_AMOUNT - biggest))
         .exec_with_returning(db)
         .await?;
     if let Some(missing) = per_user

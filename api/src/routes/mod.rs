@@ -112,11 +112,15 @@ pub fn router(
                 .post(graphql::post)
                 .fallback(graphql::other_method),
         )
-        .route("/graphql/ws", get(ws::upgrade))
-        .route_layer(axum::middleware::from_fn_with_state(
+        .route("/graphql/ws", get(ws::upgrade));
+    // Only when configured: the layer clones the state for every request it sees.
+    let limited = match state.request_limit.is_some() {
+        true => limited.route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limit_requests,
-        ));
+        )),
+        false => limited,
+    };
     let mut router = Router::new()
         .merge(limited)
         .route("/health/live", get(health::live))
