@@ -359,3 +359,41 @@ async fn sign_ins_are_throttled(backend: Backend) {
         "{limited} limited"
     );
 }
+
+both_backends!(the_bearer_scheme_is_case_insensitive);
+
+async fn the_bearer_scheme_is_case_insensitive(app: TestApp) {
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let body: serde_json::Value = app
+            .client
+            .post(app.url("/graphql"))
+            .header("authorization", format!("{scheme} {}", app.admin_token))
+            .json(&json!({ "query": "{ me { email } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            body["data"]["me"]["email"],
+            tests::ADMIN_EMAIL,
+            "{scheme}: {body}"
+        );
+    }
+    let body = app
+        .client
+        .post(app.url("/graphql"))
+        .header("authorization", format!("Basic {}", app.admin_token))
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "another scheme is refused: {body}"
+    );
+}
