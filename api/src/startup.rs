@@ -222,6 +222,7 @@ impl Application {
         .await;
         if let Some(checkpoints) = checkpoints {
             checkpoints.abort();
+            let _ = checkpoints.await;
         }
         if let Some(metrics) = metrics {
             metrics.abort();

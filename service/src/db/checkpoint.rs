@@ -11,13 +11,27 @@ use std::time::Duration;
 /// On SQLite, moves everything in the WAL into the database file and empties the WAL (at
 /// shutdown, so the file on disk is complete on its own). Nothing to do elsewhere.
 pub async fn checkpoint(db: &DatabaseConnection) -> Result<()> {
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        db.execute_raw(Statement::from_string(
-            DatabaseBackend::Sqlite,
-            "PRAGMA wal_checkpoint(TRUNCATE)",
-        ))
-        .await?;
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Ok(());
     }
+    // A checkpoint still running elsewhere (the background one, just stopped) makes this one
+    // answer "busy" rather than wait: try again for a moment.
+    for _ in 0..40 {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ))
+            .await?;
+        let busy = row
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0);
+        if busy == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tracing::warn!("the WAL could not be truncated: another connection kept it busy");
     Ok(())
 }
 
