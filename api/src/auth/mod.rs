@@ -78,28 +78,30 @@ pub async fn viewer_for(
     cache: &PrincipalCache,
     authorization: Option<&str>,
 ) -> Result<Viewer, AuthError> {
-    Ok(session_for(db, keys, cache, authorization).await?.viewer)
+    Ok(credentials_for(db, keys, cache, authorization)
+        .await?
+        .viewer)
 }
 
 /// A caller and how long their credentials hold: what a long-lived connection keeps and
-/// checks again ([`Session::still_holds`]).
+/// checks again ([`Credentials::still_hold`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Session {
+pub struct Credentials {
     pub viewer: Viewer,
     /// When the token expires (seconds since the epoch); `None` for an anonymous caller.
     pub expires_at: Option<u64>,
 }
 
-/// The session of an optional `Authorization` value (`Bearer <token>`; the scheme is
+/// The credentials an optional `Authorization` value carries (`Bearer <token>`; the scheme is
 /// case-insensitive, RFC 9110 §11.1).
-pub async fn session_for(
+pub async fn credentials_for(
     db: &DatabaseConnection,
     keys: &TokenKeys,
     cache: &PrincipalCache,
     authorization: Option<&str>,
-) -> Result<Session, AuthError> {
+) -> Result<Credentials, AuthError> {
     let Some(value) = authorization else {
-        return Ok(Session {
+        return Ok(Credentials {
             viewer: Viewer::ANONYMOUS,
             expires_at: None,
         });
@@ -117,18 +119,18 @@ pub async fn session_for(
         .principal(db, user_id)
         .await?
         .ok_or(AuthError::UnknownAccount)?;
-    Ok(Session {
+    Ok(Credentials {
         viewer: Viewer::user(principal.user_id, principal.admin),
         expires_at: Some(expires_at),
     })
 }
 
-impl Session {
-    /// Whether the rights this session started with still hold: the token has not expired,
+impl Credentials {
+    /// Whether the rights these credentials started with still hold: the token has not expired,
     /// the account is still there and active, and an admin is still an admin (as the
-    /// principal cache sees it, so within its few seconds). An anonymous session has nothing
+    /// principal cache sees it, so within its few seconds). An anonymous caller has nothing
     /// to lose.
-    pub async fn still_holds(
+    pub async fn still_hold(
         &self,
         db: &DatabaseConnection,
         cache: &PrincipalCache,

@@ -14,7 +14,7 @@
 
 use super::AppState;
 use crate::auth::throttle::ClientAddress;
-use crate::auth::{AuthError, Session, session_for};
+use crate::auth::{AuthError, Credentials, credentials_for};
 use crate::graphql::error::auth_error;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocketProtocols, WsMessage};
@@ -95,7 +95,7 @@ async fn serve(
 ) {
     let (mut sink, source) = socket.split();
     let limits = state.sockets;
-    let session: Arc<OnceLock<Session>> = Arc::default();
+    let credentials: Arc<OnceLock<Credentials>> = Arc::default();
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     // Answers the loop owes the client for messages it did not pass on.
     let (owed, mut owing) = tokio::sync::mpsc::unbounded_channel::<Message>();
@@ -138,10 +138,10 @@ async fn serve(
     };
 
     let init = {
-        let (state, session) = (state.clone(), session.clone());
+        let (state, credentials) = (state.clone(), credentials.clone());
         move |payload: serde_json::Value| async move {
             let authorization = connection_authorization(&payload);
-            let started = session_for(
+            let started = credentials_for(
                 &state.db,
                 &state.keys,
                 &state.principals,
@@ -149,7 +149,7 @@ async fn serve(
             )
             .await
             .map_err(|err| auth_error(&err))?;
-            let _ = session.set(started);
+            let _ = credentials.set(started);
             let mut data = async_graphql::Data::default();
             data.insert(started.viewer);
             data.insert(Loaders::for_connection(&state.db));
@@ -177,7 +177,7 @@ async fn serve(
                     WsMessage::Text(text) => {
                         let head = Head::of(&text);
                         if head.kind == Some("next") || head.kind == Some("data") {
-                            if let Some(refused) = refused(&state, &session).await {
+                            if let Some(refused) = refused(&state, &credentials).await {
                                 break Some(refused);
                             }
                         }
@@ -189,7 +189,7 @@ async fn serve(
                         Message::Text(text.into())
                     }
                     // A refused `connection_init` is Forbidden in graphql-transport-ws.
-                    WsMessage::Close(1002, reason) if session.get().is_none() => close(4403, &reason),
+                    WsMessage::Close(1002, reason) if credentials.get().is_none() => close(4403, &reason),
                     WsMessage::Close(code, reason) => close(code, &reason),
                 };
                 let closing = matches!(message, Message::Close(_));
@@ -203,11 +203,11 @@ async fn serve(
                     return;
                 }
             }
-            () = &mut init_deadline, if session.get().is_none() => {
+            () = &mut init_deadline, if credentials.get().is_none() => {
                 break Some(close(4408, "Connection initialisation timeout"));
             }
-            _ = rights.tick(), if session.get().is_some() => {
-                if let Some(refused) = refused(&state, &session).await {
+            _ = rights.tick(), if credentials.get().is_some() => {
+                if let Some(refused) = refused(&state, &credentials).await {
                     break Some(refused);
                 }
             }
@@ -220,11 +220,11 @@ async fn serve(
     let _ = sink.close().await;
 }
 
-/// The close frame for a session whose rights have ended (or could not be checked: the
+/// The close frame for a socket whose rights have ended (or could not be checked: the
 /// database is unavailable, and the client should come back).
-async fn refused(state: &AppState, session: &OnceLock<Session>) -> Option<Message> {
-    let session = session.get()?;
-    match session.still_holds(&state.db, &state.principals).await {
+async fn refused(state: &AppState, credentials: &OnceLock<Credentials>) -> Option<Message> {
+    let credentials = credentials.get()?;
+    match credentials.still_hold(&state.db, &state.principals).await {
         Ok(true) => None,
         Ok(false) => Some(close(4403, "Forbidden")),
         Err(AuthError::Service(err)) if err.is_unavailable() => {

@@ -29,7 +29,7 @@ pub struct UpdateUserInput {
     pub status: Option<UserStatus>,
 }
 
-/// A signed-in session: send `token` as `Authorization: Bearer <token>`.
+/// The result of signing in or up: send `token` as `Authorization: Bearer <token>`.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
     pub token: String,
