@@ -11,7 +11,7 @@
 //! [`Direct`] puts an object type on that path without changing the schema: it has its
 //! object's name and type information, so the exported SDL is the same.
 
-use async_graphql::futures_util::future::join_all;
+use async_graphql::futures_util::future::try_join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, Selection};
@@ -51,8 +51,9 @@ impl<T: ContainerType> OutputType for Direct<T> {
     }
 }
 
-/// Resolves the selection set `ctx` on `root` as async-graphql's `resolve_container` does,
-/// fields side by side, with one allocation for all of them.
+/// Resolves the selection set `ctx` on `root` as async-graphql's `resolve_container` does
+/// (fields polled in selection order, keys in selection order, the first error failing the
+/// object), with one allocation for all of them instead of a box per field.
 ///
 /// Selection sets with fragments or custom directives take async-graphql's own path, so their
 /// semantics stay exactly its own. `@skip`/`@include` are gone by now: async-graphql removes
@@ -71,24 +72,21 @@ pub async fn resolve_fields<T: ContainerType + ?Sized>(
         let name = field.node.response_key().node.clone();
         if field.node.name.node == "__typename" {
             let typename = root.introspection_type_name().into_owned();
-            return Ok((name, Value::String(typename)));
+            return ServerResult::Ok((name, Value::String(typename)));
         }
         let ctx_field = ctx.with_field(field);
         let value = root.resolve_field(&ctx_field).await?;
         Ok((name, value.unwrap_or_default()))
     });
-    let mut object = IndexMap::with_capacity(items.len());
-    for result in join_all(fields).await {
-        match result {
-            Ok((name, value)) => merge(&mut object, name, value),
-            Err(error) => ctx.add_error(error),
-        }
+    // The first error ends the object, as in async-graphql's own `resolve_container`: the
+    // nearest nullable field above takes it and becomes null (GraphQL's "Handling Field
+    // Errors"), and no key of this object is left out of a result that is sent.
+    let values = try_join_all(fields).await?;
+    let mut object = IndexMap::with_capacity(values.len());
+    for (name, value) in values {
+        merge(&mut object, name, value);
     }
-    Ok(if object.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(object)
-    })
+    Ok(Value::Object(object))
 }
 
 /// A selection that is a field without custom directives.
