@@ -138,18 +138,26 @@ pub struct Config {
         global = true
     )]
     pub admin_password: Option<String>,
-    /// Deepest selection nesting a query may have.
+    /// Deepest field nesting a query may have (introspection aside).
     #[arg(long, env = "SHOPGRAPH_MAX_DEPTH", default_value_t = 12, global = true)]
     pub max_depth: usize,
-    /// Highest complexity a query may have (each field costs 1; a list costs its page size
-    /// times its children).
+    /// Highest cost a query may have: each object it can return costs 1, scalars nothing, a
+    /// connection its page size times one row's cost (introspection is free).
     #[arg(
         long,
         env = "SHOPGRAPH_MAX_COMPLEXITY",
-        default_value_t = 1000,
+        default_value_t = 25_000,
         global = true
     )]
     pub max_complexity: usize,
+    /// Most selections a query may have once its fragments are expanded.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_MAX_SELECTIONS",
+        default_value_t = 2_000,
+        global = true
+    )]
+    pub max_selections: usize,
     /// Largest request body, in bytes.
     #[arg(long, env = "SHOPGRAPH_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,

@@ -84,6 +84,7 @@ impl Application {
             limits: Limits {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,
+                max_selections: config.max_selections,
                 introspection: config.introspection_enabled(),
                 suggestions: config.env == crate::config::Environment::Development,
                 max_query_bytes: config.max_query_bytes,

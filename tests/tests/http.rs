@@ -111,8 +111,8 @@ async fn limits_answer_with_graphql_errors(backend: Backend) {
     )
     .await;
     assert_eq!((status, code(&body)), (400, "QUERY_TOO_DEEP"), "{body}");
-    // 100 users × 100 posts each is far over 1,000.
-    let wide = "{ users(first: 100) { nodes { posts(first: 100) { nodes { title } } } } }";
+    // Three nested pages of 100 cost about a million.
+    let wide = "{ users(first: 100) { nodes { posts(first: 100) { nodes { author { posts(first: 100) { nodes { title } } } } } } } }";
     let (status, _, body) = post_raw(
         &app,
         "application/json",

@@ -36,15 +36,6 @@ impl OrderDirection {
     }
 }
 
-/// How many rows a connection field may return, for query complexity: its page size (the
-/// default page when neither `first` nor `last` is given).
-pub fn page_weight(first: Option<i32>, last: Option<i32>) -> usize {
-    let size = first
-        .or(last)
-        .unwrap_or(service::pagination::DEFAULT_PAGE_SIZE as i32);
-    size.clamp(1, service::pagination::MAX_PAGE_SIZE as i32) as usize
-}
-
 /// Relay paging arguments (`first`/`after` forwards, `last`/`before` backwards), at most 100.
 pub fn page_args(
     first: Option<i32>,

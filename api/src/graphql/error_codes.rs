@@ -55,8 +55,6 @@ pub fn code_errors(errors: &mut [ServerError]) {
 
 fn request_error_code(error: &ServerError) -> &'static str {
     match error.message.as_str() {
-        "Query is nested too deep." => "QUERY_TOO_DEEP",
-        "Query is too complex." => "QUERY_TOO_COMPLEX",
         // Checked by the parser's stage: the document nests values or selections too deeply.
         m if m.starts_with("The recursion depth") => "GRAPHQL_PARSE_FAILED",
         _ => "GRAPHQL_VALIDATION_FAILED",

@@ -11,7 +11,7 @@
 //! finished response.
 
 use super::AppSchema;
-use super::cost::{self, Budget};
+use super::cost::{self, Budget, CostModel};
 use super::error_codes::{code_errors, with_code};
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
@@ -31,7 +31,7 @@ pub struct Limits {
     pub cache_entries: usize,
     /// Bytes the kept documents may take, as estimated by [`parsed_bytes`].
     pub cache_bytes: usize,
-    /// The cost limits (complexity as selections, depth), checked before async-graphql's.
+    /// The cost limits (selections, depth, cost), checked before any execution.
     pub budget: Budget,
 }
 
@@ -40,6 +40,7 @@ pub struct Limits {
 pub struct Gateway {
     schema: AppSchema,
     limits: Limits,
+    costs: Arc<CostModel>,
     documents: Arc<Mutex<Documents>>,
 }
 
@@ -79,12 +80,13 @@ enum Allowed {
 
 impl Gateway {
     /// `schema` behind `limits`.
-    pub fn new(schema: AppSchema, limits: Limits) -> Self {
+    pub fn new(schema: AppSchema, costs: CostModel, limits: Limits) -> Self {
         let entries = std::num::NonZeroUsize::new(limits.cache_entries.max(1))
             .unwrap_or(std::num::NonZeroUsize::MIN);
         Self {
             schema,
             limits,
+            costs: Arc::new(costs),
             documents: Arc::new(Mutex::new(Documents {
                 kept: LruCache::new(entries),
                 bytes: 0,
@@ -99,17 +101,22 @@ impl Gateway {
     }
 
     async fn run(&self, mut request: Request, allowed: Allowed) -> Response {
-        if let Err(error) = self.prepare(&mut request, allowed) {
-            return Response::from_errors(vec![error]);
-        }
+        let cost = match self.prepare(&mut request, allowed) {
+            Ok(cost) => cost,
+            Err(error) => return Response::from_errors(vec![error]),
+        };
         let mut response = self.schema.execute(request).await;
         code_errors(&mut response.errors);
+        response
+            .extensions
+            .insert("cost".to_owned(), cost::report(cost, self.limits.budget));
         response
     }
 
     /// Resolves a persisted query, parses the document (from the cache when it can), and
-    /// refuses it before any work if it is too large, too costly, or not allowed here.
-    fn prepare(&self, request: &mut Request, allowed: Allowed) -> Result<(), ServerError> {
+    /// refuses it before any work if it is too large, too costly, or not allowed here; else
+    /// returns its cost.
+    fn prepare(&self, request: &mut Request, allowed: Allowed) -> Result<u64, ServerError> {
         let persisted = match request.extensions.remove("persistedQuery") {
             Some(value) => Some(
                 async_graphql::from_value::<PersistedQuery>(value)
@@ -167,23 +174,26 @@ impl Gateway {
                 "METHOD_NOT_ALLOWED",
             ));
         }
+        let cost = cost::check(
+            &self.costs,
+            &kept.document,
+            request.operation_name.as_deref(),
+            &request.variables,
+            self.limits.budget,
+        )?;
         missing_variables(&kept.document, request)?;
         request.set_parsed_query(kept.document.clone());
-        Ok(())
+        Ok(cost)
     }
 
-    /// The document of `query`: from the cache, or parsed, checked for cost, and kept if it
-    /// fits the cache's byte budget.
+    /// The document of `query`: from the cache, or parsed and kept if it fits the cache's
+    /// byte budget. (Its cost depends on the variables, so it is checked per request.)
     fn parsed(&self, key: [u8; 32], query: &str) -> Result<Arc<Kept>, ServerError> {
         if let Some(kept) = self.cached(&key) {
             return Ok(kept);
         }
         let document = async_graphql::parser::parse_query(query)
             .map_err(|e| with_code(short(ServerError::from(e)), "GRAPHQL_PARSE_FAILED"))?;
-        cost::check(&document, self.limits.budget).map_err(|mut errors| {
-            code_errors(std::slice::from_mut(&mut errors));
-            errors
-        })?;
         let kept = Arc::new(Kept {
             document,
             bytes: parsed_bytes(query),

@@ -50,7 +50,10 @@ pub struct SchemaDeps {
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_depth: usize,
+    /// Highest cost (see `cost` for the model).
     pub max_complexity: usize,
+    /// Most selections once fragments are expanded.
+    pub max_selections: usize,
     pub introspection: bool,
     /// `Did you mean …?` in validation errors (off in production: it spells out the schema).
     pub suggestions: bool,
@@ -71,9 +74,7 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
         .data(checkout)
         .data(deps.keys)
         .data(deps.sign_ins)
-        .data(mutation::backup::BackupsDir(deps.backups_dir))
-        .limit_depth(deps.limits.max_depth)
-        .limit_complexity(deps.limits.max_complexity);
+        .data(mutation::backup::BackupsDir(deps.backups_dir));
     if !deps.limits.introspection {
         builder = builder.disable_introspection();
     }
@@ -81,17 +82,20 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
         builder = builder.disable_suggestions();
     }
     // No extensions: see `gateway` for why persisted queries and error codes live there, and
-    // `direct`, whose objects would not call their per-field hooks.
+    // `direct`, whose objects would not call their per-field hooks. No async-graphql depth or
+    // complexity limit either: `cost` checks both first, with introspection left out.
     let limits = gateway::Limits {
         max_query_bytes: deps.limits.max_query_bytes,
         cache_entries: deps.limits.document_cache_entries,
         cache_bytes: deps.limits.document_cache_bytes,
         budget: cost::Budget {
-            max_selections: deps.limits.max_complexity,
+            max_selections: deps.limits.max_selections,
             max_depth: deps.limits.max_depth,
+            max_cost: deps.limits.max_complexity as u64,
         },
     };
-    gateway::Gateway::new(builder.finish(), limits)
+    let costs = cost::CostModel::from_sdl(&sdl()).expect("the schema's own SDL parses");
+    gateway::Gateway::new(builder.finish(), costs, limits)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -5,7 +5,7 @@ mod checkout;
 mod place;
 mod status;
 
-pub use checkout::{Checkout, MAX_QUANTITY, NewLine, NewOrder, merge_lines};
+pub use checkout::{Checkout, MAX_LINES, MAX_QUANTITY, NewLine, NewOrder, merge_lines};
 pub use place::Placed;
 pub use status::{can_become, change_status, delete};
 

@@ -1,6 +1,6 @@
 //! `order` and `orders`.
 
-use crate::graphql::args::{page_args, page_weight, parse_id};
+use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{OrderFilter, OrderOrder};
@@ -33,7 +33,6 @@ impl OrderQuery {
     /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
     /// the caller's own, or everyone's for admins. Sign in first.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn orders(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,6 @@
 //! `post` and `posts`.
 
-use crate::graphql::args::{page_args, page_weight, parse_id};
+use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
 use crate::graphql::filters::{PostFilter, PostOrder};
@@ -32,7 +32,6 @@ impl PostQuery {
     /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
     /// published ones, plus the caller's own drafts (admins see every draft).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn posts(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,6 @@
 //! `product` and `products`.
 
-use crate::graphql::args::{page_args, page_weight, parse_id};
+use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
 use crate::graphql::error::{GqlResult, bad_input};
@@ -34,7 +34,6 @@ impl ProductQuery {
 
     /// Products, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,6 @@
 //! `user` and `users`.
 
-use crate::graphql::args::{page_args, page_weight, parse_id};
+use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
 use crate::graphql::error::GqlResult;
@@ -43,7 +43,6 @@ impl UserQuery {
     /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
     /// Admins only.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -3,7 +3,7 @@
 use super::SafeInt;
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
-use crate::graphql::args::{page_args, page_weight, to_id};
+use crate::graphql::args::{page_args, to_id};
 use crate::graphql::columns;
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal};
@@ -216,7 +216,6 @@ impl User {
     /// The user's posts, newest first unless `orderBy` says otherwise: published ones, and
     /// drafts too for the user themself and admins.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn posts(
         &self,
         ctx: &Context<'_>,
@@ -257,7 +256,6 @@ impl User {
 
     /// The user's orders; newest first unless `orderBy` says otherwise.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -302,7 +300,6 @@ impl User {
     }
 
     /// The user's loyalty ledger, newest first.
-    #[graphql(complexity = "1 + page_weight(first, last) * child_complexity")]
     async fn point_transactions(
         &self,
         ctx: &Context<'_>,
