@@ -20,6 +20,7 @@ use async_graphql::resolver_utils::resolve_container;
 use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
 };
+use super::reference::Stock;
 use std::borrow::Cow;
 
 /// `T` as an output, its fields resolved by [`resolve_fields`].
@@ -56,7 +57,7 @@ impl<T: ContainerType> OutputType for Direct<T> {
 /// object), with one allocation for all of them instead of a box per field.
 ///
 /// Selection sets with fragments or custom directives take async-graphql's own path, so their
-/// semantics stay exactly its own. `@skip`/`@include` are gone by now: async-graphql removes
+/// semantics stay exactly its own; so does everything under the [`Stock`] reference. `@skip`/`@include` are gone by now: async-graphql removes
 /// skipped selections before execution. Schema extensions' per-field hooks are not called here;
 /// the schema registers none (`gateway` does their work around execution), and one that needs
 /// them must not be added without taking [`Direct`] out.
@@ -65,7 +66,7 @@ pub async fn resolve_fields<T: ContainerType + ?Sized>(
     root: &T,
 ) -> ServerResult<Value> {
     let items = &ctx.item.node.items;
-    if !items.iter().all(|s| plain(s).is_some()) {
+    if !items.iter().all(|s| plain(s).is_some()) || ctx.data_opt::<Stock>().is_some() {
         return resolve_container(ctx, root).await;
     }
     let fields = items.iter().filter_map(plain).map(|field| async move {

@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod reference;
 pub mod subscription;
 pub mod turn;
 pub mod types;

@@ -391,7 +391,7 @@ impl ResponseMedia {
             Self::GraphqlResponse => (status, GRAPHQL_RESPONSE_JSON),
             Self::Json => (StatusCode::OK, "application/json"),
         };
-        let body = serde_json::to_vec(&response).unwrap_or_default();
+        let body = body(&response);
         (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
@@ -409,7 +409,7 @@ impl ResponseMedia {
         let body = serde_json::to_vec(&ErrorsOnly {
             errors: &response.errors,
         })
-        .unwrap_or_default();
+        .unwrap_or_else(unserializable);
         (
             refusal.status,
             [
@@ -443,8 +443,7 @@ impl ResponseMedia {
             Self::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
             Self::Json => "application/json",
         };
-        let body = serde_json::to_vec(&async_graphql::Response::from_errors(vec![error]))
-            .unwrap_or_default();
+        let body = body(&async_graphql::Response::from_errors(vec![error]));
         (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
@@ -452,4 +451,34 @@ impl ResponseMedia {
         )
             .into_response()
     }
+}
+
+/// The JSON body of `response`. A response of request errors only (errors without a path and
+/// no data: nothing was executed) has no `data` entry, as the GraphQL spec's "Response" section
+/// and GraphQL-over-HTTP ask; any other keeps `data`, `null` included.
+fn body(response: &async_graphql::Response) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<&'a async_graphql::Value>,
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        errors: &'a [ServerError],
+    }
+    let executed = response.data != async_graphql::Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|e| !e.path.is_empty());
+    serde_json::to_vec(&Body {
+        data: executed.then_some(&response.data),
+        extensions: &response.extensions,
+        errors: &response.errors,
+    })
+    .unwrap_or_else(unserializable)
+}
+
+/// What is sent if a response cannot be written as JSON (no value of ours can fail to).
+fn unserializable(err: serde_json::Error) -> Vec<u8> {
+    tracing::error!(error = %err, "a response could not be serialized");
+    br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
 }

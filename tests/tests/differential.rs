@@ -1,0 +1,129 @@
+//! The server's responses against async-graphql's stock executor on the same schema and data
+//! with no fast paths (`api::graphql::reference`): a corpus of queries — named and inline
+//! fragments, aliases, `@skip`/`@include`, field errors at every depth in nullable and
+//! non-null positions, lists, nulls, persisted and plain — for each kind of caller, compared
+//! byte for byte (`data` and `errors`; `extensions.cost` is the server's own addition).
+
+use api::graphql::reference::Reference;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tests::{JWT_SECRET, TestApp, both_backends};
+
+both_backends!(responses_match_the_stock_executor);
+
+const CORPUS: &[&str] = &[
+    // Plain pages, keys in selection order (aliases out of alphabetical order).
+    "{ z: products(first: 3) { totalCount nodes { name id priceCents } } a: posts(first: 5) { nodes { title id } totalCount } }",
+    "{ posts(first: 10) { edges { cursor node { id title author { name id } } } pageInfo { hasNextPage endCursor hasPreviousPage startCursor } } }",
+    "{ users(first: 10) { nodes { id name posts(first: 3) { totalCount nodes { id title status } } } } }",
+    // The same key selected twice merges.
+    "{ products(first: 2) { nodes { id } nodes { name id } } products(first: 2) { totalCount } }",
+    // Fragments, named and inline, with type conditions and nesting.
+    "query Q { posts(first: 4) { nodes { ...P ... on Post { author { ...U } } } } } fragment P on Post { id title } fragment U on User { name id }",
+    "{ products(first: 3) { nodes { ... { id } ... on Product { slug name } __typename } } __typename }",
+    // Directives.
+    "query($yes: Boolean!, $no: Boolean!) { products(first: 2) { nodes { id name @include(if: $no) slug @skip(if: $no) sku @include(if: $yes) } totalCount @skip(if: $yes) } }",
+    "{ products(first: 2) { nodes { ... @skip(if: true) { id } name } } }",
+    // Nulls: missing rows, nullable fields.
+    "{ user(id: \"999999\") { id } post(id: \"999999\") { id } product(slug: \"no-such-thing\") { id } }",
+    "{ posts(first: 6) { nodes { id publishedAt } } }",
+    // Private fields: an error nulls the nearest nullable parent, siblings stay.
+    "{ user(id: \"2\") { id name email } products(first: 1) { nodes { id } } }",
+    "{ a: user(id: \"2\") { id cardNumber } b: user(id: \"3\") { id name } }",
+    "{ me { id email pointsBalance tier } }",
+    // Errors deep in non-null positions propagate up lists to the root field.
+    "{ posts(first: 5) { nodes { id author { id email } } } products(first: 1) { totalCount } }",
+    "{ users(first: 5) { nodes { id email } } }",
+    "{ orders(first: 5) { nodes { id totalCents customer { name email } items { quantity product { name } } } } }",
+    "{ order(id: \"1\") { id status items { productId lineTotalCents } } }",
+    "{ user(id: \"3\") { id orders(first: 3) { nodes { id } } } }",
+    "{ user(id: \"2\") { name posts(first: 5) { nodes { id title author { name cardNumber } } } } }",
+    // Argument errors at depth.
+    "{ products(first: 500) { totalCount } posts(first: 1) { totalCount } }",
+    "{ users(first: 2) { nodes { posts(first: -1) { totalCount } } } }",
+    "{ product(id: \"1\", slug: \"x\") { id } }",
+];
+
+async fn responses_match_the_stock_executor(app: TestApp) {
+    let (a_id, a_token) = app.signup("ada@example.com", "Ada").await;
+    let (b_id, b_token) = app.signup("bob@example.com", "Bob").await;
+    app.create_post(&a_id, "Ada's first", true).await;
+    app.create_post(&a_id, "Ada's draft", false).await;
+    app.create_post(&b_id, "Bob's note", true).await;
+    let hat = app.create_product("hat", "clothing", 1_500, 10).await;
+    let mug = app.create_product("mug", "kitchen", 900, 10).await;
+    app.create_order(&a_id, &[(hat, 1), (mug, 2)]).await;
+    app.create_order(&b_id, &[(mug, 1)]).await;
+
+    let reference = Reference::new(app.db.clone(), app.events.clone(), JWT_SECRET.as_bytes());
+    let callers = [
+        ("anonymous", None),
+        ("customer", Some(a_token.as_str())),
+        ("admin", Some(app.admin_token.as_str())),
+    ];
+    let variables = json!({ "yes": true, "no": false });
+    let mut compared = 0;
+    for (who, token) in callers {
+        for query in CORPUS {
+            let expected = stock(&reference, token, query, &variables).await;
+            let plain = post(&app, token, json!({ "query": query, "variables": variables })).await;
+            assert_eq!(served(&plain), expected, "{who}: {query}");
+            // Persisted: registered with its text, then sent by hash alone.
+            let hash = hex(&Sha256::digest(query.as_bytes()));
+            let persisted = json!({ "version": 1, "sha256Hash": hash });
+            let first = post(
+                &app,
+                token,
+                json!({ "query": query, "variables": variables, "extensions": { "persistedQuery": persisted } }),
+            )
+            .await;
+            assert_eq!(served(&first), expected, "{who}, persisted: {query}");
+            let by_hash = post(
+                &app,
+                token,
+                json!({ "variables": variables, "extensions": { "persistedQuery": persisted } }),
+            )
+            .await;
+            assert_eq!(served(&by_hash), expected, "{who}, by hash: {query}");
+            assert!(
+                !plain.contains("\"line\":0") && !plain.contains("\"column\":0"),
+                "{who}: {query}: {plain}"
+            );
+            compared += 3;
+        }
+    }
+    assert_eq!(compared, 3 * 3 * CORPUS.len());
+}
+
+/// The stock executor's body for `query`, with nothing the server adds.
+async fn stock(reference: &Reference, token: Option<&str>, query: &str, variables: &Value) -> String {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let request = async_graphql::Request::new(query)
+        .variables(async_graphql::Variables::from_json(variables.clone()));
+    let response = reference
+        .execute(authorization.as_deref(), request)
+        .await
+        .expect("the caller's credentials hold");
+    serde_json::to_string(&response).expect("serializes")
+}
+
+/// The server's body without its `extensions.cost`, which the stock executor does not add.
+fn served(body: &str) -> String {
+    let start = body.find(",\"extensions\":{\"cost\":").expect("a cost report");
+    let end = start + body[start..].find("}}").expect("its end") + 2;
+    format!("{}{}", &body[..start], &body[end..])
+}
+
+async fn post(app: &TestApp, token: Option<&str>, body: Value) -> String {
+    let mut request = app.client.post(app.url("/graphql")).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request sent");
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("a body")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
