@@ -66,7 +66,12 @@ async fn responses_match_the_stock_executor(app: TestApp) {
     for (who, token) in callers {
         for query in CORPUS {
             let expected = stock(&reference, token, query, &variables).await;
-            let plain = post(&app, token, json!({ "query": query, "variables": variables })).await;
+            let plain = post(
+                &app,
+                token,
+                json!({ "query": query, "variables": variables }),
+            )
+            .await;
             assert_eq!(served(&plain), expected, "{who}: {query}");
             // Persisted: registered with its text, then sent by hash alone.
             let hash = hex(&Sha256::digest(query.as_bytes()));
@@ -96,7 +101,12 @@ async fn responses_match_the_stock_executor(app: TestApp) {
 }
 
 /// The stock executor's body for `query`, with nothing the server adds.
-async fn stock(reference: &Reference, token: Option<&str>, query: &str, variables: &Value) -> String {
+async fn stock(
+    reference: &Reference,
+    token: Option<&str>,
+    query: &str,
+    variables: &Value,
+) -> String {
     let authorization = token.map(|t| format!("Bearer {t}"));
     let request = async_graphql::Request::new(query)
         .variables(async_graphql::Variables::from_json(variables.clone()));
@@ -109,7 +119,9 @@ async fn stock(reference: &Reference, token: Option<&str>, query: &str, variable
 
 /// The server's body without its `extensions.cost`, which the stock executor does not add.
 fn served(body: &str) -> String {
-    let start = body.find(",\"extensions\":{\"cost\":").expect("a cost report");
+    let start = body
+        .find(",\"extensions\":{\"cost\":")
+        .expect("a cost report");
     let end = start + body[start..].find("}}").expect("its end") + 2;
     format!("{}{}", &body[..start], &body[end..])
 }

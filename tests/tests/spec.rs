@@ -28,7 +28,10 @@ async fn introspection_and_ordinary_pages_pass_at_the_defaults(backend: Backend)
         .iter()
         .filter_map(|a| a["name"].as_str())
         .collect();
-    assert!(args.contains(&"first") && args.contains(&"filter"), "{args:?}");
+    assert!(
+        args.contains(&"first") && args.contains(&"filter"),
+        "{args:?}"
+    );
     assert_eq!(body["extensions"]["cost"]["requested"], 0, "{body:#}");
 
     // The headline page, 50 users × 10 posts × author, is served and costs 1,101.
@@ -50,12 +53,21 @@ async fn introspection_and_ordinary_pages_pass_at_the_defaults(backend: Backend)
     // Three nested pages of 100 are not.
     let cube = "{ users(first: 100) { nodes { posts(first: 100) { nodes { author { posts(first: 100) { nodes { id } } } } } } } }";
     let error = app.error(cube, json!({})).await;
-    assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX", "{error:#}");
-    assert!(error["extensions"]["cost"].as_u64() > Some(1_000_000), "{error:#}");
+    assert_eq!(
+        error["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{error:#}"
+    );
+    assert!(
+        error["extensions"]["cost"].as_u64() > Some(1_000_000),
+        "{error:#}"
+    );
     // Introspection that squares the schema is refused for that, not for its depth.
     let square = "{ __schema { types { fields { type { fields { name } } } } } }";
     let error = app.error(square, json!({})).await;
-    assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX", "{error:#}");
+    assert_eq!(
+        error["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{error:#}"
+    );
 }
 
 async fn request_errors_have_no_data_entry(backend: Backend) {
@@ -63,7 +75,11 @@ async fn request_errors_have_no_data_entry(backend: Backend) {
     let refused: [(&str, Option<&str>, &str); 5] = [
         ("{ products { ", None, "GRAPHQL_PARSE_FAILED"),
         ("{ nope }", None, "GRAPHQL_VALIDATION_FAILED"),
-        ("query A { me { id } }", Some("B"), "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "query A { me { id } }",
+            Some("B"),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
         (
             "{ users(first: 100) { nodes { posts(first: 100) { nodes { author { posts(first: 100) { nodes { id } } } } } } } }",
             None,
@@ -86,7 +102,10 @@ async fn request_errors_have_no_data_entry(backend: Backend) {
             let response = request.json(&body).send().await.expect("sent");
             let text = response.text().await.expect("body");
             let body: Value = serde_json::from_str(&text).expect("JSON");
-            assert_eq!(body["errors"][0]["extensions"]["code"], code, "{accept}: {text}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], code,
+                "{accept}: {text}"
+            );
             assert!(body.get("data").is_none(), "{accept}: {query}: {text}");
             for error in body["errors"].as_array().expect("errors") {
                 for location in error["locations"].as_array().into_iter().flatten() {

@@ -11,6 +11,7 @@
 //! [`Direct`] puts an object type on that path without changing the schema: it has its
 //! object's name and type information, so the exported SDL is the same.
 
+use super::reference::Stock;
 use async_graphql::futures_util::future::try_join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
@@ -20,7 +21,6 @@ use async_graphql::resolver_utils::resolve_container;
 use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
 };
-use super::reference::Stock;
 use std::borrow::Cow;
 
 /// `T` as an output, its fields resolved by [`resolve_fields`].
