@@ -17,13 +17,12 @@ use crate::graphql::error::{auth_error, code, request_error};
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::turn::Turn;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -137,11 +136,7 @@ pub async fn get(
                 "missing the `query` parameter",
             );
         }
-        let page = GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish();
-        return Html(page).into_response();
+        return super::graphiql::page();
     }
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,

@@ -1,7 +1,8 @@
-//! HTTP routes: GraphQL over HTTP (`graphql`), subscriptions over WebSocket (`ws`) and the
-//! health probes (`health`).
+//! HTTP routes: GraphQL over HTTP (`graphql`), GraphiQL and its assets (`graphiql`),
+//! subscriptions over WebSocket (`ws`) and the health probes (`health`).
 
 mod admin;
+mod graphiql;
 mod graphql;
 mod health;
 pub mod ws;
@@ -123,6 +124,8 @@ pub fn router(
     };
     let mut router = Router::new()
         .merge(limited)
+        // Outside the request limit: loading GraphiQL is one page, not five requests.
+        .route(graphiql::ASSETS_ROUTE, get(graphiql::asset))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/api/admin/backups", post(admin::create_backup));
