@@ -301,6 +301,12 @@ pub const ADMIN_EMAIL: &str = "admin@shopgraph.test";
 /// Password of every account the tests sign up.
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Whether this is a CI run (`CI=true` or `CI=1`, read as `build.rs` reads it): there a test
+/// that lacks what it needs (PostgreSQL, a browser) fails instead of being skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
 /// The server's PostgreSQL base URL from `TEST_DATABASE_URL`.
 pub fn postgres_base_url() -> String {
     std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL is set for PostgreSQL tests")

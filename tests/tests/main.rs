@@ -12,6 +12,7 @@ mod database;
 mod differential;
 mod events;
 mod filters;
+mod graphiql;
 mod health;
 mod hostile;
 mod http;
