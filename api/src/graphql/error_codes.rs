@@ -107,13 +107,16 @@ mod tests {
         let mut internal = ServerError::new("connection reset", None);
         internal.path = vec![PathSegment::Field("users".into())];
         let mut errors = vec![
-            ServerError::new("Query is too complex.", None),
+            ServerError::new(
+                "The recursion depth of the query cannot be greater than `32`",
+                None,
+            ),
             ServerError::new("Unknown field \"x\" on type \"Query\".", None),
             field,
             internal,
         ];
         code_errors(&mut errors);
-        assert_eq!(code(&errors[0]), "\"QUERY_TOO_COMPLEX\"");
+        assert_eq!(code(&errors[0]), "\"GRAPHQL_PARSE_FAILED\"");
         assert_eq!(code(&errors[1]), "\"GRAPHQL_VALIDATION_FAILED\"");
         assert_eq!(code(&errors[2]), "\"BAD_USER_INPUT\"");
         assert_eq!(code(&errors[3]), "\"INTERNAL\"");
