@@ -42,26 +42,21 @@ struct Asset {
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
-const REACT: Asset = Asset {
-    name: "react-18.3.1.production.min.js",
-    content_type: JS,
-    bytes: include_bytes!("../../assets/graphiql/react-18.3.1.production.min.js"),
-};
-const REACT_DOM: Asset = Asset {
-    name: "react-dom-18.3.1.production.min.js",
-    content_type: JS,
-    bytes: include_bytes!("../../assets/graphiql/react-dom-18.3.1.production.min.js"),
-};
-const GRAPHIQL_JS: Asset = Asset {
-    name: "graphiql-3.9.0.min.js",
-    content_type: JS,
-    bytes: include_bytes!("../../assets/graphiql/graphiql-3.9.0.min.js"),
-};
-const GRAPHIQL_CSS: Asset = Asset {
-    name: "graphiql-3.9.0.min.css",
-    content_type: CSS,
-    bytes: include_bytes!("../../assets/graphiql/graphiql-3.9.0.min.css"),
-};
+/// An asset of `api/assets/graphiql`, embedded under its file name.
+macro_rules! asset {
+    ($file:literal, $content_type:expr) => {
+        Asset {
+            name: $file,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../../assets/graphiql/", $file)),
+        }
+    };
+}
+
+const REACT: Asset = asset!("react-18.3.1.production.min.js", JS);
+const REACT_DOM: Asset = asset!("react-dom-18.3.1.production.min.js", JS);
+const GRAPHIQL_JS: Asset = asset!("graphiql-3.9.0.min.js", JS);
+const GRAPHIQL_CSS: Asset = asset!("graphiql-3.9.0.min.css", CSS);
 
 const ASSETS: [&Asset; 4] = [&REACT, &REACT_DOM, &GRAPHIQL_JS, &GRAPHIQL_CSS];
 
