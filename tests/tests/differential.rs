@@ -46,7 +46,7 @@ const CORPUS: &[&str] = &[
 
 async fn responses_match_the_stock_executor(app: TestApp) {
     let (a_id, a_token) = app.signup("ada@example.com", "Ada").await;
-    let (b_id, b_token) = app.signup("bob@example.com", "Bob").await;
+    let (b_id, _) = app.signup("bob@example.com", "Bob").await;
     app.create_post(&a_id, "Ada's first", true).await;
     app.create_post(&a_id, "Ada's draft", false).await;
     app.create_post(&b_id, "Bob's note", true).await;

@@ -1,7 +1,8 @@
 //! A database that drops its connections under load (PostgreSQL's `pg_terminate_backend`, as
 //! in a restart or a failover): requests in flight are told UNAVAILABLE with HTTP 503 and
 //! `Retry-After`, never INTERNAL; the pool reconnects by itself; every acknowledged order is
-//! there and nothing is there that was refused.
+//! there, nothing is there that was refused, and an order whose result could not be read back
+//! is reported applied, never refused.
 
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -12,10 +13,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tests::{Backend, CREATE_ORDER, TestApp};
 
+const CREATE_ORDER_WITH_CUSTOMER: &str = "mutation($input: CreateOrderInput!) {
+    createOrder(input: $input) { id customer { id name } items { product { name } } }
+}";
+
 /// How one request ended.
 #[derive(Debug)]
 enum Outcome {
     Placed(i64),
+    /// Committed, but reading the mutation's result back met a dropped connection.
+    Applied,
     Read,
     /// UNAVAILABLE; `unknown` when the write may have happened.
     Unavailable {
@@ -43,6 +50,22 @@ async fn send(app: &TestApp, query: &str, variables: Value, field: &str) -> Outc
         .is_none_or(|all| all.iter().all(|e| e["extensions"]["code"] == "UNAVAILABLE"));
     if !only_unavailable {
         return Outcome::Other(status, body);
+    }
+    let applied = body["errors"]
+        .as_array()
+        .is_some_and(|all| all.iter().any(|e| e["extensions"]["outcome"] == "APPLIED"));
+    if applied {
+        // Below the mutation's field only, and answered as an execution error, not a refusal.
+        let below = body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["extensions"]["outcome"] == "APPLIED")
+            .all(|e| e["path"].as_array().is_some_and(|p| p.len() > 1));
+        return match (status, below, body.get("data")) {
+            (StatusCode::OK, true, Some(_)) => Outcome::Applied,
+            _ => Outcome::Other(status, body),
+        };
     }
     if let Some(id) = body["data"][field]["id"].as_str() {
         // Placed; a field read after the commit may still have met a dropped connection.
@@ -100,6 +123,9 @@ async fn terminated_connections_answer_unavailable_and_the_pool_heals() {
             while !stop.load(Ordering::Relaxed) {
                 let outcome = if i % 4 == 3 {
                     send(&app, "{ products(first: 5) { nodes { id stock } } orders(first: 5) { totalCount } }", json!({}), "").await
+                } else if i % 4 == 2 {
+                    // A result read back after the commit, statements of its own.
+                    send(&app, CREATE_ORDER_WITH_CUSTOMER, TestApp::order_input(&customer, &[(lamp, 1)]), "createOrder").await
                 } else {
                     send(&app, CREATE_ORDER, TestApp::order_input(&customer, &[(lamp, 1)]), "createOrder").await
                 };
@@ -136,9 +162,11 @@ async fn terminated_connections_answer_unavailable_and_the_pool_heals() {
     let mut placed = BTreeSet::new();
     let mut unknown = 0;
     let mut unavailable = 0;
+    let mut applied = 0;
     for outcome in &outcomes {
         match outcome {
             Outcome::Placed(id) => assert!(placed.insert(*id)),
+            Outcome::Applied => applied += 1,
             Outcome::Read => {}
             Outcome::Unavailable { unknown: u } => {
                 unavailable += 1;
@@ -172,6 +200,10 @@ async fn terminated_connections_answer_unavailable_and_the_pool_heals() {
                 }
             }
             Outcome::Unavailable { unknown: false } => in_a_row = 0,
+            Outcome::Applied => {
+                applied += 1;
+                in_a_row = 0;
+            }
             other => panic!("after the drops: {other:?}"),
         }
     }
@@ -194,7 +226,11 @@ async fn terminated_connections_answer_unavailable_and_the_pool_heals() {
         .collect();
     assert!(present.is_superset(&placed), "acknowledged orders are kept");
     assert!(
-        present.len() <= placed.len() + unknown,
+        present.len() >= placed.len() + applied,
+        "orders reported applied are kept"
+    );
+    assert!(
+        present.len() <= placed.len() + applied + unknown,
         "refused orders were not written"
     );
     let left = own

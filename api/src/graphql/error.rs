@@ -16,9 +16,10 @@ pub mod code {
     /// No room to store the write; nothing of it was kept (HTTP 507 when nothing else was
     /// answered). Retry after `extensions.retryAfter` seconds.
     pub const STORAGE_FULL: &str = "STORAGE_FULL";
-    /// The database cannot serve now (a lost connection, a restart, contention); nothing was
-    /// written unless `extensions.outcome` is `UNKNOWN` (HTTP 503 when nothing else was
-    /// answered). Retry after `extensions.retryAfter` seconds.
+    /// The database cannot serve now (a lost connection, a restart, contention);
+    /// `extensions.outcome` says what became of the write (see [`super::outcome`]; HTTP 503
+    /// when nothing else was answered and nothing was applied). Retry after
+    /// `extensions.retryAfter` seconds.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// Too many attempts (sign-ins) or requests from one caller; retry after
     /// `extensions.retryAfter` seconds (HTTP 429 when nothing else was answered).
@@ -26,6 +27,16 @@ pub mod code {
     /// A stored amount does not fit the scalar that serves it (kept from before its bounds).
     pub const OUT_OF_RANGE: &str = "OUT_OF_RANGE";
     pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// What became of a write that met UNAVAILABLE (`extensions.outcome`).
+pub mod outcome {
+    /// Nothing was written: the request may be sent again as it is.
+    pub const NOT_APPLIED: &str = "NOT_APPLIED";
+    /// The connection broke while the commit was on its way: it may have happened.
+    pub const UNKNOWN: &str = "UNKNOWN";
+    /// The mutation's write was committed; reading its result back failed.
+    pub const APPLIED: &str = "APPLIED";
 }
 
 /// Seconds a client should wait before trying again after `err`, for errors worth retrying.
@@ -116,9 +127,9 @@ pub fn to_graphql(err: &service::Error) -> Error {
                 e.set(
                     "outcome",
                     if *outcome_unknown {
-                        "UNKNOWN"
+                        outcome::UNKNOWN
                     } else {
-                        "NOT_APPLIED"
+                        outcome::NOT_APPLIED
                     },
                 );
             })
@@ -150,6 +161,25 @@ fn unavailable_logged(what: &str, cause: &dyn std::fmt::Display) {
         tracing::warn!(error = %cause, not_logged, "{what}: answered UNAVAILABLE");
     } else {
         QUIET.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Corrects, in a mutation's response, the UNAVAILABLE errors met below a root field: a root
+/// field's selection is resolved only once its write has committed, so what failed there was
+/// a read of the result, and the write is APPLIED. Told NOT_APPLIED, a client would send it
+/// again and, say, place the order twice.
+pub fn after_commit(errors: &mut [async_graphql::ServerError]) {
+    for error in errors.iter_mut().filter(|e| e.path.len() > 1) {
+        let Some(extensions) = error.extensions.as_mut() else {
+            continue;
+        };
+        let unavailable = extensions.get("code") == Some(&code::UNAVAILABLE.into());
+        if unavailable && extensions.get("outcome") == Some(&outcome::NOT_APPLIED.into()) {
+            extensions.set("outcome", outcome::APPLIED);
+            error.message = "the write was applied, but reading its result back failed; \
+                             query it again rather than repeating the write"
+                .to_owned();
+        }
     }
 }
 
@@ -217,5 +247,43 @@ impl<T> GqlResult<T> for Result<T, service::Error> {
 impl<T> GqlResult<T> for Result<T, Arc<service::Error>> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(|e| to_graphql(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::{PathSegment, ServerError};
+
+    fn unavailable(path: &[&str], outcome: &str) -> ServerError {
+        let mut error = ServerError::new("the connection to the database was lost", None);
+        error.path = path
+            .iter()
+            .map(|p| PathSegment::Field((*p).into()))
+            .collect();
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", code::UNAVAILABLE);
+        extensions.set("outcome", outcome);
+        error
+    }
+
+    fn outcome_of(error: &ServerError) -> &async_graphql::Value {
+        error.extensions.as_ref().unwrap().get("outcome").unwrap()
+    }
+
+    #[test]
+    fn a_read_below_a_mutation_field_reports_the_write_applied() {
+        let mut errors = vec![
+            unavailable(&["createOrder", "customer"], outcome::NOT_APPLIED),
+            // The root field itself: its write did not happen.
+            unavailable(&["createOrder"], outcome::NOT_APPLIED),
+            // The commit broke: still unknown.
+            unavailable(&["other", "id"], outcome::UNKNOWN),
+        ];
+        after_commit(&mut errors);
+        assert_eq!(*outcome_of(&errors[0]), outcome::APPLIED.into());
+        assert!(errors[0].message.contains("applied"));
+        assert_eq!(*outcome_of(&errors[1]), outcome::NOT_APPLIED.into());
+        assert_eq!(*outcome_of(&errors[2]), outcome::UNKNOWN.into());
     }
 }

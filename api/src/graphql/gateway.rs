@@ -12,6 +12,7 @@
 
 use super::AppSchema;
 use super::cost::{self, Budget, CostModel};
+use super::error::after_commit;
 use super::error_codes::{code_errors, with_code};
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
@@ -70,6 +71,13 @@ struct PersistedQuery {
     sha256_hash: String,
 }
 
+/// A request that passed [`Gateway::prepare`].
+struct Prepared {
+    cost: u64,
+    /// Whether it runs a mutation, whose errors [`after_commit`] reads.
+    mutation: bool,
+}
+
 /// Which operations a request may run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Allowed {
@@ -101,12 +109,15 @@ impl Gateway {
     }
 
     async fn run(&self, mut request: Request, allowed: Allowed) -> Response {
-        let cost = match self.prepare(&mut request, allowed) {
-            Ok(cost) => cost,
+        let Prepared { cost, mutation } = match self.prepare(&mut request, allowed) {
+            Ok(prepared) => prepared,
             Err(error) => return Response::from_errors(vec![error]),
         };
         let mut response = self.schema.execute(request).await;
         code_errors(&mut response.errors);
+        if mutation {
+            after_commit(&mut response.errors);
+        }
         response
             .extensions
             .insert("cost".to_owned(), cost::report(cost, self.limits.budget));
@@ -114,9 +125,8 @@ impl Gateway {
     }
 
     /// Resolves a persisted query, parses the document (from the cache when it can), and
-    /// refuses it before any work if it is too large, too costly, or not allowed here; else
-    /// returns its cost.
-    fn prepare(&self, request: &mut Request, allowed: Allowed) -> Result<u64, ServerError> {
+    /// refuses it before any work if it is too large, too costly, or not allowed here.
+    fn prepare(&self, request: &mut Request, allowed: Allowed) -> Result<Prepared, ServerError> {
         let persisted = match request.extensions.remove("persistedQuery") {
             Some(value) => Some(
                 async_graphql::from_value::<PersistedQuery>(value)
@@ -163,8 +173,9 @@ impl Gateway {
                 self.parsed(key, &request.query)?
             }
         };
+        let operation = request.operation_name.as_deref();
         if allowed == Allowed::QueriesOnly
-            && writes(&kept.document, request.operation_name.as_deref())
+            && selects(&kept.document, operation, |ty| ty != OperationType::Query)
         {
             return Err(with_code(
                 ServerError::new(
@@ -182,8 +193,11 @@ impl Gateway {
             self.limits.budget,
         )?;
         missing_variables(&kept.document, request)?;
+        let mutation = selects(&kept.document, operation, |ty| {
+            ty == OperationType::Mutation
+        });
         request.set_parsed_query(kept.document.clone());
-        Ok(cost)
+        Ok(Prepared { cost, mutation })
     }
 
     /// The document of `query`: from the cache, or parsed and kept if it fits the cache's
@@ -261,16 +275,21 @@ fn missing_variables(document: &ExecutableDocument, request: &Request) -> Result
     Ok(())
 }
 
-/// Whether the operation `name` (or the document's only one) is not a query. A document
-/// whose operation cannot be chosen is left to execution to report.
-fn writes(document: &ExecutableDocument, name: Option<&str>) -> bool {
+/// Whether the operation `name` (or, without a name, any of the document's) is of a type
+/// `kind` accepts. A document whose operation cannot be chosen is left to execution to
+/// report.
+fn selects(
+    document: &ExecutableDocument,
+    name: Option<&str>,
+    kind: impl Fn(OperationType) -> bool,
+) -> bool {
     document.operations.iter().any(|(op_name, op)| {
         let selected = match (name, op_name) {
             (Some(wanted), Some(op_name)) => wanted == op_name.as_str(),
             (None, _) => true,
             (Some(_), None) => false,
         };
-        selected && op.node.ty != OperationType::Query
+        selected && kind(op.node.ty)
     })
 }
 
@@ -284,14 +303,20 @@ impl Executor for Gateway {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        if let Err(error) = self.prepare(&mut request, Allowed::Any) {
-            let response = Response::from_errors(vec![error]);
-            return async_graphql::futures_util::stream::once(async move { response }).boxed();
-        }
+        let mutation = match self.prepare(&mut request, Allowed::Any) {
+            Ok(prepared) => prepared.mutation,
+            Err(error) => {
+                let response = Response::from_errors(vec![error]);
+                return async_graphql::futures_util::stream::once(async move { response }).boxed();
+            }
+        };
         self.schema
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(|mut response| {
+            .map(move |mut response| {
                 code_errors(&mut response.errors);
+                if mutation {
+                    after_commit(&mut response.errors);
+                }
                 response
             })
             .boxed()

@@ -13,7 +13,7 @@
 use super::AppState;
 use crate::auth::throttle::ClientAddress;
 use crate::graphql::batching::batch_channel;
-use crate::graphql::error::{auth_error, code, request_error};
+use crate::graphql::error::{auth_error, code, outcome, request_error};
 use crate::graphql::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::turn::Turn;
@@ -304,7 +304,7 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
 }
 
 /// A response that answered nothing because the request was turned away for now: every error
-/// is STORAGE_FULL, UNAVAILABLE or RATE_LIMITED and there is no data. It is sent with the
+/// is STORAGE_FULL, UNAVAILABLE (with nothing applied) or RATE_LIMITED and there is no data. It is sent with the
 /// status for it (507 without room, 429 when only rate-limited, else 503), `Retry-After`, and
 /// without a `data` entry, which
 /// GraphQL-over-HTTP asks of a response that carries no result: clients and proxies then
@@ -329,6 +329,10 @@ impl Refusal {
             let extensions = error.extensions.as_ref()?;
             let code = extensions.get("code")?;
             if *code == async_graphql::Value::from(code::UNAVAILABLE) {
+                if extensions.get("outcome") == Some(&outcome::APPLIED.into()) {
+                    // Something was written: not a request to send again.
+                    return None;
+                }
                 unavailable += 1;
             } else if *code == async_graphql::Value::from(code::RATE_LIMITED) {
                 limited += 1;

@@ -61,12 +61,12 @@ impl OrderMutation {
         };
         let placing = checkout.create(&viewer, new);
         // Queued behind other orders, this request only waits: it hands its turn back.
-        let (order, _) = match ctx.data_opt::<Arc<Turn>>() {
+        let (order, items) = match ctx.data_opt::<Arc<Turn>>() {
             Some(turn) => turn.wait_aside(placing).await,
             None => placing.await,
         }
         .gql()?;
-        Ok(Order::from(order))
+        Ok(Order::placed(order, items))
     }
 
     /// Moves an order along PENDING → PAID → SHIPPED → DELIVERED, or to CANCELLED from PENDING

@@ -34,6 +34,19 @@ impl From<service::order::Model> for Order {
 }
 
 impl Order {
+    /// An order just written, with the lines it was written with: a payload read right after
+    /// the commit needs no statement of its own (one that could fail with the write done).
+    pub fn placed(model: service::order::Model, items: Vec<service::order_item::Model>) -> Self {
+        let items = items.into_iter().map(OrderItem::from).collect();
+        Self(
+            model,
+            AtHand {
+                customer: None,
+                items: Some(items),
+            },
+        )
+    }
+
     /// Fetches, for every order of `list` (a connection field) at once, the customers and
     /// items, with their products, that the selection under it asks for, so that each order's
     /// `customer`, `items` and `items.product` need neither a look-ahead nor a loader call of
