@@ -113,11 +113,7 @@ impl Gateway {
             Ok(prepared) => prepared,
             Err(error) => return Response::from_errors(vec![error]),
         };
-        let mut response = self.schema.execute(request).await;
-        code_errors(&mut response.errors);
-        if mutation {
-            after_commit(&mut response.errors);
-        }
+        let mut response = finished(self.schema.execute(request).await, mutation);
         response
             .extensions
             .insert("cost".to_owned(), cost::report(cost, self.limits.budget));
@@ -275,6 +271,16 @@ fn missing_variables(document: &ExecutableDocument, request: &Request) -> Result
     Ok(())
 }
 
+/// `response` with every error coded and, for a mutation, the outcome of its writes told
+/// right ([`after_commit`]).
+fn finished(mut response: Response, mutation: bool) -> Response {
+    code_errors(&mut response.errors);
+    if mutation {
+        after_commit(&mut response.errors);
+    }
+    response
+}
+
 /// Whether the operation `name` (or, without a name, any of the document's) is of a type
 /// `kind` accepts. A document whose operation cannot be chosen is left to execution to
 /// report.
@@ -312,13 +318,7 @@ impl Executor for Gateway {
         };
         self.schema
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |mut response| {
-                code_errors(&mut response.errors);
-                if mutation {
-                    after_commit(&mut response.errors);
-                }
-                response
-            })
+            .map(move |response| finished(response, mutation))
             .boxed()
     }
 }
