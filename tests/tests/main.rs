@@ -28,5 +28,6 @@ mod seed;
 mod spec;
 mod storage;
 mod subscriptions;
+mod typescript_client;
 mod unavailable;
 mod users;
