@@ -26,7 +26,7 @@ async fn signup_login_and_me(app: TestApp) {
         .await;
     let payload = &body["data"]["signup"];
     assert_eq!(payload["user"]["email"], "ada@example.com", "{body}");
-    assert_eq!(payload["user"]["roles"], json!([{ "name": "customer" }]));
+    assert_eq!(payload["user"]["roles"], json!([{ "name": "CUSTOMER" }]));
     let token = payload["token"].as_str().unwrap();
 
     let me = app

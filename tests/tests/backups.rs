@@ -104,7 +104,7 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
     backup::restore(&restored.db, &file.path).await.unwrap();
     let data = restored
         .data(
-            "query($id: ID!) { product(id: $id) { stock } orders(first: 100) { totalCount nodes { itemCount totalCents } } }",
+            "query($id: ID!) { product(by: { id: $id }) { stock } orders(first: 100) { totalCount nodes { itemCount totalCents } } }",
             json!({ "id": lamp.to_string() }),
         )
         .await;
@@ -200,9 +200,9 @@ async fn backups_over_the_api(app: TestApp) {
     let made = app.data(query, json!({})).await;
     let name = made["createBackup"]["name"].as_str().unwrap();
     let expected = if app.backend == Backend::Sqlite {
-        "snapshot"
+        "SNAPSHOT"
     } else {
-        "json"
+        "JSON"
     };
     assert_eq!(made["createBackup"]["format"], expected);
     assert!(name.starts_with("shopgraph-"));

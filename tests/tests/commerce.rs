@@ -23,7 +23,7 @@ fn product(sku: &str, slug: &str, price: i64) -> Value {
 async fn stock_of(app: &TestApp, id: i32) -> i64 {
     let data = app
         .data(
-            "query($id: ID!) { product(id: $id) { stock } }",
+            "query($id: ID!) { product(by: { id: $id }) { stock } }",
             json!({ "id": id.to_string() }),
         )
         .await;

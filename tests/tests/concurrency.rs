@@ -67,7 +67,7 @@ async fn concurrent_orders_never_oversell(app: TestApp) {
     assert_eq!((sold, out_of_stock), (50, 14));
     let data = app
         .data(
-            "query($id: ID!) { product(id: $id) { stock } orders { totalCount } }",
+            "query($id: ID!) { product(by: { id: $id }) { stock } orders { totalCount } }",
             json!({ "id": lamp.to_string() }),
         )
         .await;

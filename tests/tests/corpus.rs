@@ -243,9 +243,9 @@ fn corpus(product: i32, user: &str) -> Vec<Case> {
         ),
         case(
             "both id and slug",
-            &format!("{{ product(id: \"{product}\", slug: \"x\") {{ id }} }}"),
+            &format!("{{ product(by: {{ id: \"{product}\", slug: \"x\" }}) {{ id }} }}"),
             json!({}),
-            "BAD_USER_INPUT",
+            "GRAPHQL_VALIDATION_FAILED",
         ),
         case(
             "3,000 aliases",

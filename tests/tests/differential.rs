@@ -25,7 +25,7 @@ const CORPUS: &[&str] = &[
     "query($yes: Boolean!, $no: Boolean!) { products(first: 2) { nodes { id name @include(if: $no) slug @skip(if: $no) sku @include(if: $yes) } totalCount @skip(if: $yes) } }",
     "{ products(first: 2) { nodes { ... @skip(if: true) { id } name } } }",
     // Nulls: missing rows, nullable fields.
-    "{ user(id: \"999999\") { id } post(id: \"999999\") { id } product(slug: \"no-such-thing\") { id } }",
+    "{ user(id: \"999999\") { id } post(id: \"999999\") { id } product(by: { slug: \"no-such-thing\" }) { id } }",
     "{ posts(first: 6) { nodes { id publishedAt } } }",
     // Private fields: an error nulls the nearest nullable parent, siblings stay.
     "{ user(id: \"2\") { id name email } products(first: 1) { nodes { id } } }",
@@ -41,7 +41,7 @@ const CORPUS: &[&str] = &[
     // Argument errors at depth.
     "{ products(first: 500) { totalCount } posts(first: 1) { totalCount } }",
     "{ users(first: 2) { nodes { posts(first: -1) { totalCount } } } }",
-    "{ product(id: \"1\", slug: \"x\") { id } }",
+    "{ product(by: { id: \"not-an-id\" }) { id } }",
 ];
 
 async fn responses_match_the_stock_executor(app: TestApp) {

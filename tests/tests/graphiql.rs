@@ -132,7 +132,7 @@ async fn drive(app: &TestApp, browser: &Browser) {
     set_editor(
         &page,
         QUERY_EDITOR,
-        r#"{ product(slug: "chef-knife") { name priceCents } }"#,
+        r#"{ product(by: { slug: "chef-knife" }) { name priceCents } }"#,
     )
     .await;
     click(&page, ".graphiql-execute-button").await;
@@ -297,7 +297,7 @@ async fn subscribe_to_orders(app: &TestApp, page: &Page) {
     let ids = app
         .data(
             r#"{ users(filter: { email: { eq: "ada@example.com" } }) { nodes { id } }
-                 product(slug: "enamel-mug") { id } }"#,
+                 product(by: { slug: "enamel-mug" }) { id } }"#,
             json!({}),
         )
         .await;

@@ -114,7 +114,7 @@ async fn mutations_never_run_over_get(backend: Backend) {
     }
     let stock = app
         .data(
-            &format!("{{ product(id: \"{lamp}\") {{ stock }} }}"),
+            &format!("{{ product(by: {{ id: \"{lamp}\" }}) {{ stock }} }}"),
             json!({}),
         )
         .await;

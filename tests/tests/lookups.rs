@@ -42,7 +42,7 @@ async fn product_by_id_or_slug(app: TestApp) {
     let id = app.create_product("red-mug", "kitchen", 990, 3).await;
     let by_slug = app
         .data(
-            "{ product(slug: \"red-mug\") { id priceCents stock } }",
+            "{ product(by: { slug: \"red-mug\" }) { id priceCents stock } }",
             json!({}),
         )
         .await;
@@ -50,19 +50,23 @@ async fn product_by_id_or_slug(app: TestApp) {
     assert_eq!(by_slug["product"]["priceCents"], 990);
     let by_id = app
         .data(
-            "query($id: ID!) { product(id: $id) { slug } }",
+            "query($id: ID!) { product(by: { id: $id }) { slug } }",
             json!({ "id": id.to_string() }),
         )
         .await;
     assert_eq!(by_id["product"]["slug"], "red-mug");
     for query in [
         "{ product { id } }",
-        "{ product(id: \"1\", slug: \"red-mug\") { id } }",
+        "{ product(by: { id: \"1\", slug: \"red-mug\" }) { id } }",
     ] {
-        assert_eq!(app.error_code(query, json!({})).await, "BAD_USER_INPUT");
+        // `by` is a required @oneOf input: the document does not validate.
+        assert_eq!(
+            app.error_code(query, json!({})).await,
+            "GRAPHQL_VALIDATION_FAILED"
+        );
     }
     let none = app
-        .data("{ product(slug: \"nope\") { id } }", json!({}))
+        .data("{ product(by: { slug: \"nope\" }) { id } }", json!({}))
         .await;
     assert!(none["product"].is_null());
 }

@@ -181,7 +181,7 @@ async fn nested_lookups_answer_stored_values_for_any_selection(app: TestApp) {
     let stored = app
         .data(
             &format!(
-                "query($u: ID!, $p: ID!) {{ user(id: $u) {{ id {} }} product(id: $p) {{ id {} }} }}",
+                "query($u: ID!, $p: ID!) {{ user(id: $u) {{ id {} }} product(by: {{ id: $p }}) {{ id {} }} }}",
                 USER_FIELDS.join(" "),
                 PRODUCT_FIELDS.join(" ")
             ),

@@ -126,7 +126,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             field: "Query.product",
-            document: "query($id: ID!) { product(id: $id) { name } }",
+            document: "query($id: ID!) { product(by: { id: $id }) { name } }",
             variables: |f, _| json!({ "id": f.product }),
             expect: PUBLIC,
         },
@@ -516,9 +516,10 @@ async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
         }
     }
 
-    // Every field of A's user, as each caller.
+    // Every field of A's user, as each caller. A refused private field is null with its
+    // error at its own path: the public `User` around it stays.
     for (field, selection, expect) in USER_FIELDS {
-        let document = format!("query($id: ID!) {{ user(id: $id) {{ {selection} }} }}");
+        let document = format!("query($id: ID!) {{ user(id: $id) {{ name {selection} }} }}");
         for (caller, expected) in CALLERS.iter().zip(*expect) {
             let body = app
                 .graphql_as(
@@ -532,6 +533,22 @@ async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
                 expected,
                 "User.{field} as {caller:?}: {body}"
             );
+            assert!(
+                body["data"]["user"]["name"].is_string(),
+                "User.{field} as {caller:?}: {body}"
+            );
+            if matches!(expected, Err(_)) {
+                assert_eq!(
+                    body["errors"][0]["path"],
+                    json!(["user", field]),
+                    "User.{field} as {caller:?}: {body}"
+                );
+                assert!(
+                    body["data"]["user"][field].is_null(),
+                    "User.{field} as {caller:?}: {body}"
+                );
+                assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
+            }
         }
     }
 

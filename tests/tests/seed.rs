@@ -29,5 +29,5 @@ async fn seed_is_idempotent(app: TestApp) {
     let admin = app
         .data("{ users(filter: { email: { eq: \"admin@shopgraph.dev\" } }) { nodes { roles { name } } } }", json!({}))
         .await;
-    assert_eq!(admin["users"]["nodes"][0]["roles"][0]["name"], "admin");
+    assert_eq!(admin["users"]["nodes"][0]["roles"][0]["name"], "ADMIN");
 }

@@ -115,12 +115,13 @@ async fn request_errors_have_no_data_entry(backend: Backend) {
             }
         }
     }
-    // A field error is not a request error: `data` stays, with the failed field's nearest
-    // nullable parent null and every other key in selection order.
+    // A field error is not a request error: `data` stays. An error on a nullable field nulls
+    // that field only; on a non-null one (`posts`, refused page size), its nearest nullable
+    // parent. Every other key stays, in selection order.
     let text = app
         .client
         .post(app.url("/graphql"))
-        .json(&json!({ "query": "{ b: products(first: 1) { totalCount } a: user(id: \"1\") { id email } }" }))
+        .json(&json!({ "query": "{ b: products(first: 1) { totalCount } a: user(id: \"1\") { id email } c: user(id: \"1\") { id posts(first: 101) { totalCount } } }" }))
         .send()
         .await
         .expect("sent")
@@ -128,7 +129,17 @@ async fn request_errors_have_no_data_entry(backend: Backend) {
         .await
         .expect("body");
     assert!(
-        text.starts_with(r#"{"data":{"b":{"totalCount":"#) && text.contains(r#""a":null"#),
+        text.starts_with(r#"{"data":{"b":{"totalCount":"#)
+            && text.contains(r#""a":{"id":"1","email":null},"c":null}"#),
         "{text}"
     );
+    let body: Value = serde_json::from_str(&text).expect("JSON");
+    let mut paths: Vec<String> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["path"].to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, [r#"["a","email"]"#, r#"["c","posts"]"#], "{text}");
 }

@@ -22,15 +22,17 @@ pub fn to_id(id: i32) -> ID {
     ID(id.to_string())
 }
 
-/// Sort direction.
+/// Which way a list is sorted.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum OrderDirection {
+pub enum SortDirection {
+    /// Ascending: smallest, earliest or alphabetically first first.
     #[default]
     Asc,
+    /// Descending: largest, latest or alphabetically last first.
     Desc,
 }
 
-impl OrderDirection {
+impl SortDirection {
     pub fn is_desc(self) -> bool {
         self == Self::Desc
     }

@@ -29,6 +29,7 @@
 //! (`types { fields { type { fields … } } }`) grows with the cube of the schema and is refused.
 
 use super::error_codes::with_code;
+use crate::graphql::error::code;
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, FragmentDefinition, Selection, SelectionSet, Type,
     TypeDefinition, TypeKind, TypeSystemDefinition,
@@ -295,7 +296,7 @@ pub fn check(
                     ),
                     None,
                 ),
-                "QUERY_TOO_DEEP",
+                code::QUERY_TOO_DEEP,
             ));
         }
         if tally.cost > budget.max_cost {
@@ -394,7 +395,7 @@ impl<'a, 'm> Walk<'a, 'm> {
                         ),
                         Some(field.name.pos),
                     ),
-                    "QUERY_TOO_COMPLEX",
+                    code::QUERY_TOO_COMPLEX,
                 ));
             }
             return Ok(Tally {
@@ -458,7 +459,7 @@ impl<'a, 'm> Walk<'a, 'm> {
                     ),
                     None,
                 ),
-                "QUERY_TOO_COMPLEX",
+                code::QUERY_TOO_COMPLEX,
             ));
         }
         Ok(())
@@ -479,7 +480,7 @@ impl<'a, 'm> Walk<'a, 'm> {
                         format!("Cannot spread fragment \"{name}\" within itself."),
                         Some(at),
                     ),
-                    "GRAPHQL_VALIDATION_FAILED",
+                    code::GRAPHQL_VALIDATION_FAILED,
                 ));
             }
             None => {}
@@ -504,7 +505,7 @@ fn too_costly(cost: u64, limit: u64) -> ServerError {
             ),
             None,
         ),
-        "QUERY_TOO_COMPLEX",
+        code::QUERY_TOO_COMPLEX,
     );
     if let Some(extensions) = error.extensions.as_mut() {
         extensions.set("cost", cost);
@@ -520,7 +521,7 @@ fn too_nested(at: Pos) -> ServerError {
             Some(at),
         ),
         // async-graphql's parser says the same of values nested too deeply.
-        "GRAPHQL_PARSE_FAILED",
+        code::GRAPHQL_PARSE_FAILED,
     )
 }
 

@@ -8,12 +8,12 @@ use async_graphql::{ErrorExtensionValues, ServerError};
 /// Codes of errors raised before execution: the request itself is at fault (HTTP 400 for
 /// `application/graphql-response+json` clients).
 pub const REQUEST_ERROR_CODES: [&str; 6] = [
-    "GRAPHQL_PARSE_FAILED",
-    "GRAPHQL_VALIDATION_FAILED",
-    "QUERY_TOO_DEEP",
-    "QUERY_TOO_COMPLEX",
-    "QUERY_TOO_LARGE",
-    "PERSISTED_QUERY_NOT_FOUND",
+    code::GRAPHQL_PARSE_FAILED,
+    code::GRAPHQL_VALIDATION_FAILED,
+    code::QUERY_TOO_DEEP,
+    code::QUERY_TOO_COMPLEX,
+    code::QUERY_TOO_LARGE,
+    code::PERSISTED_QUERY_NOT_FOUND,
 ];
 
 /// `error` with `code`, unless it has one already.
@@ -56,8 +56,8 @@ pub fn code_errors(errors: &mut [ServerError]) {
 fn request_error_code(error: &ServerError) -> &'static str {
     match error.message.as_str() {
         // Checked by the parser's stage: the document nests values or selections too deeply.
-        m if m.starts_with("The recursion depth") => "GRAPHQL_PARSE_FAILED",
-        _ => "GRAPHQL_VALIDATION_FAILED",
+        m if m.starts_with("The recursion depth") => code::GRAPHQL_PARSE_FAILED,
+        _ => code::GRAPHQL_VALIDATION_FAILED,
     }
 }
 

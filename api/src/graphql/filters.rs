@@ -1,6 +1,6 @@
 //! Filter and ordering inputs of the list fields, converted into the service's filters.
 
-use super::args::{OrderDirection, parse_id, parse_ids};
+use super::args::{SortDirection, parse_id, parse_ids};
 use super::error::GqlResult;
 use super::types::enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};
 use async_graphql::{Enum, ID, InputObject};
@@ -10,11 +10,14 @@ use service::pagination::Sort;
 
 type Res<T> = async_graphql::Result<T>;
 
-/// Matches ids.
+/// Matches ids; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct IdFilter {
+    /// Exactly this id.
     pub eq: Option<ID>,
+    /// Any id but this one.
     pub ne: Option<ID>,
+    /// One of these ids (at most 100).
     #[graphql(name = "in")]
     pub in_: Option<Vec<ID>>,
 }
@@ -39,16 +42,23 @@ impl IdFilter {
     }
 }
 
-/// Compares integers (cents, stock).
+/// Compares integers (cents, stock); all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct IntFilter {
+    /// Equal to this value.
     pub eq: Option<i32>,
+    /// Not equal to this value.
     pub ne: Option<i32>,
+    /// One of these values (at most 100).
     #[graphql(name = "in")]
     pub in_: Option<Vec<i32>>,
+    /// Greater than this value.
     pub gt: Option<i32>,
+    /// Greater than or equal to this value.
     pub gte: Option<i32>,
+    /// Less than this value.
     pub lt: Option<i32>,
+    /// Less than or equal to this value.
     pub lte: Option<i32>,
 }
 
@@ -74,14 +84,19 @@ impl IntFilter {
     }
 }
 
-/// Matches text; `contains` and `startsWith` ignore case.
+/// Matches text; all given parts must hold. `contains` and `startsWith` ignore case.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct StringFilter {
+    /// Exactly this text (case matters; at most 256 characters).
     pub eq: Option<String>,
+    /// Anything but this text (case matters).
     pub ne: Option<String>,
+    /// One of these texts (at most 100; case matters).
     #[graphql(name = "in")]
     pub in_: Option<Vec<String>>,
+    /// Contains this text, ignoring case (at most 256 characters).
     pub contains: Option<String>,
+    /// Starts with this text, ignoring case (at most 256 characters).
     pub starts_with: Option<String>,
 }
 
@@ -102,13 +117,19 @@ impl StringFilter {
     }
 }
 
-/// Compares UTC timestamps (RFC 3339).
+/// Compares points in time (RFC 3339; any offset, compared in UTC); all given parts must
+/// hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct DateTimeFilter {
+    /// At exactly this instant.
     pub eq: Option<DateTime<Utc>>,
+    /// Later than this instant.
     pub gt: Option<DateTime<Utc>>,
+    /// At or later than this instant.
     pub gte: Option<DateTime<Utc>>,
+    /// Earlier than this instant.
     pub lt: Option<DateTime<Utc>>,
+    /// At or earlier than this instant.
     pub lte: Option<DateTime<Utc>>,
 }
 
@@ -132,8 +153,11 @@ macro_rules! enum_filter {
         #[doc = $doc]
         #[derive(InputObject, Clone, Debug, Default)]
         pub struct $name {
+            /// Exactly this value.
             pub eq: Option<$gql>,
+            /// Any value but this one.
             pub ne: Option<$gql>,
+            /// One of these values.
             #[graphql(name = "in")]
             pub in_: Option<Vec<$gql>>,
         }
@@ -188,11 +212,17 @@ enum_filter!(
 /// Which users a list returns; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UserFilter {
+    /// The user's id.
     pub id: Option<IdFilter>,
+    /// The sign-in email.
     pub email: Option<StringFilter>,
+    /// The display name.
     pub name: Option<StringFilter>,
+    /// Whether the account may be used.
     pub status: Option<UserStatusFilter>,
+    /// The loyalty tier.
     pub tier: Option<TierFilter>,
+    /// When the account was created.
     pub created_at: Option<DateTimeFilter>,
 }
 
@@ -213,11 +243,17 @@ impl UserFilter {
 /// Which posts a list returns; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct PostFilter {
+    /// The post's id.
     pub id: Option<IdFilter>,
+    /// The author's id.
     pub author_id: Option<IdFilter>,
+    /// Draft or published.
     pub status: Option<PostStatusFilter>,
+    /// The title.
     pub title: Option<StringFilter>,
+    /// When the post was first published (drafts have none and never match).
     pub published_at: Option<DateTimeFilter>,
+    /// When the post was written.
     pub created_at: Option<DateTimeFilter>,
 }
 
@@ -243,12 +279,19 @@ impl PostFilter {
 /// Which products a list returns; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct ProductFilter {
+    /// The product's id.
     pub id: Option<IdFilter>,
+    /// The stock-keeping unit.
     pub sku: Option<StringFilter>,
+    /// The URL name.
     pub slug: Option<StringFilter>,
+    /// The display name.
     pub name: Option<StringFilter>,
+    /// The category.
     pub category: Option<StringFilter>,
+    /// The price of one unit, in integer cents.
     pub price_cents: Option<IntFilter>,
+    /// Units in stock.
     pub stock: Option<IntFilter>,
 }
 
@@ -270,10 +313,15 @@ impl ProductFilter {
 /// Which orders a list returns; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct OrderFilter {
+    /// The order's id.
     pub id: Option<IdFilter>,
+    /// The customer's id.
     pub customer_id: Option<IdFilter>,
+    /// Where the order is in its life cycle.
     pub status: Option<OrderStatusFilter>,
+    /// The order's total, in integer cents.
     pub total_cents: Option<IntFilter>,
+    /// When the order was placed.
     pub created_at: Option<DateTimeFilter>,
 }
 
@@ -294,7 +342,9 @@ impl OrderFilter {
 /// Which ledger entries a list returns; all given parts must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct PointTransactionFilter {
+    /// What moved the points.
     pub kind: Option<PointKindFilter>,
+    /// When the entry was written.
     pub created_at: Option<DateTimeFilter>,
 }
 
@@ -308,25 +358,31 @@ impl PointTransactionFilter {
     }
 }
 
-/// Declares `<Entity>OrderField` (mirroring a service sort key) and `<Entity>Order`.
-macro_rules! order_input {
-    ($order:ident, $field:ident, $svc:ty, $remote:literal, $doc:literal, [$($variant:ident),+]) => {
+/// Declares `<Entity>SortField` (mirroring a service sort key) and the `<Entity>Sort` input.
+macro_rules! sort_input {
+    (
+        $input:ident, $gql:literal, $field:ident, $svc:ty, $remote:literal, $doc:literal,
+        [$($(#[doc = $vdoc:literal])+ $variant:ident),+]
+    ) => {
         #[doc = concat!("Indexed columns ", $doc, " can be sorted by.")]
         #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
         #[graphql(remote = $remote)]
         pub enum $field {
-            $($variant),+
+            $($(#[doc = $vdoc])+ $variant),+
         }
 
-        #[doc = concat!("How a list of ", $doc, " is sorted (ties broken by id).")]
+        #[doc = concat!("How a list of ", $doc, " is sorted (ties broken by id, in the same direction).")]
         #[derive(InputObject, Clone, Copy, Debug)]
-        pub struct $order {
+        #[graphql(name = $gql)]
+        pub struct $input {
+            /// The column to sort by.
             pub field: $field,
+            /// Smallest first (the default) or largest first.
             #[graphql(default)]
-            pub direction: OrderDirection,
+            pub direction: SortDirection,
         }
 
-        impl $order {
+        impl $input {
             /// The ordering asked for, or `default`.
             pub fn or(order: Option<Self>, default: Sort<$svc>) -> Sort<$svc> {
                 order.map_or(default, |o| Sort { key: o.field.into(), desc: o.direction.is_desc() })
@@ -335,35 +391,71 @@ macro_rules! order_input {
     };
 }
 
-order_input!(
-    UserOrder,
-    UserOrderField,
+sort_input!(
+    UserSortInput,
+    "UserSort",
+    UserSortField,
     service::users::UserSort,
     "service::users::UserSort",
     "users",
-    [Id, Email, Name, CreatedAt]
+    [
+        /// The user's id: the order they signed up in.
+        Id,
+        /// The sign-in email.
+        Email,
+        /// The display name.
+        Name,
+        /// When the account was created.
+        CreatedAt
+    ]
 );
-order_input!(
-    PostOrder,
-    PostOrderField,
+sort_input!(
+    PostSortInput,
+    "PostSort",
+    PostSortField,
     service::posts::PostSort,
     "service::posts::PostSort",
     "posts",
-    [Id, CreatedAt, PublishedAt]
+    [
+        /// The post's id: the order they were written in.
+        Id,
+        /// When the post was written.
+        CreatedAt,
+        /// When the post was first published; drafts (no date) sort first going up.
+        PublishedAt
+    ]
 );
-order_input!(
-    ProductOrder,
-    ProductOrderField,
+sort_input!(
+    ProductSortInput,
+    "ProductSort",
+    ProductSortField,
     service::products::ProductSort,
     "service::products::ProductSort",
     "products",
-    [Id, Name, PriceCents, CreatedAt]
+    [
+        /// The product's id: the order they were added in.
+        Id,
+        /// The display name.
+        Name,
+        /// The price of one unit.
+        PriceCents,
+        /// When the product was added.
+        CreatedAt
+    ]
 );
-order_input!(
-    OrderOrder,
-    OrderOrderField,
+sort_input!(
+    OrderSortInput,
+    "OrderSort",
+    OrderSortField,
     service::orders::OrderSort,
     "service::orders::OrderSort",
     "orders",
-    [Id, CreatedAt, TotalCents]
+    [
+        /// The order's id: the order they were placed in.
+        Id,
+        /// When the order was placed.
+        CreatedAt,
+        /// The order's total.
+        TotalCents
+    ]
 );

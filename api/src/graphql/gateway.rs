@@ -14,6 +14,7 @@ use super::AppSchema;
 use super::cost::{self, Budget, CostModel};
 use super::error::after_commit;
 use super::error_codes::{code_errors, with_code};
+use crate::graphql::error::code;
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
@@ -143,7 +144,7 @@ impl Gateway {
                 .ok_or_else(|| {
                     with_code(
                         ServerError::new("PersistedQueryNotFound", None),
-                        "PERSISTED_QUERY_NOT_FOUND",
+                        code::PERSISTED_QUERY_NOT_FOUND,
                     )
                 })?,
             _ => {
@@ -157,7 +158,7 @@ impl Gateway {
                             ),
                             None,
                         ),
-                        "QUERY_TOO_LARGE",
+                        code::QUERY_TOO_LARGE,
                     ));
                 }
                 let key = digest(&request.query);
@@ -178,7 +179,7 @@ impl Gateway {
                     "mutations and subscriptions need POST (or WebSocket); GET is for queries",
                     None,
                 ),
-                "METHOD_NOT_ALLOWED",
+                code::METHOD_NOT_ALLOWED,
             ));
         }
         let cost = cost::check(
@@ -203,7 +204,7 @@ impl Gateway {
             return Ok(kept);
         }
         let document = async_graphql::parser::parse_query(query)
-            .map_err(|e| with_code(short(ServerError::from(e)), "GRAPHQL_PARSE_FAILED"))?;
+            .map_err(|e| with_code(short(ServerError::from(e)), code::GRAPHQL_PARSE_FAILED))?;
         let kept = Arc::new(Kept {
             document,
             bytes: parsed_bytes(query),
@@ -263,7 +264,7 @@ fn missing_variables(document: &ExecutableDocument, request: &Request) -> Result
                         ),
                         Some(variable.pos),
                     ),
-                    "GRAPHQL_VALIDATION_FAILED",
+                    code::GRAPHQL_VALIDATION_FAILED,
                 ));
             }
         }
@@ -349,7 +350,7 @@ fn digest(query: &str) -> [u8; 32] {
 }
 
 fn bad_request(message: &str) -> ServerError {
-    with_code(ServerError::new(message, None), "BAD_REQUEST")
+    with_code(ServerError::new(message, None), code::BAD_REQUEST)
 }
 
 /// A SHA-256 digest from its lowercase or uppercase hex form.

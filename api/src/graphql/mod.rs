@@ -21,11 +21,18 @@ pub mod viewer;
 
 use crate::auth::token::TokenKeys;
 use async_graphql::{Schema, SchemaBuilder};
+use connection::Conn;
 use service::DatabaseConnection;
 use service::events::EventBus;
 
 /// The schema type served by shopgraph.
 pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+
+/// What `DateTime` values are, for clients and code generators (async-graphql's own text
+/// speaks of Rust types).
+const DATE_TIME: &str = "A point in time: an RFC 3339 string in UTC, e.g. \
+`2026-03-01T12:30:00.123+00:00` (fractional seconds as needed). Inputs may use any offset \
+(`Z`, `+02:00`); they are converted to UTC.";
 
 /// The schema's shape without any data: what `shopgraph schema` prints.
 pub fn schema_builder()
@@ -35,6 +42,29 @@ pub fn schema_builder()
         mutation::Mutation::default(),
         subscription::Subscription::default(),
     )
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
+    .override_output_type_description::<Conn<types::User>>(
+        "A page of users (Relay cursor connection): `nodes` or `edges`, `pageInfo` to go on, \
+         and `totalCount` across all pages.",
+    )
+    .override_output_type_description::<Conn<types::Post>>(
+        "A page of posts (Relay cursor connection): `nodes` or `edges`, `pageInfo` to go on, \
+         and `totalCount` across all pages.",
+    )
+    .override_output_type_description::<Conn<types::Product>>(
+        "A page of products (Relay cursor connection): `nodes` or `edges`, `pageInfo` to go \
+         on, and `totalCount` across all pages.",
+    )
+    .override_output_type_description::<Conn<types::Order>>(
+        "A page of orders (Relay cursor connection): `nodes` or `edges`, `pageInfo` to go on, \
+         and `totalCount` across all pages.",
+    )
+    .override_output_type_description::<Conn<types::PointTransaction>>(
+        "A page of ledger entries (Relay cursor connection): `nodes` or `edges`, `pageInfo` to \
+         go on, and `totalCount` across all pages.",
+    )
+    // Not used by any field: it documents `extensions.code` in the schema.
+    .register_output_type::<error::ErrorCode>()
 }
 
 /// What resolvers need at run time.
@@ -101,5 +131,6 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    let options = async_graphql::SDLExportOptions::new().include_specified_by();
+    schema_builder().finish().sdl_with_options(options)
 }

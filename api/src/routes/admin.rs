@@ -1,6 +1,7 @@
 //! Admin endpoints outside GraphQL, for scripts and cron jobs.
 
 use super::AppState;
+use crate::graphql::error::code;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,14 +19,20 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
     };
     let viewer = match state.viewer(&headers).await {
         Ok(viewer) => viewer,
-        Err(err) => return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", err.to_string()),
+        Err(err) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                code::UNAUTHENTICATED,
+                err.to_string(),
+            );
+        }
     };
     match viewer.require_admin() {
         Ok(()) => {}
         Err(service::Error::Unauthenticated(m)) => {
-            return refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", m);
+            return refuse(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, m);
         }
-        Err(err) => return refuse(StatusCode::FORBIDDEN, "FORBIDDEN", err.to_string()),
+        Err(err) => return refuse(StatusCode::FORBIDDEN, code::FORBIDDEN, err.to_string()),
     }
     match crate::ops::take_backup(&state.db, &state.backups_dir).await {
         Ok(file) => (
@@ -37,7 +44,7 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
             tracing::error!(error = %err, "backup over HTTP failed: no room; nothing of it was kept");
             refuse(
                 StatusCode::INSUFFICIENT_STORAGE,
-                "STORAGE_FULL",
+                code::STORAGE_FULL,
                 "there is no room left for the backup; nothing of it was kept".into(),
             )
         }
@@ -45,7 +52,7 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
             tracing::error!(error = %err, "backup over HTTP failed");
             refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
+                code::INTERNAL,
                 "the backup failed; see the server log".into(),
             )
         }

@@ -47,21 +47,21 @@ pub async fn post(
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return media.error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
+                code::PAYLOAD_TOO_LARGE,
                 "the request body is too large",
             );
         }
         Err(rejection) if body_timed_out(&rejection) => {
             return media.error(
                 StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
+                code::REQUEST_TIMEOUT,
                 "the request body did not arrive in time",
             );
         }
         Err(rejection) => {
             return media.error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                code::BAD_REQUEST,
                 &rejection.body_text(),
             );
         }
@@ -79,7 +79,7 @@ pub async fn post(
     if essence != "application/json" {
         return media.error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            code::UNSUPPORTED_MEDIA_TYPE,
             "send GraphQL requests as application/json",
         );
     }
@@ -88,7 +88,7 @@ pub async fn post(
         Err(err) => {
             return media.error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                code::BAD_REQUEST,
                 &format!("the body is not a GraphQL request: {err}"),
             );
         }
@@ -132,7 +132,7 @@ pub async fn get(
         if !state.graphiql {
             return media.error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                code::BAD_REQUEST,
                 "missing the `query` parameter",
             );
         }
@@ -143,7 +143,7 @@ pub async fn get(
         Err(err) => {
             return media.error(
                 StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
+                code::BAD_REQUEST,
                 &format!("bad query parameters: {err}"),
             );
         }
@@ -163,7 +163,7 @@ pub async fn get(
 pub async fn other_method(headers: HeaderMap) -> Response {
     let mut response = ResponseMedia::for_request(&headers).error(
         StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
+        code::METHOD_NOT_ALLOWED,
         "use GET for queries or POST",
     );
     response
@@ -191,7 +191,7 @@ async fn execute(
     if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
         return media.error(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            code::BAD_REQUEST,
             "the request has no `query`",
         );
     }
@@ -243,7 +243,7 @@ async fn execute(
             if let Some(refusal) = Refusal::of(&response) {
                 return media.refuse(&response, refusal);
             }
-            if only_code(&response, "METHOD_NOT_ALLOWED") {
+            if only_code(&response, code::METHOD_NOT_ALLOWED) {
                 let mut refused = media.respond(response, StatusCode::METHOD_NOT_ALLOWED);
                 // Its status is the method's, whichever media type was asked for.
                 *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
@@ -263,7 +263,7 @@ async fn execute(
             crate::metrics::graphql_request(
                 &operation,
                 started.elapsed(),
-                std::iter::once("TIMEOUT".to_owned()),
+                std::iter::once(code::TIMEOUT.to_owned()),
             );
             tracing::warn!(
                 timeout_ms = state.request_timeout.as_millis() as u64,
@@ -271,7 +271,7 @@ async fn execute(
             );
             media.error(
                 StatusCode::GATEWAY_TIMEOUT,
-                "TIMEOUT",
+                code::TIMEOUT,
                 "the request took too long and was stopped",
             )
         }
@@ -479,5 +479,5 @@ fn body(response: &async_graphql::Response) -> Vec<u8> {
 /// What is sent if a response cannot be written as JSON (no value of ours can fail to).
 fn unserializable(err: serde_json::Error) -> Vec<u8> {
     tracing::error!(error = %err, "a response could not be serialized");
-    br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
+    br#"{"errors":[{"message":"internal error","extensions":{"code":code::INTERNAL}}]}"#.to_vec()
 }

@@ -9,6 +9,7 @@ pub mod ws;
 
 use crate::auth::token::TokenKeys;
 use crate::auth::{AuthError, PrincipalCache, viewer_for};
+use crate::graphql::error::code;
 use crate::graphql::gateway::Gateway;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -85,7 +86,7 @@ async fn limit_requests(
         let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
         let body = serde_json::json!({ "errors": [{
             "message": format!("too many requests from this address; try again in {seconds} s"),
-            "extensions": { "code": "RATE_LIMITED", "retryAfter": seconds },
+            "extensions": { "code": code::RATE_LIMITED, "retryAfter": seconds },
         }]});
         return (
             axum::http::StatusCode::TOO_MANY_REQUESTS,

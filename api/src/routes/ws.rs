@@ -16,6 +16,7 @@ use super::AppState;
 use crate::auth::throttle::ClientAddress;
 use crate::auth::{AuthError, Credentials, credentials_for};
 use crate::graphql::error::auth_error;
+use crate::graphql::error::code;
 use crate::graphql::loaders::Loaders;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocketProtocols, WsMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -241,7 +242,7 @@ async fn refused(state: &AppState, credentials: &OnceLock<Credentials>) -> Optio
 fn too_many(protocol: WebSocketProtocols, id: &str, limit: usize) -> Message {
     let error = serde_json::json!({
         "message": format!("at most {limit} subscriptions may run on one connection"),
-        "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS", "limit": limit },
+        "extensions": { "code": code::TOO_MANY_SUBSCRIPTIONS, "limit": limit },
     });
     let payload = match protocol {
         WebSocketProtocols::GraphQLWS => serde_json::json!([error]),

@@ -1,6 +1,7 @@
 //! `createBackup`: admins only.
 
 use crate::graphql::error::GqlResult;
+use crate::graphql::types::enums::BackupFormat;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, Object, SimpleObject};
 use service::DatabaseConnection;
@@ -15,8 +16,9 @@ pub struct BackupsDir(pub PathBuf);
 pub struct Backup {
     /// File name inside the backups directory.
     pub name: String,
-    /// `snapshot` or `json`.
-    pub format: String,
+    /// How it was written: a snapshot on SQLite, JSON on PostgreSQL.
+    pub format: BackupFormat,
+    /// Size of the file in bytes.
     pub bytes: u64,
 }
 
@@ -33,7 +35,7 @@ impl BackupMutation {
         let file = crate::ops::take_backup(db, &dir.0).await.gql()?;
         Ok(Backup {
             name: file.name,
-            format: format!("{:?}", file.format).to_lowercase(),
+            format: file.format.into(),
             bytes: file.bytes,
         })
     }

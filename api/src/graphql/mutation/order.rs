@@ -14,6 +14,7 @@ use std::sync::Arc;
 /// One line of a new order.
 #[derive(InputObject)]
 pub struct OrderLineInput {
+    /// The product to order.
     pub product_id: ID,
     /// 1 to 1,000 (repeated products are merged into one line).
     pub quantity: i32,
@@ -24,6 +25,7 @@ pub struct OrderLineInput {
 pub struct CreateOrderInput {
     /// The caller when omitted; only admins order for others.
     pub customer_id: Option<ID>,
+    /// The lines: 1 to 100 of them.
     pub items: Vec<OrderLineInput>,
 }
 
@@ -38,7 +40,7 @@ impl OrderMutation {
     async fn create_order(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrderInput,
+        #[graphql(desc = "The customer and the lines.")] input: CreateOrderInput,
     ) -> async_graphql::Result<Order> {
         let checkout = ctx.data::<orders::Checkout>()?;
         let mut items = Vec::with_capacity(input.items.len());
@@ -75,8 +77,8 @@ impl OrderMutation {
     async fn update_order_status(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        status: OrderStatus,
+        #[graphql(desc = "The order to move.")] id: ID,
+        #[graphql(desc = "The status to move it to.")] status: OrderStatus,
     ) -> async_graphql::Result<Order> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -89,7 +91,11 @@ impl OrderMutation {
     }
 
     /// Same as `updateOrderStatus(id, status: CANCELLED)`: the customer or an admin.
-    async fn cancel_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Order> {
+    async fn cancel_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order to cancel.")] id: ID,
+    ) -> async_graphql::Result<Order> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
@@ -103,7 +109,11 @@ impl OrderMutation {
 
     /// Deletes a pending or cancelled order and its items (others → CONFLICT); a pending
     /// order's stock and points are given back first. Returns the deleted id. Admins only.
-    async fn delete_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order to delete.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;

@@ -10,7 +10,9 @@ use service::{DatabaseConnection, points};
 /// Both sides of a transfer, after it.
 #[derive(SimpleObject)]
 pub struct PointTransfer {
+    /// The sender, with their new balance.
     pub from: User,
+    /// The receiver (their private fields follow `User`'s rules).
     pub to: User,
 }
 
@@ -29,8 +31,11 @@ impl PointsMutation {
     async fn transfer_points(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Whose points move: the caller when omitted; only admins name someone else."
+        )]
         from_user_id: Option<ID>,
-        to_user_id: ID,
+        #[graphql(desc = "Who receives the points (not the sender).")] to_user_id: ID,
         #[graphql(desc = "1 to 1,000,000,000.")] points: i32,
     ) -> async_graphql::Result<PointTransfer> {
         let viewer = viewer(ctx);
@@ -53,6 +58,9 @@ impl PointsMutation {
     async fn redeem_points(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Whose points are spent: the caller when omitted; only admins name someone else."
+        )]
         user_id: Option<ID>,
         #[graphql(desc = "1 to 1,000,000,000.")] points: i32,
     ) -> async_graphql::Result<User> {
@@ -71,7 +79,7 @@ impl PointsMutation {
     async fn adjust_points(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "Whose balance is corrected.")] user_id: ID,
         #[graphql(desc = "−1,000,000,000 to 1,000,000,000, not 0.")] points: i32,
     ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;

@@ -24,7 +24,9 @@ pub struct CreatePostInput {
 /// Changes to a post; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdatePostInput {
+    /// A new title, 1 to 200 characters after trimming.
     pub title: Option<String>,
+    /// New body text, up to 100,000 characters.
     pub content: Option<String>,
 }
 
@@ -37,7 +39,7 @@ impl PostMutation {
     async fn create_post(
         &self,
         ctx: &Context<'_>,
-        input: CreatePostInput,
+        #[graphql(desc = "The new post.")] input: CreatePostInput,
     ) -> async_graphql::Result<Post> {
         let db = ctx.data::<DatabaseConnection>()?;
         let new = posts::NewPost {
@@ -59,8 +61,8 @@ impl PostMutation {
     async fn update_post(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdatePostInput,
+        #[graphql(desc = "The post to change.")] id: ID,
+        #[graphql(desc = "The changes.")] input: UpdatePostInput,
     ) -> async_graphql::Result<Post> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -75,7 +77,11 @@ impl PostMutation {
 
     /// Publishes a draft (publishing again keeps the first publication time): its author
     /// or an admin.
-    async fn publish_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Post> {
+    async fn publish_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The draft to publish.")] id: ID,
+    ) -> async_graphql::Result<Post> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(Post::from(
@@ -84,7 +90,11 @@ impl PostMutation {
     }
 
     /// Deletes a post (its author or an admin); returns the deleted id.
-    async fn delete_post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post to delete.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(to_id(posts::delete(db, &viewer(ctx), id).await.gql()?.id))

@@ -10,9 +10,13 @@ use service::{DatabaseConnection, products};
 /// A new product. SKU and slug must be unique; the slug is `[a-z0-9-]+`.
 #[derive(InputObject)]
 pub struct CreateProductInput {
+    /// Stock-keeping unit, unique, 1 to 64 characters.
     pub sku: String,
+    /// URL name, unique: lowercase letters, digits and `-`.
     pub slug: String,
+    /// The display name, 1 to 200 characters.
     pub name: String,
+    /// The catalog category, 1 to 100 characters.
     pub category: String,
     /// Price in integer cents, 1 to 1,000,000,000.
     pub price_cents: i32,
@@ -24,7 +28,9 @@ pub struct CreateProductInput {
 /// Changes to a product; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProductInput {
+    /// A new display name, 1 to 200 characters.
     pub name: Option<String>,
+    /// A new category, 1 to 100 characters.
     pub category: Option<String>,
     /// New price in integer cents, 1 to 1,000,000,000; placed orders keep their price.
     pub price_cents: Option<i32>,
@@ -39,7 +45,7 @@ impl ProductMutation {
     async fn create_product(
         &self,
         ctx: &Context<'_>,
-        input: CreateProductInput,
+        #[graphql(desc = "The new product.")] input: CreateProductInput,
     ) -> async_graphql::Result<Product> {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -58,8 +64,8 @@ impl ProductMutation {
     async fn update_product(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateProductInput,
+        #[graphql(desc = "The product to change.")] id: ID,
+        #[graphql(desc = "The changes.")] input: UpdateProductInput,
     ) -> async_graphql::Result<Product> {
         let id = parse_id("id", &id)?;
         viewer(ctx).require_admin().gql()?;
@@ -76,7 +82,10 @@ impl ProductMutation {
     async fn adjust_stock(
         &self,
         ctx: &Context<'_>,
-        product_id: ID,
+        #[graphql(desc = "The product whose stock changes.")] product_id: ID,
+        #[graphql(
+            desc = "Units to add (positive) or remove (negative), −1,000,000,000 to 1,000,000,000."
+        )]
         delta: i32,
     ) -> async_graphql::Result<Product> {
         let id = parse_id("productId", &product_id)?;
@@ -88,7 +97,11 @@ impl ProductMutation {
     }
 
     /// Deletes a product that no order refers to (otherwise CONFLICT); returns its id.
-    async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_product(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The product to delete.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         let id = parse_id("id", &id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;

@@ -3,27 +3,10 @@
 use crate::graphql::args::parse_id;
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::User;
+use crate::graphql::types::enums::RoleName;
 use crate::graphql::viewer::viewer;
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, ID, Object};
 use service::{DatabaseConnection, roles};
-
-/// The roles shopgraph knows.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RoleName {
-    /// Shop staff: may do everything.
-    Admin,
-    /// A shopper.
-    Customer,
-}
-
-impl RoleName {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Admin => roles::ADMIN,
-            Self::Customer => roles::CUSTOMER,
-        }
-    }
-}
 
 #[derive(Default)]
 pub struct RoleMutation;
@@ -34,8 +17,8 @@ impl RoleMutation {
     async fn grant_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        role: RoleName,
+        #[graphql(desc = "The user who gets the role.")] user_id: ID,
+        #[graphql(desc = "The role to give.")] role: RoleName,
     ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("userId", &user_id)?;
@@ -50,8 +33,8 @@ impl RoleMutation {
     async fn revoke_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        role: RoleName,
+        #[graphql(desc = "The user who loses the role.")] user_id: ID,
+        #[graphql(desc = "The role to take.")] role: RoleName,
     ) -> async_graphql::Result<User> {
         let viewer = viewer(ctx);
         viewer.require_admin().gql()?;

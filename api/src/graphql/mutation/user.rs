@@ -15,7 +15,9 @@ use std::sync::Arc;
 /// A new user. The email must be unique (case-insensitive).
 #[derive(InputObject)]
 pub struct CreateUserInput {
+    /// The sign-in email: a valid address, unique ignoring case.
     pub email: String,
+    /// The display name, 1 to 100 characters after trimming.
     pub name: String,
     /// ACTIVE unless given.
     pub status: Option<UserStatus>,
@@ -24,15 +26,21 @@ pub struct CreateUserInput {
 /// Changes to a user; omitted fields stay as they are. Only admins change `status`.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// A new sign-in email, unique ignoring case.
     pub email: Option<String>,
+    /// A new display name, 1 to 100 characters after trimming.
     pub name: Option<String>,
+    /// Switch the account on or off (admins only).
     pub status: Option<UserStatus>,
 }
 
 /// The result of signing in or up: send `token` as `Authorization: Bearer <token>`.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
+    /// A signed token (JWT) for the `Authorization` header, valid for
+    /// `SHOPGRAPH_TOKEN_TTL_SECS` (12 hours by default).
     pub token: String,
+    /// The user who signed in, with every field visible to them.
     pub user: User,
 }
 
@@ -55,9 +63,10 @@ impl UserMutation {
     async fn signup(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The sign-in email: a valid address, unique ignoring case.")]
         email: String,
-        name: String,
-        password: String,
+        #[graphql(desc = "The display name, 1 to 100 characters after trimming.")] name: String,
+        #[graphql(desc = "8 to 128 characters.")] password: String,
     ) -> async_graphql::Result<AuthPayload> {
         throttled(ctx, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -82,8 +91,8 @@ impl UserMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(desc = "The sign-in email (case does not matter).")] email: String,
+        #[graphql(desc = "The account's password.")] password: String,
     ) -> async_graphql::Result<AuthPayload> {
         throttled(ctx, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -100,7 +109,7 @@ impl UserMutation {
     async fn create_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateUserInput,
+        #[graphql(desc = "The new user.")] input: CreateUserInput,
     ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -117,8 +126,8 @@ impl UserMutation {
     async fn update_user(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateUserInput,
+        #[graphql(desc = "The user to change.")] id: ID,
+        #[graphql(desc = "The changes.")] input: UpdateUserInput,
     ) -> async_graphql::Result<User> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -134,7 +143,11 @@ impl UserMutation {
 
     /// Deletes a user with their posts; returns the deleted id. Admins only. A user with
     /// orders → CONFLICT.
-    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+    async fn delete_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user to delete.")] id: ID,
+    ) -> async_graphql::Result<ID> {
         viewer(ctx).require_admin().gql()?;
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;

@@ -3,7 +3,7 @@
 use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
-use crate::graphql::filters::{OrderFilter, OrderOrder};
+use crate::graphql::filters::{OrderFilter, OrderSortInput};
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -18,7 +18,11 @@ pub struct OrderQuery;
 impl OrderQuery {
     /// One order, or null when there is none with this id that the caller may see (their
     /// own; admins see all). Sign in first.
-    async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Order>> {
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Order>> {
         let id = parse_id("id", &id)?;
         let viewer = viewer(ctx);
         viewer.require_signed_in().gql()?;
@@ -36,12 +40,28 @@ impl OrderQuery {
     async fn orders(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<OrderFilter>,
-        order_by: Option<OrderOrder>,
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            OrderFilter,
+        >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            OrderSortInput,
+        >,
     ) -> async_graphql::Result<Conn<Order>> {
         let viewer = viewer(ctx);
         let me = viewer.require_signed_in().gql()?;
@@ -52,7 +72,7 @@ impl OrderQuery {
             // client's own customerId filter says.
             filter.scope_customer = Some(me);
         }
-        let sort = OrderOrder::or(
+        let sort = OrderSortInput::or(
             order_by,
             Sort {
                 key: OrderSort::Id,

@@ -3,7 +3,7 @@
 use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::GqlResult;
-use crate::graphql::filters::{PostFilter, PostOrder};
+use crate::graphql::filters::{PostFilter, PostSortInput};
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -18,7 +18,11 @@ pub struct PostQuery;
 impl PostQuery {
     /// One post, or null when there is none with this id (drafts are visible to their
     /// author and admins only).
-    async fn post(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Post>> {
+    async fn post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The post's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Post>> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let viewer = viewer(ctx);
@@ -35,16 +39,32 @@ impl PostQuery {
     async fn posts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<PostFilter>,
-        order_by: Option<PostOrder>,
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            PostFilter,
+        >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            PostSortInput,
+        >,
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
-        let sort = PostOrder::or(
+        let sort = PostSortInput::or(
             order_by,
             Sort {
                 key: PostSort::Id,

@@ -3,10 +3,10 @@
 use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
-use crate::graphql::error::{GqlResult, bad_input};
-use crate::graphql::filters::{ProductFilter, ProductOrder};
+use crate::graphql::error::GqlResult;
+use crate::graphql::filters::{ProductFilter, ProductSortInput};
 use crate::graphql::types::Product;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, OneofObject};
 use service::pagination::Sort;
 use service::products::ProductSort;
 use service::{DatabaseConnection, products};
@@ -14,20 +14,27 @@ use service::{DatabaseConnection, products};
 #[derive(Default)]
 pub struct ProductQuery;
 
+/// A key that names one product.
+#[derive(OneofObject)]
+pub enum ProductLookup {
+    /// The product's id.
+    Id(ID),
+    /// The product's URL name, e.g. `enamel-mug`.
+    Slug(String),
+}
+
 #[Object]
 impl ProductQuery {
-    /// One product by `id` or by `slug` (exactly one of them), or null when there is none.
+    /// One product, by its id or by its slug, or null when there is none.
     async fn product(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "Exactly one of `id` and `slug`.")] by: ProductLookup,
     ) -> async_graphql::Result<Option<Direct<Product>>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let found = match (id, slug) {
-            (Some(id), None) => products::get(db, parse_id("id", &id)?).await,
-            (None, Some(slug)) => products::by_slug(db, &slug).await,
-            _ => return Err(bad_input("id", "give exactly one of id and slug")),
+        let found = match by {
+            ProductLookup::Id(id) => products::get(db, parse_id("by.id", &id)?).await,
+            ProductLookup::Slug(slug) => products::by_slug(db, &slug).await,
         };
         Ok(found.gql()?.map(|product| Direct(Product::from(product))))
     }
@@ -37,16 +44,32 @@ impl ProductQuery {
     async fn products(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<ProductFilter>,
-        order_by: Option<ProductOrder>,
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            ProductFilter,
+        >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            ProductSortInput,
+        >,
     ) -> async_graphql::Result<Conn<Product>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = ProductFilter::into_service(filter)?;
-        let sort = ProductOrder::or(
+        let sort = ProductSortInput::or(
             order_by,
             Sort {
                 key: ProductSort::Id,

@@ -4,7 +4,7 @@ use crate::graphql::args::{page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
 use crate::graphql::error::GqlResult;
-use crate::graphql::filters::{UserFilter, UserOrder};
+use crate::graphql::filters::{UserFilter, UserSortInput};
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -19,7 +19,11 @@ pub struct UserQuery;
 impl UserQuery {
     /// One user's profile (name and tier are public; the rest is for the user and admins),
     /// or null when there is none with this id.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Direct<User>>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Direct<User>>> {
         let id = parse_id("id", &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(users::get(db, id)
@@ -46,17 +50,33 @@ impl UserQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<UserFilter>,
-        order_by: Option<UserOrder>,
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            UserFilter,
+        >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            UserSortInput,
+        >,
     ) -> async_graphql::Result<Conn<User>> {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = UserFilter::into_service(filter)?;
-        let sort = UserOrder::or(
+        let sort = UserSortInput::or(
             order_by,
             Sort {
                 key: UserSort::Id,

@@ -52,7 +52,7 @@ impl OrderSubscription {
     async fn order_status_changed(
         &self,
         ctx: &Context<'_>,
-        order_id: ID,
+        #[graphql(desc = "The order to follow.")] order_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Order>> {
         let id = parse_id("orderId", &order_id)?;
         let viewer = viewer(ctx);

@@ -163,12 +163,16 @@ impl Order {
     }
 }
 
+/// A customer's order: its lines with prices frozen when it was placed, its total and the
+/// loyalty points it earned. Visible to its customer and admins.
 #[Object]
 impl Order {
+    /// The order's id.
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
+    /// Where the order is in its life cycle.
     async fn status(&self) -> OrderStatus {
         self.0.status.into()
     }
@@ -188,10 +192,12 @@ impl Order {
         SafeInt::of(self.0.points_unreversed)
     }
 
+    /// When the order was placed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the order last changed (its status, usually).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -201,6 +207,7 @@ impl Order {
         to_id(self.0.customer_id)
     }
 
+    /// Who placed the order (their private fields follow `User`'s rules).
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
         if let Some((customer, columns)) = &self.1.customer {
             return Ok(Direct(User::read_with(customer.clone(), *columns)));
@@ -241,12 +248,15 @@ impl From<service::order_item::Model> for OrderItem {
     }
 }
 
+/// One line of an order: a product, a quantity and the unit price paid.
 #[Object]
 impl OrderItem {
+    /// The order line's id.
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
+    /// Units of the product, 1 to 1,000.
     async fn quantity(&self) -> i32 {
         self.0.quantity
     }
@@ -270,6 +280,7 @@ impl OrderItem {
         to_id(self.0.product_id)
     }
 
+    /// The product ordered, as it is now (its price may have changed since).
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<Product>> {
         if let Some((product, columns)) = &self.1 {
             return Ok(Direct(Product::read_with(product.clone(), *columns)));

@@ -14,12 +14,16 @@ use std::sync::Arc;
 /// One movement of loyalty points.
 pub struct PointTransaction(pub service::point_transaction::Model);
 
+/// One entry of a user's loyalty ledger: what moved points, how many and when. The balance
+/// is always the sum of the entries.
 #[Object]
 impl PointTransaction {
+    /// The entry's id.
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
+    /// What moved the points.
     async fn kind(&self) -> PointKind {
         self.0.kind.into()
     }
@@ -29,6 +33,7 @@ impl PointTransaction {
         SafeInt::of(self.0.points)
     }
 
+    /// When the entry was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -59,20 +59,26 @@ impl Post {
     }
 }
 
+/// An article by a user: a draft, seen by its author and admins only, or published, seen by
+/// everyone.
 #[Object]
 impl Post {
+    /// The post's id.
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 
+    /// The title, 1 to 200 characters.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// The body text, up to 100,000 characters.
     async fn content(&self) -> async_graphql::Result<&str> {
         self.read(|c| c.content, &self.0.content)
     }
 
+    /// Draft or published.
     async fn status(&self) -> async_graphql::Result<PostStatus> {
         self.read(|c| c.status, self.0.status.into())
     }
@@ -82,10 +88,12 @@ impl Post {
         self.read(|c| c.published_at, self.0.published_at)
     }
 
+    /// When the post was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the post last changed.
     async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
         self.read(|c| c.updated_at, self.0.updated_at)
     }
@@ -95,6 +103,7 @@ impl Post {
         to_id(self.0.author_id)
     }
 
+    /// Who wrote the post (their private fields follow `User`'s rules).
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
         // Read every column, the author at hand answers any selection without a look-ahead
         // (a list of 50 users' posts asks this 500 times).

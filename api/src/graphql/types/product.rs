@@ -73,8 +73,10 @@ impl Product {
     }
 }
 
+/// An item of the catalog, with its price and the units in stock. Public.
 #[Object]
 impl Product {
+    /// The product's id.
     async fn id(&self) -> ID {
         to_id(self.0.id)
     }
@@ -89,10 +91,12 @@ impl Product {
         self.read(C::Slug, &self.0.slug)
     }
 
+    /// The display name.
     async fn name(&self) -> async_graphql::Result<&str> {
         self.read(C::Name, &self.0.name)
     }
 
+    /// The catalog category, e.g. `kitchen`.
     async fn category(&self) -> async_graphql::Result<&str> {
         self.read(C::Category, &self.0.category)
     }
@@ -107,10 +111,12 @@ impl Product {
         self.read(C::Stock, self.0.stock)
     }
 
+    /// When the product was added.
     async fn created_at(&self) -> async_graphql::Result<DateTime<Utc>> {
         self.read(C::CreatedAt, self.0.created_at)
     }
 
+    /// When the product last changed (name, price, stock).
     async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
         self.read(C::UpdatedAt, self.0.updated_at)
     }

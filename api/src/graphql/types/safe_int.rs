@@ -28,6 +28,9 @@ impl SafeInt {
     }
 }
 
+/// A whole number from -9007199254740991 to 9007199254740991 (±(2^53 − 1)), sent as a JSON
+/// number: exact in every client, JavaScript's `number` included. Money in integer cents and
+/// loyalty points use it; a 32-bit `Int` could not hold a large total or balance.
 #[Scalar(name = "SafeInt")]
 impl ScalarType for SafeInt {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -6,9 +6,9 @@ use super::{Order, PointTransaction, Post, Role};
 use crate::graphql::args::{page_args, to_id};
 use crate::graphql::columns;
 use crate::graphql::connection::{Conn, CountOf, connection};
-use crate::graphql::error::{GqlResult, internal};
+use crate::graphql::error::{GqlResult, internal, null_on_error};
 use crate::graphql::filters::{
-    OrderFilter, OrderOrder, PointTransactionFilter, PostFilter, PostOrder,
+    OrderFilter, OrderSortInput, PointTransactionFilter, PostFilter, PostSortInput,
 };
 use crate::graphql::loaders::{
     ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Shared, Uncached,
@@ -28,9 +28,7 @@ use service::user::Column as C;
 use std::hash::Hash;
 use std::sync::Arc;
 
-/// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
-/// other field is for the user themself and admins (FORBIDDEN for others, UNAUTHENTICATED
-/// when not signed in).
+/// A customer or staff member (who may read which field: the `#[Object]` description below).
 ///
 /// A `User` holds the columns it was read with: lookups for one nested field (an order's
 /// `customer`) read only the columns behind the fields selected under it.
@@ -120,66 +118,8 @@ impl User {
         Ok(user.map(|user| Self::read_with(user, columns)))
     }
 
-    /// Lets private fields through for the user themself and admins.
-    fn allowed(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        if self.1 != Disclosure::Owner {
-            viewer(ctx).require_self_or_admin(self.0.id).gql()?;
-        }
-        Ok(())
-    }
-
-    /// A private field's `value`, from `column`.
-    fn private<T>(&self, ctx: &Context<'_>, column: C, value: T) -> async_graphql::Result<T> {
-        self.allowed(ctx)?;
-        self.read(column, value)
-    }
-
-    /// A field's `value`, if `column` was read.
-    fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
-        columns::was_read(self.2.has(column), value)
-    }
-}
-
-#[Object]
-impl User {
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
-    }
-
-    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
-        self.private(ctx, C::Email, &self.0.email)
-    }
-
-    async fn name(&self) -> async_graphql::Result<&str> {
-        self.read(C::Name, &self.0.name)
-    }
-
-    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<UserStatus> {
-        self.private(ctx, C::Status, self.0.status.into())
-    }
-
-    /// Loyalty card number, e.g. `LC-000042`.
-    async fn card_number(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
-        self.private(ctx, C::CardNumber, &self.0.card_number)
-    }
-
-    /// Loyalty points available; always the sum of the user's point transactions.
-    async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
-        SafeInt::of(self.private(ctx, C::PointsBalance, self.0.points_balance)?)
-    }
-
-    async fn tier(&self) -> async_graphql::Result<Tier> {
-        self.read(C::Tier, self.0.tier.into())
-    }
-
-    /// Points earned over the account's life, net of cancelled orders; decides the tier
-    /// (silver from 1,000, gold from 5,000, platinum from 20,000).
-    async fn lifetime_points(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
-        SafeInt::of(self.private(ctx, C::LifetimePoints, self.0.lifetime_points)?)
-    }
-
-    /// Sum of the totals of the user's orders that were not cancelled, in integer cents.
-    async fn total_spent_cents(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
+    /// `totalSpentCents` for callers who may see it.
+    async fn total_spent(&self, ctx: &Context<'_>) -> async_graphql::Result<SafeInt> {
         self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
         SafeInt::of(
@@ -192,16 +132,8 @@ impl User {
         )
     }
 
-    async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
-        self.private(ctx, C::CreatedAt, self.0.created_at)
-    }
-
-    async fn updated_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
-        self.private(ctx, C::UpdatedAt, self.0.updated_at)
-    }
-
-    /// The user's roles, by name.
-    async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
+    /// `roles` for callers who may see them.
+    async fn roles_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
         self.allowed(ctx)?;
         let loaders = ctx.data::<Loaders>()?;
         let roles = loaders
@@ -213,22 +145,128 @@ impl User {
         Ok(roles.into_iter().map(Role).collect())
     }
 
+    /// Lets private fields through for the user themself and admins.
+    fn allowed(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        if self.1 != Disclosure::Owner {
+            viewer(ctx).require_self_or_admin(self.0.id).gql()?;
+        }
+        Ok(())
+    }
+
+    /// A private field's `value`, from `column`. Private fields are nullable, so refusing one
+    /// nulls only that field, never the public `User` around it.
+    fn private<T>(&self, ctx: &Context<'_>, column: C, value: T) -> Option<T> {
+        let read = self.allowed(ctx).and_then(|()| self.read(column, value));
+        null_on_error(ctx, read.map(Some))
+    }
+
+    /// A field's `value`, if `column` was read.
+    fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
+        columns::was_read(self.2.has(column), value)
+    }
+}
+
+/// A customer or staff member. `id`, `name`, `tier` and published `posts` are public; every
+/// other field is for the user themself and admins: for anyone else it is null, with an
+/// error at its path (FORBIDDEN, or UNAUTHENTICATED when not signed in), and the rest of the
+/// user is still answered.
+#[Object]
+impl User {
+    /// The user's id.
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// The sign-in email, unique ignoring case. Private.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, C::Email, &self.0.email)
+    }
+
+    /// The display name. Public.
+    async fn name(&self) -> async_graphql::Result<&str> {
+        self.read(C::Name, &self.0.name)
+    }
+
+    /// Whether the account may be used. Private.
+    async fn status(&self, ctx: &Context<'_>) -> Option<UserStatus> {
+        self.private(ctx, C::Status, self.0.status.into())
+    }
+
+    /// Loyalty card number, e.g. `LC-000042`.
+    async fn card_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, C::CardNumber, &self.0.card_number)
+    }
+
+    /// Loyalty points available; always the sum of the user's point transactions.
+    async fn points_balance(&self, ctx: &Context<'_>) -> Option<SafeInt> {
+        let balance = self.private(ctx, C::PointsBalance, self.0.points_balance)?;
+        null_on_error(ctx, SafeInt::of(balance).map(Some))
+    }
+
+    /// The loyalty tier. Public.
+    async fn tier(&self) -> async_graphql::Result<Tier> {
+        self.read(C::Tier, self.0.tier.into())
+    }
+
+    /// Points earned over the account's life, net of cancelled orders; decides the tier
+    /// (silver from 1,000, gold from 5,000, platinum from 20,000).
+    async fn lifetime_points(&self, ctx: &Context<'_>) -> Option<SafeInt> {
+        let points = self.private(ctx, C::LifetimePoints, self.0.lifetime_points)?;
+        null_on_error(ctx, SafeInt::of(points).map(Some))
+    }
+
+    /// Sum of the totals of the user's orders that were not cancelled, in integer cents.
+    async fn total_spent_cents(&self, ctx: &Context<'_>) -> Option<SafeInt> {
+        null_on_error(ctx, self.total_spent(ctx).await.map(Some))
+    }
+
+    /// The user's roles, by name.
+    async fn roles(&self, ctx: &Context<'_>) -> Option<Vec<Role>> {
+        null_on_error(ctx, self.roles_of(ctx).await.map(Some))
+    }
+
+    /// When the account was created. Private.
+    async fn created_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.private(ctx, C::CreatedAt, self.0.created_at)
+    }
+
+    /// When the account last changed. Private.
+    async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.private(ctx, C::UpdatedAt, self.0.updated_at)
+    }
+
     /// The user's posts, newest first unless `orderBy` says otherwise: published ones, and
     /// drafts too for the user themself and admins.
     #[allow(clippy::too_many_arguments)]
     async fn posts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<PostFilter>,
-        order_by: Option<PostOrder>,
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            PostFilter,
+        >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            PostSortInput,
+        >,
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
         let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
-        let sort = PostOrder::or(
+        let sort = PostSortInput::or(
             order_by,
             Sort {
                 key: PostSort::CreatedAt,
@@ -259,75 +297,112 @@ impl User {
     async fn orders(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<OrderFilter>,
-        order_by: Option<OrderOrder>,
-    ) -> async_graphql::Result<Conn<Order>> {
-        self.allowed(ctx)?;
-        let loaders = ctx.data::<Loaders>()?;
-        let filter = OrderFilter::into_service(filter)?;
-        let sort = OrderOrder::or(
-            order_by,
-            Sort {
-                key: OrderSort::CreatedAt,
-                desc: true,
-            },
-        );
-        let page = page_args(first, after, last, before);
-        let shape = PageShape {
-            filter: Shared::new(filter),
-            sort,
-            page,
-            columns: (),
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            OrderFilter,
+        >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            OrderSortInput,
+        >,
+    ) -> Option<Conn<Order>> {
+        let result = async {
+            self.allowed(ctx)?;
+            let loaders = ctx.data::<Loaders>()?;
+            let filter = OrderFilter::into_service(filter)?;
+            let sort = OrderSortInput::or(
+                order_by,
+                Sort {
+                    key: OrderSort::CreatedAt,
+                    desc: true,
+                },
+            );
+            let page = page_args(first, after, last, before);
+            let shape = PageShape {
+                filter: Shared::new(filter),
+                sort,
+                page,
+                columns: (),
+            };
+            let by_customer = &loaders.orders_by_customer;
+            Box::pin(async move {
+                let mut conn = child_connection(
+                    by_customer,
+                    self.0.id,
+                    shape,
+                    CountOf::OrdersOfCustomer,
+                    Order::from,
+                )
+                .await?;
+                Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
+                Ok(Some(conn))
+            })
+            .await
         };
-        let by_customer = &loaders.orders_by_customer;
-        Box::pin(async move {
-            let mut conn = child_connection(
-                by_customer,
-                self.0.id,
-                shape,
-                CountOf::OrdersOfCustomer,
-                Order::from,
-            )
-            .await?;
-            Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
-            Ok(conn)
-        })
-        .await
+        null_on_error(ctx, result.await)
     }
 
     /// The user's loyalty ledger, newest first.
     async fn point_transactions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
+        )]
         before: Option<String>,
-        filter: Option<PointTransactionFilter>,
-    ) -> async_graphql::Result<Conn<PointTransaction>> {
-        self.allowed(ctx)?;
-        let loaders = ctx.data::<Loaders>()?;
-        let filter = PointTransactionFilter::into_service(filter)?;
-        let page = page_args(first, after, last, before);
-        let shape = PageShape {
-            filter: Shared::new(filter),
-            sort: NEWEST_FIRST,
-            page,
-            columns: (),
+        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
+            PointTransactionFilter,
+        >,
+    ) -> Option<Conn<PointTransaction>> {
+        let result = async {
+            self.allowed(ctx)?;
+            let loaders = ctx.data::<Loaders>()?;
+            let filter = PointTransactionFilter::into_service(filter)?;
+            let page = page_args(first, after, last, before);
+            let shape = PageShape {
+                filter: Shared::new(filter),
+                sort: NEWEST_FIRST,
+                page,
+                columns: (),
+            };
+            let by_user = &loaders.points_by_user;
+            Box::pin(child_connection(
+                by_user,
+                self.0.id,
+                shape,
+                CountOf::PointsOfUser,
+                PointTransaction,
+            ))
+            .await
+            .map(Some)
         };
-        let by_user = &loaders.points_by_user;
-        Box::pin(child_connection(
-            by_user,
-            self.0.id,
-            shape,
-            CountOf::PointsOfUser,
-            PointTransaction,
-        ))
-        .await
+        null_on_error(ctx, result.await)
     }
 }
 
