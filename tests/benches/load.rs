@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tests::Kind;
 
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
@@ -244,6 +245,11 @@ async fn sql_statements(client: &reqwest::Client, address: &str) -> f64 {
 }
 
 /// What every request needs to pick its arguments.
+/// The global id of row `id` (the bench data's ids are row numbers).
+fn gid(kind: Kind, id: i64) -> String {
+    tests::gid(kind, i32::try_from(id).expect("row ids fit i32"))
+}
+
 struct Ids {
     users: Vec<i64>,
     products: Vec<i64>,
@@ -355,7 +361,7 @@ async fn send(
         unreachable!()
     };
     let (query, variables) = match kind {
-        "Q1" => (Q1, json!({ "id": ids.users[user].to_string() })),
+        "Q1" => (Q1, json!({ "id": gid(Kind::User, ids.users[user]) })),
         "Q2" => (Q2, json!({ "after": ids.cursors[page_start] })),
         "Q3" => (Q3, json!({})),
         _ => {
@@ -365,15 +371,15 @@ async fn send(
                 let product = ids.products[rng.gen_range(0..ids.products.len())];
                 if !items
                     .iter()
-                    .any(|i: &Value| i["productId"] == product.to_string())
+                    .any(|i: &Value| i["productId"] == gid(Kind::Product, product))
                 {
-                    items.push(json!({ "productId": product.to_string(), "quantity": 1 }));
+                    items.push(json!({ "productId": gid(Kind::Product, product), "quantity": 1 }));
                 }
             }
             let customer = ids.users[user];
             (
                 W1,
-                json!({ "input": { "customerId": customer.to_string(), "items": items } }),
+                json!({ "input": { "customerId": gid(Kind::User, customer), "items": items } }),
             )
         }
     };

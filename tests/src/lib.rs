@@ -17,6 +17,20 @@ fn parse_cli(args: &[&str]) -> Cli {
         .unwrap_or_else(|e| panic!("bad test flags: {e}"))
 }
 
+pub use api::graphql::args::Kind;
+
+/// The global id (`id` as the API shows it) of row `id` of `kind`.
+pub fn gid(kind: Kind, id: i32) -> String {
+    api::graphql::args::global_id(kind, id).0
+}
+
+/// The table row number behind a global id.
+pub fn db_id(id: &str) -> i32 {
+    api::graphql::args::parse_global("id", &async_graphql::ID(id.to_owned()))
+        .unwrap_or_else(|_| panic!("not a global id: {id}"))
+        .1
+}
+
 /// The `createOrder` mutation with the fields most tests read.
 pub const CREATE_ORDER: &str = "mutation($input: CreateOrderInput!) {
     createOrder(input: $input) { id status totalCents pointsEarned itemCount }
@@ -506,7 +520,7 @@ impl TestApp {
         data["createPost"]["id"].as_str().expect("id").to_owned()
     }
 
-    /// Adds a product named `Product <slug>` with SKU `SKU-<slug>`; returns its id.
+    /// Adds a product named `Product <slug>` with SKU `SKU-<slug>`; returns its row number.
     pub async fn create_product(
         &self,
         slug: &str,
@@ -524,32 +538,24 @@ impl TestApp {
                 json!({ "input": input }),
             )
             .await;
-        data["createProduct"]["id"]
-            .as_str()
-            .expect("id")
-            .parse()
-            .expect("numeric id")
+        db_id(data["createProduct"]["id"].as_str().expect("id"))
     }
 
     /// The `createOrder` variables for `customer` buying `lines` of (product id, quantity).
     pub fn order_input(customer: &str, lines: &[(i32, i32)]) -> Value {
         let items: Vec<Value> = lines
             .iter()
-            .map(|(product, quantity)| json!({ "productId": product.to_string(), "quantity": quantity }))
+            .map(|(product, quantity)| json!({ "productId": gid(Kind::Product, *product), "quantity": quantity }))
             .collect();
         json!({ "input": { "customerId": customer, "items": items } })
     }
 
-    /// Places an order through the API and returns its id.
+    /// Places an order through the API and returns its row number.
     pub async fn create_order(&self, customer: &str, lines: &[(i32, i32)]) -> i32 {
         let data = self
             .data(CREATE_ORDER, Self::order_input(customer, lines))
             .await;
-        data["createOrder"]["id"]
-            .as_str()
-            .expect("id")
-            .parse()
-            .expect("numeric id")
+        db_id(data["createOrder"]["id"].as_str().expect("id"))
     }
 
     /// Statements the server ran while `f` was awaited.

@@ -1,7 +1,7 @@
 //! Sign-up, sign-in, tokens.
 
 use serde_json::json;
-use tests::{Backend, JWT_SECRET, PASSWORD, TestApp, both_backends, on_each_backend};
+use tests::{Backend, JWT_SECRET, PASSWORD, TestApp, both_backends, db_id, on_each_backend};
 
 both_backends!(
     signup_login_and_me,
@@ -131,8 +131,8 @@ async fn tokens_must_be_valid_and_current(app: TestApp) {
     let keys =
         api::auth::token::TokenKeys::new(JWT_SECRET.as_bytes(), std::time::Duration::from_secs(60));
     let forged = api::auth::token::TokenKeys::new(&[9u8; 32], std::time::Duration::from_secs(60))
-        .issue(id.parse().unwrap());
-    let expired = keys.issue_at(id.parse().unwrap(), 1_000, 2_000);
+        .issue(db_id(&id));
+    let expired = keys.issue_at(db_id(&id), 1_000, 2_000);
     let mut tampered = token.clone();
     tampered.replace_range(tampered.len() - 4.., "AAAA");
     for (bad, what) in [

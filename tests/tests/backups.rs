@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use service::backup::{self, Format};
 use std::sync::Arc;
-use tests::{Backend, TestApp, both_backends, spawn_app};
+use tests::{Backend, Kind, TestApp, both_backends, db_id, gid, spawn_app};
 
 both_backends!(
     backup_under_concurrent_writers_restores_consistently,
@@ -20,7 +20,7 @@ async fn some_data(app: &TestApp) -> i32 {
         app.graphql_as(
             Some(&ada_token),
             "mutation($p: ID!, $q: Int!) { createOrder(input: { items: [{ productId: $p, quantity: $q }] }) { id } }",
-            json!({ "p": mug.to_string(), "q": quantity }),
+            json!({ "p": gid(Kind::Product, mug), "q": quantity }),
         )
         .await;
     }
@@ -42,7 +42,7 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
                         .graphql_as(
                             Some(&token),
                             "mutation($p: ID!) { createOrder(input: { items: [{ productId: $p, quantity: 2 }] }) { id } }",
-                            json!({ "p": lamp.to_string() }),
+                            json!({ "p": gid(Kind::Product, lamp) }),
                         )
                         .await;
                     assert!(body.get("errors").is_none(), "writer failed: {body}");
@@ -105,7 +105,7 @@ async fn backup_under_concurrent_writers_restores_consistently(app: TestApp) {
     let data = restored
         .data(
             "query($id: ID!) { product(by: { id: $id }) { stock } orders(first: 100) { totalCount nodes { itemCount totalCents } } }",
-            json!({ "id": lamp.to_string() }),
+            json!({ "id": gid(Kind::Product, lamp) }),
         )
         .await;
     let orders = data["orders"]["totalCount"].as_i64().unwrap();
@@ -164,12 +164,9 @@ async fn restores_refuse_damage_and_keep_ids_fresh(app: TestApp) {
     backup::restore(&app.db, &file.path).await.unwrap();
     assert_eq!(backup::export(&app.db).await.unwrap().fingerprint(), before);
     let again = app.create_user("again@example.com", "Again").await;
-    assert!(
-        again.parse::<i32>().unwrap() >= extra.parse::<i32>().unwrap() - 1,
-        "no id collision"
-    );
+    assert!(db_id(&again) >= db_id(&extra) - 1, "no id collision");
     let order = app
-        .create_order("2", &[(some_product(&app).await, 1)])
+        .create_order(&gid(Kind::User, 2), &[(some_product(&app).await, 1)])
         .await;
     assert!(
         order > 3,
@@ -185,11 +182,7 @@ async fn some_product(app: &TestApp) -> i32 {
     let data = app
         .data("{ products(first: 1) { nodes { id } } }", json!({}))
         .await;
-    data["products"]["nodes"][0]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    db_id(data["products"]["nodes"][0]["id"].as_str().unwrap())
 }
 
 async fn backups_over_the_api(app: TestApp) {
@@ -246,7 +239,7 @@ async fn json_round_trip_between_databases() {
         .filter_map(|r| r[0].as_i64())
         .max()
         .unwrap();
-    assert!(id.parse::<i64>().unwrap() > max);
+    assert!(i64::from(db_id(&id)) > max);
 }
 
 /// `shopgraph copy`: a SQLite database into an empty PostgreSQL one, verified.

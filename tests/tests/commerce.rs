@@ -1,7 +1,7 @@
 //! The catalog, placing orders, the status machine, cancellations and deletions.
 
 use serde_json::{Value, json};
-use tests::{CREATE_ORDER, TestApp, both_backends};
+use tests::{CREATE_ORDER, Kind, TestApp, both_backends, db_id, gid};
 
 both_backends!(
     catalog_mutations_validate_and_conflict,
@@ -24,7 +24,7 @@ async fn stock_of(app: &TestApp, id: i32) -> i64 {
     let data = app
         .data(
             "query($id: ID!) { product(by: { id: $id }) { stock } }",
-            json!({ "id": id.to_string() }),
+            json!({ "id": gid(Kind::Product, id) }),
         )
         .await;
     data["product"]["stock"].as_i64().unwrap()
@@ -43,7 +43,7 @@ async fn user_points(app: &TestApp, id: &str) -> Value {
 async fn set_status(app: &TestApp, order: i32, status: &str) -> Value {
     app.graphql(
         "mutation($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { status updatedAt pointsUnreversed } }",
-        json!({ "id": order.to_string(), "s": status }),
+        json!({ "id": gid(Kind::Order, order), "s": status }),
     )
     .await
 }
@@ -92,7 +92,7 @@ async fn catalog_mutations_validate_and_conflict(app: TestApp) {
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["field"], "delta");
     assert_eq!(
-        stock_of(&app, id.parse().unwrap()).await,
+        stock_of(&app, db_id(&id)).await,
         10,
         "refused change left stock alone"
     );
@@ -104,7 +104,7 @@ async fn catalog_mutations_validate_and_conflict(app: TestApp) {
     // An ordered product is kept; an unordered one can go.
     app.data(adjust, json!({ "id": id, "d": 5 })).await;
     let ada = app.create_user("ada@example.com", "Ada").await;
-    app.create_order(&ada, &[(id.parse().unwrap(), 1)]).await;
+    app.create_order(&ada, &[(db_id(&id), 1)]).await;
     let error = app
         .error(
             "mutation($id: ID!) { deleteProduct(id: $id) }",
@@ -116,10 +116,10 @@ async fn catalog_mutations_validate_and_conflict(app: TestApp) {
     let deleted = app
         .data(
             "mutation($id: ID!) { deleteProduct(id: $id) }",
-            json!({ "id": spare.to_string() }),
+            json!({ "id": gid(Kind::Product, spare) }),
         )
         .await;
-    assert_eq!(deleted["deleteProduct"], spare.to_string());
+    assert_eq!(deleted["deleteProduct"], gid(Kind::Product, spare));
 }
 
 async fn orders_are_priced_from_the_catalog(app: TestApp) {
@@ -152,7 +152,7 @@ async fn orders_are_priced_from_the_catalog(app: TestApp) {
     // A later price change does not touch the order.
     app.data(
         "mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 9999 }) { id } }",
-        json!({ "id": mug.to_string() }),
+        json!({ "id": gid(Kind::Product, mug) }),
     )
     .await;
     let id = order["id"].as_str().unwrap();
@@ -179,7 +179,7 @@ async fn order_errors_name_what_is_wrong(app: TestApp) {
         .error(CREATE_ORDER, TestApp::order_input(&ada, &[(mug, 3)]))
         .await;
     assert_eq!(error["extensions"]["code"], "OUT_OF_STOCK", "{error}");
-    assert_eq!(error["extensions"]["productId"], mug.to_string());
+    assert_eq!(error["extensions"]["productId"], gid(Kind::Product, mug));
     assert_eq!(error["extensions"]["requested"], 3);
     assert_eq!(error["extensions"]["available"], 2);
 
@@ -194,7 +194,7 @@ async fn order_errors_name_what_is_wrong(app: TestApp) {
         )
         .await;
     assert_eq!(error["extensions"]["code"], "OUT_OF_STOCK", "{error}");
-    assert_eq!(error["extensions"]["productId"], mug.to_string());
+    assert_eq!(error["extensions"]["productId"], gid(Kind::Product, mug));
     assert_eq!(error["extensions"]["available"], 2);
     assert_eq!(stock_of(&app, tea).await, 5);
     assert_eq!(stock_of(&app, cup).await, 1);
@@ -207,13 +207,16 @@ async fn order_errors_name_what_is_wrong(app: TestApp) {
         )
         .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
-    assert_eq!(error["extensions"]["entity"], "product");
-    assert_eq!(error["extensions"]["id"], "424242");
+    assert_eq!(error["extensions"]["entity"], "Product");
+    assert_eq!(error["extensions"]["id"], gid(Kind::Product, 424242));
 
     let error = app
-        .error(CREATE_ORDER, TestApp::order_input("999", &[(mug, 1)]))
+        .error(
+            CREATE_ORDER,
+            TestApp::order_input(&gid(Kind::User, 999), &[(mug, 1)]),
+        )
         .await;
-    assert_eq!(error["extensions"]["entity"], "user");
+    assert_eq!(error["extensions"]["entity"], "User");
 
     for (lines, field) in [
         (vec![], "items"),
@@ -278,7 +281,10 @@ async fn status_machine_allows_only_its_transitions(app: TestApp) {
         assert_eq!(body["errors"][0]["extensions"]["from"], "DELIVERED");
     }
     let error = app
-        .error_code("mutation { cancelOrder(id: \"4242\") { id } }", json!({}))
+        .error_code(
+            "mutation { cancelOrder(id: \"T3JkZXI6NDI0Mg\") { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error, "NOT_FOUND");
 }
@@ -296,7 +302,7 @@ async fn cancelling_restores_stock_and_points(app: TestApp) {
     let body = app
         .data(
             "mutation($id: ID!) { cancelOrder(id: $id) { status pointsEarned pointsUnreversed } }",
-            json!({ "id": order.to_string() }),
+            json!({ "id": gid(Kind::Order, order) }),
         )
         .await;
     assert_eq!(
@@ -338,7 +344,7 @@ async fn cancelling_never_takes_a_balance_below_zero(app: TestApp) {
     let body = app
         .data(
             "mutation($id: ID!) { cancelOrder(id: $id) { pointsUnreversed } }",
-            json!({ "id": order.to_string() }),
+            json!({ "id": gid(Kind::Order, order) }),
         )
         .await;
     assert_eq!(
@@ -357,7 +363,8 @@ async fn only_pending_or_cancelled_orders_can_be_deleted(app: TestApp) {
 
     let pending = app.create_order(&ada, &[(mug, 2)]).await;
     assert_eq!(stock_of(&app, mug).await, 8);
-    app.data(delete, json!({ "id": pending.to_string() })).await;
+    app.data(delete, json!({ "id": gid(Kind::Order, pending) }))
+        .await;
     assert_eq!(
         stock_of(&app, mug).await,
         10,
@@ -366,7 +373,7 @@ async fn only_pending_or_cancelled_orders_can_be_deleted(app: TestApp) {
     assert!(
         app.data(
             "query($id: ID!) { order(id: $id) { id } }",
-            json!({ "id": pending.to_string() })
+            json!({ "id": gid(Kind::Order, pending) })
         )
         .await["order"]
             .is_null()
@@ -375,12 +382,14 @@ async fn only_pending_or_cancelled_orders_can_be_deleted(app: TestApp) {
 
     let paid = app.create_order(&ada, &[(mug, 1)]).await;
     set_status(&app, paid, "PAID").await;
-    let error = app.error(delete, json!({ "id": paid.to_string() })).await;
+    let error = app
+        .error(delete, json!({ "id": gid(Kind::Order, paid) }))
+        .await;
     assert_eq!(error["extensions"]["code"], "CONFLICT", "{error}");
 
     let cancelled = app.create_order(&ada, &[(mug, 1)]).await;
     set_status(&app, cancelled, "CANCELLED").await;
-    app.data(delete, json!({ "id": cancelled.to_string() }))
+    app.data(delete, json!({ "id": gid(Kind::Order, cancelled) }))
         .await;
     assert_eq!(
         stock_of(&app, mug).await,

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tests::{CREATE_ORDER, TestApp, both_backends};
+use tests::{CREATE_ORDER, Kind, TestApp, both_backends, db_id, gid};
 
 both_backends!(
     concurrent_orders_never_oversell,
@@ -68,7 +68,7 @@ async fn concurrent_orders_never_oversell(app: TestApp) {
     let data = app
         .data(
             "query($id: ID!) { product(by: { id: $id }) { stock } orders { totalCount } }",
-            json!({ "id": lamp.to_string() }),
+            json!({ "id": gid(Kind::Product, lamp) }),
         )
         .await;
     assert_eq!(data["product"]["stock"], 0);
@@ -183,7 +183,7 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
         let id = app
             .create_user(&format!("g{i}@example.com"), &format!("G{i}"))
             .await;
-        customers.push(id.parse::<i32>().expect("numeric id"));
+        customers.push(db_id(&id));
     }
     let pen = app.create_product("pen", "stationery", 150, 100).await;
     let ink = app.create_product("ink", "stationery", 300, 3).await;
@@ -300,7 +300,7 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["id"].as_str() == Some(id.to_string().as_str()))
+            .find(|p| p["id"].as_str() == Some(gid(Kind::Product, id).as_str()))
             .unwrap()["stock"]
             .as_i64()
             .unwrap()

@@ -2,7 +2,7 @@
 //! answered INTERNAL or logged at ERROR.
 
 use serde_json::{Value, json};
-use tests::{Backend, TestApp, on_each_backend};
+use tests::{Backend, Kind, TestApp, gid, on_each_backend};
 
 on_each_backend!(every_mistake_gets_the_callers_code);
 
@@ -94,19 +94,19 @@ fn corpus(product: i32, user: &str) -> Vec<Case> {
         case(
             "an order of 10,000 lines",
             order,
-            json!({ "input": { "customerId": user, "items": (0..10_000).map(|_| json!({ "productId": product.to_string(), "quantity": 1 })).collect::<Vec<_>>() } }),
+            json!({ "input": { "customerId": user, "items": (0..10_000).map(|_| json!({ "productId": gid(Kind::Product, product), "quantity": 1 })).collect::<Vec<_>>() } }),
             "BAD_USER_INPUT",
         ),
         case(
             "a quantity of 0",
             order,
-            json!({ "input": { "customerId": user, "items": [{ "productId": product.to_string(), "quantity": 0 }] } }),
+            json!({ "input": { "customerId": user, "items": [{ "productId": gid(Kind::Product, product), "quantity": 0 }] } }),
             "BAD_USER_INPUT",
         ),
         case(
             "a quantity past 32 bits",
             order,
-            json!({ "input": { "customerId": user, "items": [{ "productId": product.to_string(), "quantity": 4_294_967_296u64 }] } }),
+            json!({ "input": { "customerId": user, "items": [{ "productId": gid(Kind::Product, product), "quantity": 4_294_967_296u64 }] } }),
             "BAD_USER_INPUT",
         ),
         case(

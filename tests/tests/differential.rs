@@ -25,23 +25,28 @@ const CORPUS: &[&str] = &[
     "query($yes: Boolean!, $no: Boolean!) { products(first: 2) { nodes { id name @include(if: $no) slug @skip(if: $no) sku @include(if: $yes) } totalCount @skip(if: $yes) } }",
     "{ products(first: 2) { nodes { ... @skip(if: true) { id } name } } }",
     // Nulls: missing rows, nullable fields.
-    "{ user(id: \"999999\") { id } post(id: \"999999\") { id } product(by: { slug: \"no-such-thing\" }) { id } }",
+    "{ user(id: \"VXNlcjo5OTk5OTk\") { id } post(id: \"UG9zdDo5OTk5OTk\") { id } product(by: { slug: \"no-such-thing\" }) { id } }",
     "{ posts(first: 6) { nodes { id publishedAt } } }",
     // Private fields: an error nulls the nearest nullable parent, siblings stay.
-    "{ user(id: \"2\") { id name email } products(first: 1) { nodes { id } } }",
-    "{ a: user(id: \"2\") { id cardNumber } b: user(id: \"3\") { id name } }",
+    "{ user(id: \"VXNlcjoy\") { id name email } products(first: 1) { nodes { id } } }",
+    "{ a: user(id: \"VXNlcjoy\") { id cardNumber } b: user(id: \"VXNlcjoz\") { id name } }",
     "{ me { id email pointsBalance tier } }",
     // Errors deep in non-null positions propagate up lists to the root field.
     "{ posts(first: 5) { nodes { id author { id email } } } products(first: 1) { totalCount } }",
     "{ users(first: 5) { nodes { id email } } }",
     "{ orders(first: 5) { nodes { id totalCents customer { name email } items { quantity product { name } } } } }",
-    "{ order(id: \"1\") { id status items { productId lineTotalCents } } }",
-    "{ user(id: \"3\") { id orders(first: 3) { nodes { id } } } }",
-    "{ user(id: \"2\") { name posts(first: 5) { nodes { id title author { name cardNumber } } } } }",
+    "{ order(id: \"T3JkZXI6MQ\") { id status items { productId lineTotalCents } } }",
+    "{ user(id: \"VXNlcjoz\") { id orders(first: 3) { nodes { id } } } }",
+    "{ user(id: \"VXNlcjoy\") { name posts(first: 5) { nodes { id title author { name cardNumber } } } } }",
     // Argument errors at depth.
     "{ products(first: 500) { totalCount } posts(first: 1) { totalCount } }",
     "{ users(first: 2) { nodes { posts(first: -1) { totalCount } } } }",
     "{ product(by: { id: \"not-an-id\" }) { id } }",
+    // Global ids: any object again by its id alone; a foreign or malformed id at its field.
+    "{ node(id: \"VXNlcjoy\") { __typename id ... on User { name email } } }",
+    "{ a: node(id: \"x\") { id } b: node(id: \"UHJvZHVjdDox\") { id } }",
+    "{ nodes(ids: [\"T3JkZXI6MQ\", \"UHJvZHVjdDox\", \"VXNlcjo5OTk5OTk\"]) { id ... on Order { status } ... on Product { name } } }",
+    "{ user(id: \"UHJvZHVjdDox\") { id } products(first: 1) { nodes { id databaseId } } }",
 ];
 
 async fn responses_match_the_stock_executor(app: TestApp) {

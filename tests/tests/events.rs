@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use service::events::OrderEvent;
-use tests::{CREATE_ORDER, TestApp, both_backends};
+use tests::{CREATE_ORDER, Kind, TestApp, both_backends, gid};
 
 both_backends!(order_events_follow_commits);
 
@@ -17,12 +17,12 @@ async fn order_events_follow_commits(app: TestApp) {
         .await;
     app.graphql(
         "mutation($id: ID!) { updateOrderStatus(id: $id, status: DELIVERED) { id } }",
-        json!({ "id": order.to_string() }),
+        json!({ "id": gid(Kind::Order, order) }),
     )
     .await;
     app.data(
         "mutation($id: ID!) { updateOrderStatus(id: $id, status: PAID) { id } }",
-        json!({ "id": order.to_string() }),
+        json!({ "id": gid(Kind::Order, order) }),
     )
     .await;
 

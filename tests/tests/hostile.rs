@@ -3,7 +3,7 @@
 //! caller's code, never INTERNAL.
 
 use serde_json::{Value, json};
-use tests::{Backend, TestApp, on_each_backend};
+use tests::{Backend, Kind, TestApp, gid, on_each_backend};
 
 on_each_backend!(
     costly_documents_are_refused_before_any_work,
@@ -79,7 +79,10 @@ async fn costly_documents_are_refused_before_any_work(backend: Backend) {
 
 async fn mutations_never_run_over_get(backend: Backend) {
     let app = tests::spawn_app(backend).await;
-    let lamp = app.create_product("lamp", "home", 100, 5).await;
+    let lamp = gid(
+        Kind::Product,
+        app.create_product("lamp", "home", 100, 5).await,
+    );
     let mutation =
         format!("mutation {{ adjustStock(productId: \"{lamp}\", delta: 1) {{ stock }} }}");
     let hash = {

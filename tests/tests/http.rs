@@ -83,7 +83,7 @@ async fn requests_get_the_specified_statuses_and_bodies(backend: Backend) {
     };
     let response = get("{ products { totalCount } }").await.unwrap();
     assert_eq!(response.status(), 200);
-    let response = get("mutation { adjustStock(productId: \"1\", delta: 1) { stock } }")
+    let response = get("mutation { adjustStock(productId: \"UHJvZHVjdDox\", delta: 1) { stock } }")
         .await
         .unwrap();
     assert_eq!(response.status(), 405);

@@ -1,7 +1,7 @@
 //! Earning, tiers, transfers and redemptions.
 
 use serde_json::{Value, json};
-use tests::{TestApp, both_backends};
+use tests::{Kind, TestApp, both_backends, gid};
 
 both_backends!(
     earning_follows_the_tier,
@@ -103,8 +103,14 @@ async fn transfers_move_points_or_nothing(app: TestApp) {
         (json!({ "a": ada, "b": ada, "p": 1 }), "BAD_USER_INPUT"),
         (json!({ "a": ada, "b": bob, "p": 0 }), "BAD_USER_INPUT"),
         (json!({ "a": ada, "b": bob, "p": -5 }), "BAD_USER_INPUT"),
-        (json!({ "a": ada, "b": "9999", "p": 5 }), "NOT_FOUND"),
-        (json!({ "a": "9999", "b": bob, "p": 5 }), "NOT_FOUND"),
+        (
+            json!({ "a": ada, "b": gid(Kind::User, 9999), "p": 5 }),
+            "NOT_FOUND",
+        ),
+        (
+            json!({ "a": gid(Kind::User, 9999), "b": bob, "p": 5 }),
+            "NOT_FOUND",
+        ),
     ] {
         assert_eq!(
             app.error_code(TRANSFER, variables.clone()).await,

@@ -1,7 +1,7 @@
 //! Counting SQL statements per request proves nested lists are batched, not N+1.
 
 use serde_json::json;
-use tests::{TestApp, both_backends};
+use tests::{Kind, TestApp, both_backends, gid};
 
 both_backends!(nested_query_statement_count_is_flat);
 
@@ -75,13 +75,13 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let mug = app.create_product("mug", "kitchen", 500, 10_000).await;
     let tea = app.create_product("tea", "pantry", 700, 10_000).await;
     for i in 0..5 {
-        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)])
+        app.create_order(&gid(Kind::User, i + 1), &[(mug, 1), (tea, 2)])
             .await;
     }
     let few = statements_for(&app, orders).await;
     let few_nested = statements_for(&app, nested_orders).await;
     for i in 5..40 {
-        app.create_order(&format!("{}", i + 1), &[(mug, 1), (tea, 2)])
+        app.create_order(&gid(Kind::User, i + 1), &[(mug, 1), (tea, 2)])
             .await;
     }
     let many = statements_for(&app, orders).await;
@@ -94,4 +94,25 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
         "5 orders: {few_nested} statements, 40 orders: {many_nested}"
     );
     assert!(many_nested <= 5, "{many_nested} statements");
+
+    // `nodes` reads each type it is asked for in one statement, however many ids.
+    let nodes = |orders: i32| {
+        let ids: Vec<String> = (1..=orders)
+            .flat_map(|i| {
+                [
+                    gid(Kind::Order, i),
+                    gid(Kind::User, i),
+                    gid(Kind::Product, if i % 2 == 0 { mug } else { tea }),
+                ]
+            })
+            .collect();
+        format!("{{ nodes(ids: {}) {{ id }} }}", json!(ids))
+    };
+    let few_nodes = statements_for(&app, &nodes(3)).await;
+    let many_nodes = statements_for(&app, &nodes(33)).await;
+    assert_eq!(
+        few_nodes, many_nodes,
+        "9 ids: {few_nodes} statements, 99 ids: {many_nodes}"
+    );
+    assert!(many_nodes <= 3, "{many_nodes} statements");
 }

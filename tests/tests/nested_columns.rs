@@ -3,7 +3,7 @@
 //! and whatever the list is ordered by.
 
 use serde_json::{Value, json};
-use tests::{TestApp, both_backends};
+use tests::{Kind, TestApp, both_backends, gid};
 
 both_backends!(nested_posts_answer_stored_values_for_any_selection);
 
@@ -176,7 +176,7 @@ async fn nested_lookups_answer_stored_values_for_any_selection(app: TestApp) {
     let ada = app.create_user("ada@example.com", "Ada").await;
     let post = app.create_post(&ada, "Hello", true).await;
     let mug = app.create_product("mug", "kitchen", 1_250, 10).await;
-    let order = app.create_order(&ada, &[(mug, 2)]).await.to_string();
+    let order = gid(Kind::Order, app.create_order(&ada, &[(mug, 2)]).await);
     // The root lookups read every column.
     let stored = app
         .data(
@@ -185,7 +185,7 @@ async fn nested_lookups_answer_stored_values_for_any_selection(app: TestApp) {
                 USER_FIELDS.join(" "),
                 PRODUCT_FIELDS.join(" ")
             ),
-            json!({ "u": ada, "p": mug.to_string() }),
+            json!({ "u": ada, "p": gid(Kind::Product, mug) }),
         )
         .await;
     let (user, product) = (&stored["user"], &stored["product"]);
@@ -326,7 +326,7 @@ async fn listed_orders_answer_stored_customers_items_and_products(app: TestApp) 
         (&bob, vec![(tea, 3)]),
         (&ada, vec![(mug, 1)]),
     ] {
-        ids.push(app.create_order(customer, &lines).await.to_string());
+        ids.push(gid(Kind::Order, app.create_order(customer, &lines).await));
     }
     // Each order as the root lookup reads it (through the loaders, every column).
     let mut stored = json!({});

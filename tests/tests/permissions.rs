@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use tests::{TestApp, both_backends};
+use tests::{Kind, TestApp, both_backends, db_id, gid};
 
 both_backends!(every_field_has_a_rule_and_keeps_it);
 
@@ -122,6 +122,18 @@ fn cases() -> Vec<Case> {
             field: "Query.posts",
             document: "{ posts { totalCount } }",
             variables: no_vars,
+            expect: PUBLIC,
+        },
+        Case {
+            field: "Query.node",
+            document: "query($id: ID!) { node(id: $id) { id } }",
+            variables: |f, _| json!({ "id": f.draft }),
+            expect: [Null, Ok, Null, Ok],
+        },
+        Case {
+            field: "Query.nodes",
+            document: "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            variables: |f, _| json!({ "ids": [f.draft, f.orders[0]] }),
             expect: PUBLIC,
         },
         Case {
@@ -301,6 +313,7 @@ fn cases() -> Vec<Case> {
 /// `User` fields: (field, selection, outcomes when asked about A).
 const USER_FIELDS: &[(&str, &str, [Outcome; 4])] = &[
     ("id", "id", PUBLIC),
+    ("databaseId", "databaseId", PUBLIC),
     ("name", "name", PUBLIC),
     ("tier", "tier", PUBLIC),
     ("posts", "posts { totalCount }", PUBLIC),
@@ -327,6 +340,7 @@ const USER_FIELDS: &[(&str, &str, [Outcome; 4])] = &[
 /// `User`s, whose own fields follow `USER_FIELDS`.
 const INHERITED: &[&str] = &[
     "Post.id",
+    "Post.databaseId",
     "Post.title",
     "Post.content",
     "Post.status",
@@ -336,6 +350,7 @@ const INHERITED: &[&str] = &[
     "Post.authorId",
     "Post.author",
     "Product.id",
+    "Product.databaseId",
     "Product.sku",
     "Product.slug",
     "Product.name",
@@ -345,6 +360,7 @@ const INHERITED: &[&str] = &[
     "Product.createdAt",
     "Product.updatedAt",
     "Order.id",
+    "Order.databaseId",
     "Order.status",
     "Order.totalCents",
     "Order.pointsEarned",
@@ -356,18 +372,21 @@ const INHERITED: &[&str] = &[
     "Order.items",
     "Order.itemCount",
     "OrderItem.id",
+    "OrderItem.databaseId",
     "OrderItem.quantity",
     "OrderItem.unitPriceCents",
     "OrderItem.lineTotalCents",
     "OrderItem.productId",
     "OrderItem.product",
     "PointTransaction.id",
+    "PointTransaction.databaseId",
     "PointTransaction.kind",
     "PointTransaction.points",
     "PointTransaction.createdAt",
     "PointTransaction.order",
     "PointTransaction.counterparty",
     "Role.id",
+    "Role.databaseId",
     "Role.name",
     "AuthPayload.token",
     "AuthPayload.user",
@@ -392,30 +411,29 @@ fn is_structural(type_name: &str) -> bool {
 async fn setup(app: &TestApp) -> Fixture {
     let (a, token_a) = app.signup("a@example.com", "A").await;
     let (b, token_b) = app.signup("b@example.com", "B").await;
-    let product = app
-        .create_product("thing", "misc", 1_000, 1_000)
-        .await
-        .to_string();
+    let product = gid(
+        Kind::Product,
+        app.create_product("thing", "misc", 1_000, 1_000).await,
+    );
     let mut spare_products = Vec::new();
     let mut spare_users = Vec::new();
     let mut drafts = Vec::new();
     let mut orders = Vec::new();
     for i in 0..4 {
-        spare_products.push(
+        spare_products.push(gid(
+            Kind::Product,
             app.create_product(&format!("spare-{i}"), "misc", 100, 0)
-                .await
-                .to_string(),
-        );
+                .await,
+        ));
         spare_users.push(
             app.create_user(&format!("spare{i}@example.com"), "Spare")
                 .await,
         );
         drafts.push(app.create_post(&a, &format!("draft {i}"), false).await);
-        orders.push(
-            app.create_order(&a, &[(product.parse().unwrap(), 1)])
-                .await
-                .to_string(),
-        );
+        orders.push(gid(
+            Kind::Order,
+            app.create_order(&a, &[(db_id(&product), 1)]).await,
+        ));
     }
     app.data(
         "mutation($a: ID!) { adjustPoints(userId: $a, points: 100) { id } }",
@@ -575,6 +593,19 @@ async fn every_field_has_a_rule_and_keeps_it(app: TestApp) {
             .await,
     );
     assert!(for_a.contains(&"private".to_owned()), "{for_a:?}");
+    // `nodes` shows B neither A's draft nor A's order; A sees both.
+    let nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+    let ids = json!({ "ids": [fixture.draft, fixture.orders[0]] });
+    let for_b = app
+        .graphql_as(Some(&fixture.token_b), nodes, ids.clone())
+        .await;
+    assert_eq!(for_b["data"]["nodes"], json!([null, null]), "{for_b}");
+    let for_a = app.graphql_as(Some(&fixture.token_a), nodes, ids).await;
+    assert_eq!(
+        for_a["data"]["nodes"],
+        json!([{ "id": fixture.draft }, { "id": fixture.orders[0] }]),
+        "{for_a}"
+    );
     // B's list of orders holds none of A's, whatever B filters on.
     let orders = app
         .graphql_as(

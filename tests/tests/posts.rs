@@ -1,7 +1,7 @@
 //! Post mutations.
 
 use serde_json::json;
-use tests::{TestApp, both_backends};
+use tests::{Kind, TestApp, both_backends, gid};
 
 both_backends!(
     drafts_publish_and_edit,
@@ -59,7 +59,7 @@ async fn post_errors_name_the_field(app: TestApp) {
     let error = app
         .error(
             create,
-            json!({ "input": { "authorId": "999", "title": "T", "content": "" } }),
+            json!({ "input": { "authorId": gid(Kind::User, 999), "title": "T", "content": "" } }),
         )
         .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND", "{error}");
@@ -79,7 +79,10 @@ async fn post_errors_name_the_field(app: TestApp) {
         .await;
     assert_eq!(error["extensions"]["field"], "title");
     let error = app
-        .error("mutation { publishPost(id: \"12345\") { id } }", json!({}))
+        .error(
+            "mutation { publishPost(id: \"UG9zdDoxMjM0NQ\") { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
 }

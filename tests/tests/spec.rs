@@ -121,7 +121,7 @@ async fn request_errors_have_no_data_entry(backend: Backend) {
     let text = app
         .client
         .post(app.url("/graphql"))
-        .json(&json!({ "query": "{ b: products(first: 1) { totalCount } a: user(id: \"1\") { id email } c: user(id: \"1\") { id posts(first: 101) { totalCount } } }" }))
+        .json(&json!({ "query": "{ b: products(first: 1) { totalCount } a: user(id: \"VXNlcjox\") { id email } c: user(id: \"VXNlcjox\") { id posts(first: 101) { totalCount } } }" }))
         .send()
         .await
         .expect("sent")
@@ -130,7 +130,7 @@ async fn request_errors_have_no_data_entry(backend: Backend) {
         .expect("body");
     assert!(
         text.starts_with(r#"{"data":{"b":{"totalCount":"#)
-            && text.contains(r#""a":{"id":"1","email":null},"c":null}"#),
+            && text.contains(r#""a":{"id":"VXNlcjox","email":null},"c":null}"#),
         "{text}"
     );
     let body: Value = serde_json::from_str(&text).expect("JSON");

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use tests::{Backend, CREATE_ORDER, TestApp};
+use tests::{Backend, CREATE_ORDER, TestApp, db_id};
 
 const CREATE_POST: &str = "mutation($input: CreatePostInput!) { createPost(input: $input) { id } }";
 const TRANSFER: &str = "mutation($a: ID!, $b: ID!) { transferPoints(fromUserId: $a, toUserId: $b, points: 1) { from { id } } }";
@@ -113,9 +113,9 @@ impl Writes<'_> {
             let id = || {
                 answer.body["data"][field]["id"]
                     .as_str()
+                    .map(db_id)
+                    .map(i64::from)
                     .expect("id")
-                    .parse::<i64>()
-                    .expect("numeric id")
             };
             match kind {
                 Kind::Post => assert!(told.posts.insert(id())),
@@ -230,12 +230,12 @@ async fn assert_exactly_what_was_told(
 ) {
     let (alice, bob, lamp, stock) = shop;
     assert_eq!(
-        ids(own, "posts", "author_id", alice).await,
+        ids(own, "posts", "author_id", &db_id(alice).to_string()).await,
         told.posts,
         "posts"
     );
     assert_eq!(
-        ids(own, "orders", "customer_id", alice).await,
+        ids(own, "orders", "customer_id", &db_id(alice).to_string()).await,
         told.orders,
         "orders"
     );
@@ -253,7 +253,7 @@ async fn assert_exactly_what_was_told(
     assert_eq!(items, told.orders.len() as i64, "one item per order");
     let received = scalar(
         own,
-        &format!("SELECT points_balance FROM users WHERE id = {bob}"),
+        &format!("SELECT points_balance FROM users WHERE id = {}", db_id(bob)),
     )
     .await;
     assert_eq!(received, told.transfers as i64, "transfers");

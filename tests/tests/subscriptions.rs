@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use std::time::Duration;
 use tests::{
-    Backend, Heard, TestApp, WsClient, both_backends, on_each_backend, spawn_app,
+    Backend, Heard, Kind, TestApp, WsClient, both_backends, db_id, gid, on_each_backend, spawn_app,
     spawn_second_instance,
 };
 
@@ -22,7 +22,7 @@ async fn order_as(app: &TestApp, token: &str, product: i32) -> String {
         .graphql_as(
             Some(token),
             "mutation($p: ID!) { createOrder(input: { items: [{ productId: $p, quantity: 1 }] }) { id } }",
-            json!({ "p": product.to_string() }),
+            json!({ "p": gid(Kind::Product, product) }),
         )
         .await;
     body["data"]["createOrder"]["id"]
@@ -133,7 +133,7 @@ async fn events_cross_instances_on_postgres() {
         .client
         .post(format!("http://{second}/graphql"))
         .bearer_auth(&first.admin_token)
-        .json(&json!({ "query": "mutation($p: ID!) { createOrder(input: { items: [{ productId: $p, quantity: 2 }] }) { id } }", "variables": { "p": mug.to_string() } }))
+        .json(&json!({ "query": "mutation($p: ID!) { createOrder(input: { items: [{ productId: $p, quantity: 2 }] }) { id } }", "variables": { "p": gid(Kind::Product, mug) } }))
         .send()
         .await
         .unwrap()
@@ -206,7 +206,7 @@ async fn subscriptions_end_when_their_rights_end(backend: Backend) {
     let keys =
         api::auth::token::TokenKeys::new(tests::JWT_SECRET.as_bytes(), Duration::from_secs(60));
     let now = chrono::Utc::now().timestamp() as u64;
-    let short = keys.issue_at(dave.parse().unwrap(), now, now + 2);
+    let short = keys.issue_at(db_id(&dave), now, now + 2);
     let mut expiring = WsClient::connect(app.address, Some(&short))
         .await
         .expect("connects");
@@ -227,7 +227,7 @@ async fn subscriptions_end_when_their_rights_end(backend: Backend) {
     // Events each of them would have received.
     app.data(
         "mutation($c: ID!, $p: ID!) { createOrder(input: { customerId: $c, items: [{ productId: $p, quantity: 1 }] }) { id } }",
-        json!({ "c": dave, "p": mug.to_string() }),
+        json!({ "c": dave, "p": gid(Kind::Product, mug) }),
     )
     .await;
     app.data(

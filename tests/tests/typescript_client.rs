@@ -13,7 +13,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-use tests::Backend;
+use tests::{Backend, Kind, gid};
 
 /// Time limit of `npm run check` (codegen and two compiler runs; slow on a cold, busy machine).
 const CHECK_LIMIT: Duration = Duration::from_secs(300);
@@ -160,7 +160,7 @@ async fn typed_client_runs_against_the_server() {
         json!([{
             "status": "CANCELLED",
             "customer": { "name": "TypeScript Client" },
-            "items": [{ "productId": cheap.to_string(), "quantity": 1 }],
+            "items": [{ "productId": gid(Kind::Product, cheap), "quantity": 1 }],
         }]),
         "{data:#}"
     );
@@ -168,8 +168,8 @@ async fn typed_client_runs_against_the_server() {
     assert_eq!(
         data["products"]["nodes"],
         json!([
-            { "id": sold_out.to_string(), "stock": 0 },
-            { "id": cheap.to_string(), "stock": 3 },
+            { "id": gid(Kind::Product, sold_out), "stock": 0 },
+            { "id": gid(Kind::Product, cheap), "stock": 3 },
         ]),
         "{data:#}"
     );

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tests::{Backend, CREATE_ORDER, TestApp};
+use tests::{Backend, CREATE_ORDER, TestApp, db_id};
 
 const CREATE_ORDER_WITH_CUSTOMER: &str = "mutation($input: CreateOrderInput!) {
     createOrder(input: $input) { id customer { id name } items { product { name } } }
@@ -69,7 +69,7 @@ async fn send(app: &TestApp, query: &str, variables: Value, field: &str) -> Outc
     }
     if let Some(id) = body["data"][field]["id"].as_str() {
         // Placed; a field read after the commit may still have met a dropped connection.
-        return Outcome::Placed(id.parse().expect("numeric id"));
+        return Outcome::Placed(i64::from(db_id(id)));
     }
     if error.is_null() {
         return Outcome::Read;

@@ -1,7 +1,7 @@
 //! User mutations and their errors.
 
 use serde_json::json;
-use tests::{TestApp, both_backends};
+use tests::{Kind, TestApp, both_backends, db_id, gid};
 
 both_backends!(
     creates_users_with_card_numbers,
@@ -23,7 +23,7 @@ async fn creates_users_with_card_numbers(app: TestApp) {
         )
         .await;
     let user = &data["createUser"];
-    let id: i32 = user["id"].as_str().unwrap().parse().unwrap();
+    let id: i32 = db_id(user["id"].as_str().unwrap());
     assert_eq!(user["email"], "ada@example.com");
     assert_eq!(user["name"], "Ada Lovelace");
     assert_eq!(user["status"], "ACTIVE");
@@ -39,7 +39,7 @@ async fn creates_users_with_card_numbers(app: TestApp) {
     let fetched = app
         .data(
             "query($id: ID!) { user(id: $id) { name cardNumber } }",
-            json!({ "id": id.to_string() }),
+            json!({ "id": gid(Kind::User, id) }),
         )
         .await;
     assert_eq!(fetched["user"]["cardNumber"], user["cardNumber"]);
@@ -115,7 +115,7 @@ async fn updates_and_deletes_users(app: TestApp) {
 
     let code = app
         .error_code(
-            "mutation { updateUser(id: \"999\", input: { name: \"X\" }) { id } }",
+            "mutation { updateUser(id: \"VXNlcjo5OTk\", input: { name: \"X\" }) { id } }",
             json!({}),
         )
         .await;

@@ -57,8 +57,9 @@ const TYPE_LISTS: [&str; 6] = [
 /// How long a list of objects outside a connection can be, by (type, field). A list missing
 /// here counts as [`DEFAULT_LIST_BOUND`]; a unit test makes sure every list in the schema is
 /// named.
-pub const LIST_BOUNDS: [(&str, &str, u64); 2] = [
+pub const LIST_BOUNDS: [(&str, &str, u64); 3] = [
     ("Order", "items", service::orders::MAX_LINES as u64),
+    ("Query", "nodes", service::nodes::MAX_KEYS as u64),
     // A user holds each role at most once: customer and admin.
     ("User", "roles", 2),
 ];

@@ -1,5 +1,6 @@
 //! The one place where service errors become GraphQL errors with a stable `extensions.code`.
 
+use crate::graphql::args::Kind;
 use async_graphql::{Error, ErrorExtensions};
 use std::sync::Arc;
 
@@ -139,11 +140,22 @@ pub fn retry_after(err: &service::Error) -> Option<u32> {
 pub fn to_graphql(err: &service::Error) -> Error {
     use service::Error as E;
     match err {
-        E::NotFound { entity, id } => Error::new(err.to_string()).extend_with(|_, e| {
-            e.set("code", code::NOT_FOUND);
-            e.set("entity", *entity);
-            e.set("id", id.as_str());
-        }),
+        E::NotFound { entity, id } => {
+            // Named as the client names it: the GraphQL type and the global id.
+            let kind = node_kind(entity);
+            let (entity, id) = match (kind, id.parse::<i32>()) {
+                (Some(kind), Ok(row)) => (
+                    crate::graphql::args::name(kind).to_owned(),
+                    crate::graphql::args::global_id(kind, row).0,
+                ),
+                _ => ((*entity).to_owned(), id.clone()),
+            };
+            Error::new(format!("no {entity} with id {id}")).extend_with(move |_, e| {
+                e.set("code", code::NOT_FOUND);
+                e.set("entity", entity.as_str());
+                e.set("id", id.as_str());
+            })
+        }
         E::Invalid { field, .. } => bad_input(field, err.to_string()),
         E::Conflict { field, .. } => Error::new(err.to_string()).extend_with(|_, e| {
             e.set("code", code::CONFLICT);
@@ -153,12 +165,18 @@ pub fn to_graphql(err: &service::Error) -> Error {
             product_id,
             requested,
             available,
-        } => Error::new(err.to_string()).extend_with(|_, e| {
-            e.set("code", code::OUT_OF_STOCK);
-            e.set("productId", product_id.to_string());
-            e.set("requested", *requested);
-            e.set("available", *available);
-        }),
+        } => {
+            let product = crate::graphql::args::global_id(Kind::Product, *product_id).0;
+            Error::new(format!(
+                "product {product} has {available} in stock, {requested} requested"
+            ))
+            .extend_with(move |_, e| {
+                e.set("code", code::OUT_OF_STOCK);
+                e.set("productId", product.as_str());
+                e.set("requested", *requested);
+                e.set("available", *available);
+            })
+        }
         E::Unauthenticated(_) => unauthenticated(err.to_string()),
         E::Forbidden(_) => {
             Error::new(err.to_string()).extend_with(|_, e| e.set("code", code::FORBIDDEN))
@@ -261,6 +279,17 @@ pub fn after_commit(errors: &mut [async_graphql::ServerError]) {
                 .to_owned();
         }
     }
+}
+
+/// The kind of row a service error's `entity` names.
+fn node_kind(entity: &str) -> Option<Kind> {
+    Some(match entity {
+        "user" => Kind::User,
+        "post" => Kind::Post,
+        "product" => Kind::Product,
+        "order" => Kind::Order,
+        _ => return None,
+    })
 }
 
 /// A nullable field's answer: an error becomes null at the field's own path, recorded in the

@@ -1,6 +1,6 @@
 //! Filter and ordering inputs of the list fields, converted into the service's filters.
 
-use super::args::{SortDirection, parse_id, parse_ids};
+use super::args::{Kind, SortDirection, parse_id, parse_ids};
 use super::error::GqlResult;
 use super::types::enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};
 use async_graphql::{Enum, ID, InputObject};
@@ -23,17 +23,25 @@ pub struct IdFilter {
 }
 
 impl IdFilter {
-    fn cmp(f: &Option<Self>, field: &str) -> Res<Cmp<i32>> {
+    fn cmp(f: &Option<Self>, field: &str, kind: Kind) -> Res<Cmp<i32>> {
         let Some(f) = f else {
             return Ok(Cmp::default());
         };
         Ok(Cmp {
-            eq: f.eq.as_ref().map(|id| parse_id(field, id)).transpose()?,
-            ne: f.ne.as_ref().map(|id| parse_id(field, id)).transpose()?,
+            eq: f
+                .eq
+                .as_ref()
+                .map(|id| parse_id(field, kind, id))
+                .transpose()?,
+            ne: f
+                .ne
+                .as_ref()
+                .map(|id| parse_id(field, kind, id))
+                .transpose()?,
             in_: f
                 .in_
                 .as_deref()
-                .map(|ids| parse_ids(field, ids))
+                .map(|ids| parse_ids(field, kind, ids))
                 .transpose()?,
             ..Cmp::default()
         }
@@ -230,7 +238,7 @@ impl UserFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::users::UserFilter> {
         let f = f.unwrap_or_default();
         Ok(service::users::UserFilter {
-            id: IdFilter::cmp(&f.id, "filter.id")?,
+            id: IdFilter::cmp(&f.id, "filter.id", Kind::User)?,
             email: StringFilter::cmp(&f.email, "filter.email")?,
             name: StringFilter::cmp(&f.name, "filter.name")?,
             status: UserStatusFilter::cmp(&f.status, "filter.status")?,
@@ -265,8 +273,8 @@ impl PostFilter {
     ) -> Res<service::posts::PostFilter> {
         let f = f.unwrap_or_default();
         Ok(service::posts::PostFilter {
-            id: IdFilter::cmp(&f.id, "filter.id")?,
-            author_id: IdFilter::cmp(&f.author_id, "filter.authorId")?,
+            id: IdFilter::cmp(&f.id, "filter.id", Kind::Post)?,
+            author_id: IdFilter::cmp(&f.author_id, "filter.authorId", Kind::User)?,
             status: PostStatusFilter::cmp(&f.status, "filter.status")?,
             title: StringFilter::cmp(&f.title, "filter.title")?,
             published_at: DateTimeFilter::cmp(&f.published_at),
@@ -299,7 +307,7 @@ impl ProductFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::products::ProductFilter> {
         let f = f.unwrap_or_default();
         Ok(service::products::ProductFilter {
-            id: IdFilter::cmp(&f.id, "filter.id")?,
+            id: IdFilter::cmp(&f.id, "filter.id", Kind::Product)?,
             sku: StringFilter::cmp(&f.sku, "filter.sku")?,
             slug: StringFilter::cmp(&f.slug, "filter.slug")?,
             name: StringFilter::cmp(&f.name, "filter.name")?,
@@ -329,8 +337,8 @@ impl OrderFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::orders::OrderFilter> {
         let f = f.unwrap_or_default();
         Ok(service::orders::OrderFilter {
-            id: IdFilter::cmp(&f.id, "filter.id")?,
-            customer_id: IdFilter::cmp(&f.customer_id, "filter.customerId")?,
+            id: IdFilter::cmp(&f.id, "filter.id", Kind::Order)?,
+            customer_id: IdFilter::cmp(&f.customer_id, "filter.customerId", Kind::User)?,
             status: OrderStatusFilter::cmp(&f.status, "filter.status")?,
             total_cents: IntFilter::cmp(&f.total_cents, "filter.totalCents")?,
             created_at: DateTimeFilter::cmp(&f.created_at),

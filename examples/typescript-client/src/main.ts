@@ -6,7 +6,8 @@
 //   4. subscribes to the order's status changes over WebSocket;
 //   5. has the order marked paid (with SHOPGRAPH_ADMIN_TOKEN) and then cancels it itself,
 //      reading each change from the subscription;
-//   6. reads `me` and finds the order there, cancelled.
+//   6. reads `me` and finds the order there, cancelled;
+//   7. refetches the order by its global id alone, through `node`.
 //
 // Every step is checked: any GraphQL error, wrong answer or wait past the time limit ends the
 // script with a message and exit status 1. On success it prints a short summary.
@@ -31,6 +32,7 @@ import {
   markOrderPaidMutation,
   meQuery,
   orderStatusChangedSubscription,
+  refetchOrderQuery,
   signupMutation,
 } from './operations.js';
 
@@ -224,6 +226,13 @@ async function main(): Promise<string> {
     // A new customer's only order was cancelled, and its points taken back.
     check(me.pointsBalance == null || me.pointsBalance === 0, `points left after the cancellation: ${me.pointsBalance}`);
   }
+
+  // 7. The same order again by its global id alone, as a Relay or Apollo cache refetches it.
+  const { node } = await customer.execute(refetchOrderQuery, { id: order.id });
+  check(node != null, `node(id: ${order.id}) is null for the order's own customer`);
+  check(node.__typename === 'Order', `node(id: ${order.id}) is a ${node.__typename}, not an Order`);
+  check(node.id === order.id, `node(id: ${order.id}) answered id ${node.id}`);
+  check(node.status === 'CANCELLED', `node(id: ${order.id}) has status ${node.status}`);
 
   return summary(me, products.length, pages, product, order.id, createdAt, seen);
 }

@@ -128,16 +128,18 @@ export const orderStatusChangedSubscription = graphql(`
   }
 `);
 
-// TODO(node): refetch by global id once the schema has Relay's `node(id: ID!): Node` field.
-// schema.graphql has no `node` yet, and codegen checks every operation against it, so the
-// query cannot be written before then. When it lands, add here (and use it in main.ts to
-// refetch the order placed):
-//
-//   export const refetchOrderQuery = graphql(`
-//     query RefetchOrder($id: ID!) {
-//       node(id: $id) {
-//         id
-//         ... on Order { status totalCents updatedAt }
-//       }
-//     }
-//   `);
+// Refetch by global id (Relay's Global Object Identification): any object's `id` finds it
+// again through `node`, whatever its type.
+export const refetchOrderQuery = graphql(`
+  query RefetchOrder($id: ID!) {
+    node(id: $id) {
+      __typename
+      id
+      ... on Order {
+        status
+        totalCents
+        updatedAt
+      }
+    }
+  }
+`);

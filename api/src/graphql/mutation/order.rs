@@ -1,6 +1,6 @@
 //! `createOrder`, `updateOrderStatus`, `cancelOrder`, `deleteOrder`.
 
-use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::args::{Kind, global_id, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::turn::Turn;
 use crate::graphql::types::Order;
@@ -45,7 +45,11 @@ impl OrderMutation {
         let checkout = ctx.data::<orders::Checkout>()?;
         let mut items = Vec::with_capacity(input.items.len());
         for (i, line) in input.items.iter().enumerate() {
-            let product_id = parse_id(&format!("items[{i}].productId"), &line.product_id)?;
+            let product_id = parse_id(
+                &format!("items[{i}].productId"),
+                Kind::Product,
+                &line.product_id,
+            )?;
             items.push(orders::NewLine {
                 product_id,
                 quantity: line.quantity,
@@ -55,7 +59,7 @@ impl OrderMutation {
         let customer = input
             .customer_id
             .as_ref()
-            .map(|id| parse_id("customerId", id))
+            .map(|id| parse_id("customerId", Kind::User, id))
             .transpose()?;
         let new = orders::NewOrder {
             customer_id: viewer.acting_for(customer).gql()?,
@@ -80,7 +84,7 @@ impl OrderMutation {
         #[graphql(desc = "The order to move.")] id: ID,
         #[graphql(desc = "The status to move it to.")] status: OrderStatus,
     ) -> async_graphql::Result<Order> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Order, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
         Ok(Order::from(
@@ -96,7 +100,7 @@ impl OrderMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The order to cancel.")] id: ID,
     ) -> async_graphql::Result<Order> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Order, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let events = ctx.data::<EventBus>()?;
         let cancelled = service::OrderStatus::Cancelled;
@@ -115,8 +119,11 @@ impl OrderMutation {
         #[graphql(desc = "The order to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
         viewer(ctx).require_admin().gql()?;
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Order, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(to_id(orders::delete(db, id).await.gql()?.id))
+        Ok(global_id(
+            Kind::Order,
+            orders::delete(db, id).await.gql()?.id,
+        ))
     }
 }

@@ -1,6 +1,6 @@
 //! `transferPoints`, `redeemPoints`, `adjustPoints`.
 
-use crate::graphql::args::parse_id;
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
@@ -17,7 +17,9 @@ pub struct PointTransfer {
 }
 
 fn optional_id(field: &str, id: Option<ID>) -> async_graphql::Result<Option<i32>> {
-    id.as_ref().map(|id| parse_id(field, id)).transpose()
+    id.as_ref()
+        .map(|id| parse_id(field, Kind::User, id))
+        .transpose()
 }
 
 #[derive(Default)]
@@ -42,7 +44,7 @@ impl PointsMutation {
         let from = viewer
             .acting_for(optional_id("fromUserId", from_user_id)?)
             .gql()?;
-        let to = parse_id("toUserId", &to_user_id)?;
+        let to = parse_id("toUserId", Kind::User, &to_user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let (from, to) = points::transfer(db, &viewer, from, to, i64::from(points))
             .await
@@ -83,7 +85,7 @@ impl PointsMutation {
         #[graphql(desc = "−1,000,000,000 to 1,000,000,000, not 0.")] points: i32,
     ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
-        let id = parse_id("userId", &user_id)?;
+        let id = parse_id("userId", Kind::User, &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User::from(
             points::adjust(db, id, i64::from(points)).await.gql()?,

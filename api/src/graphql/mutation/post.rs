@@ -1,6 +1,6 @@
 //! `createPost`, `updatePost`, `publishPost`, `deletePost`.
 
-use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::args::{Kind, global_id, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;
@@ -46,7 +46,7 @@ impl PostMutation {
             author_id: input
                 .author_id
                 .as_ref()
-                .map(|id| parse_id("input.authorId", id))
+                .map(|id| parse_id("input.authorId", Kind::User, id))
                 .transpose()?,
             title: input.title,
             content: input.content,
@@ -64,7 +64,7 @@ impl PostMutation {
         #[graphql(desc = "The post to change.")] id: ID,
         #[graphql(desc = "The changes.")] input: UpdatePostInput,
     ) -> async_graphql::Result<Post> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Post, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = posts::PostPatch {
             title: input.title,
@@ -82,7 +82,7 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The draft to publish.")] id: ID,
     ) -> async_graphql::Result<Post> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Post, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(Post::from(
             posts::publish(db, &viewer(ctx), id).await.gql()?,
@@ -95,8 +95,11 @@ impl PostMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The post to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Post, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(to_id(posts::delete(db, &viewer(ctx), id).await.gql()?.id))
+        Ok(global_id(
+            Kind::Post,
+            posts::delete(db, &viewer(ctx), id).await.gql()?.id,
+        ))
     }
 }

@@ -1,6 +1,6 @@
 //! `createProduct`, `updateProduct`, `adjustStock`, `deleteProduct`: admins only.
 
-use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::args::{Kind, global_id, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Product;
 use crate::graphql::viewer::viewer;
@@ -67,7 +67,7 @@ impl ProductMutation {
         #[graphql(desc = "The product to change.")] id: ID,
         #[graphql(desc = "The changes.")] input: UpdateProductInput,
     ) -> async_graphql::Result<Product> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Product, &id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = products::ProductPatch {
@@ -88,7 +88,7 @@ impl ProductMutation {
         )]
         delta: i32,
     ) -> async_graphql::Result<Product> {
-        let id = parse_id("productId", &product_id)?;
+        let id = parse_id("productId", Kind::Product, &product_id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(Product::from(
@@ -102,9 +102,12 @@ impl ProductMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The product to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::Product, &id)?;
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(to_id(products::delete(db, id).await.gql()?.id))
+        Ok(global_id(
+            Kind::Product,
+            products::delete(db, id).await.gql()?.id,
+        ))
     }
 }

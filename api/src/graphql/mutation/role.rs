@@ -1,6 +1,6 @@
 //! `grantRole`, `revokeRole`: admins only.
 
-use crate::graphql::args::parse_id;
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::User;
 use crate::graphql::types::enums::RoleName;
@@ -21,7 +21,7 @@ impl RoleMutation {
         #[graphql(desc = "The role to give.")] role: RoleName,
     ) -> async_graphql::Result<User> {
         viewer(ctx).require_admin().gql()?;
-        let id = parse_id("userId", &user_id)?;
+        let id = parse_id("userId", Kind::User, &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User::from(
             roles::grant_named(db, id, role.name()).await.gql()?,
@@ -38,7 +38,7 @@ impl RoleMutation {
     ) -> async_graphql::Result<User> {
         let viewer = viewer(ctx);
         viewer.require_admin().gql()?;
-        let id = parse_id("userId", &user_id)?;
+        let id = parse_id("userId", Kind::User, &user_id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User::from(
             roles::revoke_named(db, &viewer, id, role.name())

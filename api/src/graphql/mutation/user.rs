@@ -2,7 +2,7 @@
 
 use crate::auth::throttle::{ClientAddress, SignInThrottle};
 use crate::auth::token::TokenKeys;
-use crate::graphql::args::{parse_id, to_id};
+use crate::graphql::args::{Kind, global_id, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::rate_limited;
 use crate::graphql::types::User;
@@ -129,7 +129,7 @@ impl UserMutation {
         #[graphql(desc = "The user to change.")] id: ID,
         #[graphql(desc = "The changes.")] input: UpdateUserInput,
     ) -> async_graphql::Result<User> {
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::User, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = users::UserPatch {
             email: input.email,
@@ -149,8 +149,8 @@ impl UserMutation {
         #[graphql(desc = "The user to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
         viewer(ctx).require_admin().gql()?;
-        let id = parse_id("id", &id)?;
+        let id = parse_id("id", Kind::User, &id)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(to_id(users::delete(db, id).await.gql()?.id))
+        Ok(global_id(Kind::User, users::delete(db, id).await.gql()?.id))
     }
 }

@@ -1,5 +1,6 @@
 //! The query root, merged from one object per domain.
 
+mod node;
 mod order;
 mod post;
 mod product;
@@ -10,6 +11,7 @@ use async_graphql::MergedObject;
 /// Every query field.
 #[derive(MergedObject, Default)]
 pub struct Query(
+    node::NodeQuery,
     user::UserQuery,
     post::PostQuery,
     product::ProductQuery,

@@ -1,8 +1,8 @@
 //! `order` and `orders`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{Kind, page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{OrderFilter, OrderSortInput};
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
@@ -22,16 +22,21 @@ impl OrderQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The order's id.")] id: ID,
-    ) -> async_graphql::Result<Option<Order>> {
-        let id = parse_id("id", &id)?;
-        let viewer = viewer(ctx);
-        viewer.require_signed_in().gql()?;
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(orders::get(db, id)
-            .await
-            .gql()?
-            .filter(|o| viewer.can_read_order(o))
-            .map(Order::from))
+    ) -> Option<Order> {
+        // Nullable: an error here nulls this field only (see `null_on_error`).
+        let found = async {
+            let id = parse_id("id", Kind::Order, &id)?;
+            let viewer = viewer(ctx);
+            viewer.require_signed_in().gql()?;
+            let db = ctx.data::<DatabaseConnection>()?;
+            Ok(orders::get(db, id)
+                .await
+                .gql()?
+                .filter(|o| viewer.can_read_order(o))
+                .map(Order::from))
+        }
+        .await;
+        null_on_error(ctx, found)
     }
 
     /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):

@@ -1,8 +1,8 @@
 //! `post` and `posts`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{Kind, page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{PostFilter, PostSortInput};
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;
@@ -22,15 +22,20 @@ impl PostQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The post's id.")] id: ID,
-    ) -> async_graphql::Result<Option<Post>> {
-        let id = parse_id("id", &id)?;
-        let db = ctx.data::<DatabaseConnection>()?;
-        let viewer = viewer(ctx);
-        Ok(posts::get(db, id)
-            .await
-            .gql()?
-            .filter(|p| viewer.can_read_post(p))
-            .map(Post::from))
+    ) -> Option<Post> {
+        // Nullable: an error here nulls this field only (see `null_on_error`).
+        let found = async {
+            let id = parse_id("id", Kind::Post, &id)?;
+            let db = ctx.data::<DatabaseConnection>()?;
+            let viewer = viewer(ctx);
+            Ok(posts::get(db, id)
+                .await
+                .gql()?
+                .filter(|p| viewer.can_read_post(p))
+                .map(Post::from))
+        }
+        .await;
+        null_on_error(ctx, found)
     }
 
     /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):

@@ -1,9 +1,9 @@
 //! `product` and `products`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{Kind, page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{ProductFilter, ProductSortInput};
 use crate::graphql::types::Product;
 use async_graphql::{Context, ID, Object, OneofObject};
@@ -30,13 +30,20 @@ impl ProductQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Exactly one of `id` and `slug`.")] by: ProductLookup,
-    ) -> async_graphql::Result<Option<Direct<Product>>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let found = match by {
-            ProductLookup::Id(id) => products::get(db, parse_id("by.id", &id)?).await,
-            ProductLookup::Slug(slug) => products::by_slug(db, &slug).await,
-        };
-        Ok(found.gql()?.map(|product| Direct(Product::from(product))))
+    ) -> Option<Direct<Product>> {
+        // Nullable: an error here nulls this field only (see `null_on_error`).
+        let found = async {
+            let db = ctx.data::<DatabaseConnection>()?;
+            let found = match by {
+                ProductLookup::Id(id) => {
+                    products::get(db, parse_id("by.id", Kind::Product, &id)?).await
+                }
+                ProductLookup::Slug(slug) => products::by_slug(db, &slug).await,
+            };
+            Ok(found.gql()?.map(|product| Direct(Product::from(product))))
+        }
+        .await;
+        null_on_error(ctx, found)
     }
 
     /// Products, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).

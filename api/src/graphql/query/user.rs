@@ -1,9 +1,9 @@
 //! `user` and `users`.
 
-use crate::graphql::args::{page_args, parse_id};
+use crate::graphql::args::{Kind, page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::direct::Direct;
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{UserFilter, UserSortInput};
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
@@ -23,13 +23,18 @@ impl UserQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The user's id.")] id: ID,
-    ) -> async_graphql::Result<Option<Direct<User>>> {
-        let id = parse_id("id", &id)?;
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(users::get(db, id)
-            .await
-            .gql()?
-            .map(|user| Direct(User::from(user))))
+    ) -> Option<Direct<User>> {
+        // Nullable: an error here nulls this field only (see `null_on_error`).
+        let found = async {
+            let id = parse_id("id", Kind::User, &id)?;
+            let db = ctx.data::<DatabaseConnection>()?;
+            Ok(users::get(db, id)
+                .await
+                .gql()?
+                .map(|user| Direct(User::from(user))))
+        }
+        .await;
+        null_on_error(ctx, found)
     }
 
     /// The signed-in user, or null for anonymous callers.

@@ -1,6 +1,6 @@
 //! `orderCreated` and `orderStatusChanged`.
 
-use crate::graphql::args::parse_id;
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
@@ -54,7 +54,7 @@ impl OrderSubscription {
         ctx: &Context<'_>,
         #[graphql(desc = "The order to follow.")] order_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = Order>> {
-        let id = parse_id("orderId", &order_id)?;
+        let id = parse_id("orderId", Kind::Order, &order_id)?;
         let viewer = viewer(ctx);
         viewer.require_caller().gql()?;
         let bus = ctx.data::<EventBus>()?;

@@ -1,6 +1,7 @@
 //! GraphQL object types. Each wraps a service model; relations resolve through DataLoaders.
 
 pub mod enums;
+pub mod node;
 pub mod order;
 pub mod point;
 pub mod post;
@@ -9,6 +10,7 @@ pub mod role;
 pub mod safe_int;
 pub mod user;
 
+pub use node::Node;
 pub use order::{Order, OrderItem};
 pub use point::PointTransaction;
 pub use post::Post;

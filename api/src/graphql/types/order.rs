@@ -3,7 +3,7 @@
 use super::SafeInt;
 use super::enums::OrderStatus;
 use super::{Product, User};
-use crate::graphql::args::to_id;
+use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
 use crate::graphql::connection::Conn;
 use crate::graphql::direct::Direct;
@@ -167,9 +167,15 @@ impl Order {
 /// loyalty points it earned. Visible to its customer and admins.
 #[Object]
 impl Order {
-    /// The order's id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    /// The order's global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Order, self.0.id)
+    }
+
+    /// The row's number in its table, for logs and admin tools; use `id` everywhere in the
+    /// API.
+    async fn database_id(&self) -> i32 {
+        self.0.id
     }
 
     /// Where the order is in its life cycle.
@@ -204,7 +210,7 @@ impl Order {
 
     /// The customer's id, without loading the customer.
     async fn customer_id(&self) -> ID {
-        to_id(self.0.customer_id)
+        global_id(Kind::User, self.0.customer_id)
     }
 
     /// Who placed the order (their private fields follow `User`'s rules).
@@ -251,9 +257,15 @@ impl From<service::order_item::Model> for OrderItem {
 /// One line of an order: a product, a quantity and the unit price paid.
 #[Object]
 impl OrderItem {
-    /// The order line's id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    /// The order line's global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::OrderItem, self.0.id)
+    }
+
+    /// The row's number in its table, for logs and admin tools; use `id` everywhere in the
+    /// API.
+    async fn database_id(&self) -> i32 {
+        self.0.id
     }
 
     /// Units of the product, 1 to 1,000.
@@ -277,7 +289,7 @@ impl OrderItem {
 
     /// The product's id, without loading the product.
     async fn product_id(&self) -> ID {
-        to_id(self.0.product_id)
+        global_id(Kind::Product, self.0.product_id)
     }
 
     /// The product ordered, as it is now (its price may have changed since).

@@ -3,7 +3,7 @@
 use super::SafeInt;
 use super::enums::PointKind;
 use super::{Order, User};
-use crate::graphql::args::to_id;
+use crate::graphql::args::{Kind, global_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::viewer::viewer;
@@ -18,9 +18,15 @@ pub struct PointTransaction(pub service::point_transaction::Model);
 /// is always the sum of the entries.
 #[Object]
 impl PointTransaction {
-    /// The entry's id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    /// The entry's global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::PointTransaction, self.0.id)
+    }
+
+    /// The row's number in its table, for logs and admin tools; use `id` everywhere in the
+    /// API.
+    async fn database_id(&self) -> i32 {
+        self.0.id
     }
 
     /// What moved the points.

@@ -2,7 +2,7 @@
 
 use super::User;
 use super::enums::PostStatus;
-use crate::graphql::args::to_id;
+use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
 use crate::graphql::direct::Direct;
 use async_graphql::{Context, ID, Lookahead, Object};
@@ -63,9 +63,15 @@ impl Post {
 /// everyone.
 #[Object]
 impl Post {
-    /// The post's id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    /// The post's global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Post, self.0.id)
+    }
+
+    /// The row's number in its table, for logs and admin tools; use `id` everywhere in the
+    /// API.
+    async fn database_id(&self) -> i32 {
+        self.0.id
     }
 
     /// The title, 1 to 200 characters.
@@ -100,7 +106,7 @@ impl Post {
 
     /// The author's id, without loading the author.
     async fn author_id(&self) -> ID {
-        to_id(self.0.author_id)
+        global_id(Kind::User, self.0.author_id)
     }
 
     /// Who wrote the post (their private fields follow `User`'s rules).

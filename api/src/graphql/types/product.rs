@@ -1,6 +1,6 @@
 //! `Product`.
 use super::SafeInt;
-use crate::graphql::args::to_id;
+use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
 use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::{ById, Loaders};
@@ -76,9 +76,15 @@ impl Product {
 /// An item of the catalog, with its price and the units in stock. Public.
 #[Object]
 impl Product {
-    /// The product's id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    /// The product's global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Product, self.0.id)
+    }
+
+    /// The row's number in its table, for logs and admin tools; use `id` everywhere in the
+    /// API.
+    async fn database_id(&self) -> i32 {
+        self.0.id
     }
 
     /// Stock-keeping unit, unique.

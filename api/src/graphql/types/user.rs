@@ -3,7 +3,7 @@
 use super::SafeInt;
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
-use crate::graphql::args::{page_args, to_id};
+use crate::graphql::args::{Kind, global_id, page_args};
 use crate::graphql::columns;
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
@@ -172,9 +172,15 @@ impl User {
 /// user is still answered.
 #[Object]
 impl User {
-    /// The user's id.
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    /// The user's global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::User, self.0.id)
+    }
+
+    /// The row's number in its table, for logs and admin tools; use `id` everywhere in the
+    /// API.
+    async fn database_id(&self) -> i32 {
+        self.0.id
     }
 
     /// The sign-in email, unique ignoring case. Private.
