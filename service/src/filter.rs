@@ -34,6 +34,8 @@ pub struct Cmp<T> {
     pub gte: Option<T>,
     pub lt: Option<T>,
     pub lte: Option<T>,
+    /// NULL (`true`) or not NULL (`false`).
+    pub is_null: Option<bool>,
 }
 
 impl<T> Default for Cmp<T> {
@@ -46,6 +48,7 @@ impl<T> Default for Cmp<T> {
             gte: None,
             lt: None,
             lte: None,
+            is_null: None,
         }
     }
 }
@@ -91,6 +94,58 @@ impl<T: Into<Value> + Clone> Cmp<T> {
         if let Some(v) = &self.lte {
             cond = cond.add(col.lte(v.clone()));
         }
+        null_check(cond, col, self.is_null)
+    }
+}
+
+/// `cond` and, when asked, whether `col` is NULL.
+fn null_check(cond: Condition, col: impl ColumnTrait, is_null: Option<bool>) -> Condition {
+    match is_null {
+        Some(true) => cond.add(col.is_null()),
+        Some(false) => cond.add(col.is_not_null()),
+        None => cond,
+    }
+}
+
+/// `and`, `or` and `not` around a filter `F`: every filter of `and` holds, at least one of
+/// `or` (an empty `or` is ignored), and `not` does not.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Logic<F> {
+    pub and: Vec<F>,
+    pub or: Vec<F>,
+    pub not: Option<Box<F>>,
+}
+
+impl<F> Default for Logic<F> {
+    fn default() -> Self {
+        Self {
+            and: Vec::new(),
+            or: Vec::new(),
+            not: None,
+        }
+    }
+}
+
+impl<F> Logic<F> {
+    /// `base` with the conditions of the nested filters, each made by `of`.
+    pub fn condition(&self, base: Condition, of: impl Fn(&F) -> Condition) -> Condition {
+        let mut cond = base;
+        for filter in &self.and {
+            cond = cond.add(of(filter));
+        }
+        // An empty condition renders as TRUE on both databases, so an empty nested filter
+        // matches every row, under `or` and `not` too.
+        if !self.or.is_empty() {
+            cond = cond.add(
+                self.or
+                    .iter()
+                    .map(&of)
+                    .fold(Condition::any(), Condition::add),
+            );
+        }
+        if let Some(filter) = &self.not {
+            cond = cond.add(of(filter).not());
+        }
         cond
     }
 }
@@ -103,6 +158,8 @@ pub struct TextCmp {
     pub in_: Option<Vec<String>>,
     pub contains: Option<String>,
     pub starts_with: Option<String>,
+    /// NULL (`true`) or not NULL (`false`).
+    pub is_null: Option<bool>,
 }
 
 impl TextCmp {
@@ -152,9 +209,9 @@ impl TextCmp {
             cond = cond.add(lower_like(col, format!("%{}%", escape_like(v))));
         }
         if let Some(v) = &self.starts_with {
-            cond = cond.add(lower_like(col, format!("{}%", escape_like(v))));
+            cond = cond.add(lower_like(col.clone(), format!("{}%", escape_like(v))));
         }
-        cond
+        null_check(cond, col, self.is_null)
     }
 }
 

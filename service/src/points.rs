@@ -2,7 +2,7 @@
 //! transaction, so a balance always equals the sum of its user's ledger rows.
 
 use crate::access::Viewer;
-use crate::filter::Cmp;
+use crate::filter::{Cmp, Logic};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::{Error, Result, clock, db, loyalty, users, validate};
 use chrono::{DateTime, Utc};
@@ -19,22 +19,28 @@ use std::collections::{BTreeMap, HashMap};
 pub struct PointFilter {
     pub kind: Cmp<PointKind>,
     pub created_at: Cmp<DateTime<Utc>>,
+    /// Nested filters: `and`, `or`, `not`.
+    pub logic: Logic<PointFilter>,
 }
 
 impl PointFilter {
     fn condition(&self) -> Condition {
-        Condition::all()
-            .add(self.kind.condition(point_transaction::Column::Kind))
-            .add(
-                self.created_at
-                    .condition(point_transaction::Column::CreatedAt),
-            )
+        self.logic.condition(
+            Condition::all()
+                .add(self.kind.condition(point_transaction::Column::Kind))
+                .add(
+                    self.created_at
+                        .condition(point_transaction::Column::CreatedAt),
+                ),
+            Self::condition,
+        )
     }
 }
 
-/// Point transactions are listed by time (the index is `(user_id, created_at)`).
+/// Indexed columns point transactions can be sorted by (the index is `(user_id, created_at)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PointSort {
+    Id,
     CreatedAt,
 }
 
@@ -42,11 +48,17 @@ impl SortKey for PointSort {
     type Entity = point_transaction::Entity;
 
     fn name(self) -> &'static str {
-        "created_at"
+        match self {
+            Self::Id => "id",
+            Self::CreatedAt => "created_at",
+        }
     }
 
     fn column(self) -> point_transaction::Column {
-        point_transaction::Column::CreatedAt
+        match self {
+            Self::Id => point_transaction::Column::Id,
+            Self::CreatedAt => point_transaction::Column::CreatedAt,
+        }
     }
 
     fn id_column() -> point_transaction::Column {
@@ -54,11 +66,14 @@ impl SortKey for PointSort {
     }
 
     fn is_id(self) -> bool {
-        false
+        self == Self::Id
     }
 
     fn value(self, m: &point_transaction::Model) -> SortValue {
-        SortValue::Time(Some(m.created_at))
+        match self {
+            Self::Id => SortValue::Int(m.id.into()),
+            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
+        }
     }
 
     fn id(m: &point_transaction::Model) -> i32 {

@@ -1,7 +1,7 @@
 //! Posts: reading, listing (also per author, many authors at once), and the write rules.
 
 use crate::access::{PostScope, Viewer};
-use crate::filter::{Cmp, TextCmp};
+use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::projection::{Columns, read};
 use crate::{Error, Result, clock, db, users, validate};
@@ -30,6 +30,8 @@ pub struct PostFilter {
     pub created_at: Cmp<DateTime<Utc>>,
     /// Which posts the caller may see at all.
     pub scope: PostScope,
+    /// Nested filters: `and`, `or`, `not`.
+    pub logic: Logic<PostFilter>,
 }
 
 impl PostFilter {
@@ -43,14 +45,17 @@ impl PostFilter {
                 .add(post::Column::Status.eq(PostStatus::Published))
                 .add(post::Column::AuthorId.eq(author)),
         };
-        Condition::all()
-            .add(scope)
-            .add(self.id.condition(post::Column::Id))
-            .add(self.author_id.condition(post::Column::AuthorId))
-            .add(self.status.condition(post::Column::Status))
-            .add(self.title.condition(post::Column::Title))
-            .add(self.published_at.condition(post::Column::PublishedAt))
-            .add(self.created_at.condition(post::Column::CreatedAt))
+        self.logic.condition(
+            Condition::all()
+                .add(scope)
+                .add(self.id.condition(post::Column::Id))
+                .add(self.author_id.condition(post::Column::AuthorId))
+                .add(self.status.condition(post::Column::Status))
+                .add(self.title.condition(post::Column::Title))
+                .add(self.published_at.condition(post::Column::PublishedAt))
+                .add(self.created_at.condition(post::Column::CreatedAt)),
+            Self::condition,
+        )
     }
 }
 

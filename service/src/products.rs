@@ -1,6 +1,6 @@
 //! The catalog: reading, listing and creating products. Prices are integer cents.
 
-use crate::filter::{Cmp, TextCmp};
+use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::projection::{Columns, read};
 use crate::{Error, Result, clock, db, validate};
@@ -29,18 +29,23 @@ pub struct ProductFilter {
     pub category: TextCmp,
     pub price_cents: Cmp<i64>,
     pub stock: Cmp<i32>,
+    /// Nested filters: `and`, `or`, `not`.
+    pub logic: Logic<ProductFilter>,
 }
 
 impl ProductFilter {
     fn condition(&self) -> Condition {
-        Condition::all()
-            .add(self.id.condition(product::Column::Id))
-            .add(self.sku.condition(product::Column::Sku))
-            .add(self.slug.condition(product::Column::Slug))
-            .add(self.name.condition(product::Column::Name))
-            .add(self.category.condition(product::Column::Category))
-            .add(self.price_cents.condition(product::Column::PriceCents))
-            .add(self.stock.condition(product::Column::Stock))
+        self.logic.condition(
+            Condition::all()
+                .add(self.id.condition(product::Column::Id))
+                .add(self.sku.condition(product::Column::Sku))
+                .add(self.slug.condition(product::Column::Slug))
+                .add(self.name.condition(product::Column::Name))
+                .add(self.category.condition(product::Column::Category))
+                .add(self.price_cents.condition(product::Column::PriceCents))
+                .add(self.stock.condition(product::Column::Stock)),
+            Self::condition,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! Users: reading, listing, and the create/update/delete rules.
 
 use crate::access::Viewer;
-use crate::filter::{Cmp, TextCmp};
+use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::projection::{Columns, read};
 use crate::{Error, Result, clock, db, validate};
@@ -25,17 +25,22 @@ pub struct UserFilter {
     pub status: Cmp<UserStatus>,
     pub tier: Cmp<Tier>,
     pub created_at: Cmp<chrono::DateTime<chrono::Utc>>,
+    /// Nested filters: `and`, `or`, `not`.
+    pub logic: Logic<UserFilter>,
 }
 
 impl UserFilter {
     fn condition(&self) -> Condition {
-        Condition::all()
-            .add(self.id.condition(user::Column::Id))
-            .add(self.email.condition(user::Column::Email))
-            .add(self.name.condition(user::Column::Name))
-            .add(self.status.condition(user::Column::Status))
-            .add(self.tier.condition(user::Column::Tier))
-            .add(self.created_at.condition(user::Column::CreatedAt))
+        self.logic.condition(
+            Condition::all()
+                .add(self.id.condition(user::Column::Id))
+                .add(self.email.condition(user::Column::Email))
+                .add(self.name.condition(user::Column::Name))
+                .add(self.status.condition(user::Column::Status))
+                .add(self.tier.condition(user::Column::Tier))
+                .add(self.created_at.condition(user::Column::CreatedAt)),
+            Self::condition,
+        )
     }
 }
 

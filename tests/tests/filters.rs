@@ -3,7 +3,12 @@
 use serde_json::{Value, json};
 use tests::{TestApp, both_backends};
 
-both_backends!(filters_products, filters_posts_and_users, filters_orders);
+both_backends!(
+    filters_products,
+    filters_posts_and_users,
+    filters_orders,
+    filters_combine_with_and_or_not_and_is_null
+);
 
 fn ids(list: &Value, field: &str) -> Vec<String> {
     list["nodes"]
@@ -142,4 +147,107 @@ async fn filters_orders(app: TestApp) {
     assert_eq!(data["pending"]["totalCount"], 3);
     assert_eq!(data["paid"]["totalCount"], 0);
     assert_eq!(data["user"]["orders"]["totalCount"], 1);
+}
+
+/// `and`, `or`, `not` and `isNull`, nested, the same on both databases; nesting is bounded.
+async fn filters_combine_with_and_or_not_and_is_null(app: TestApp) {
+    app.create_product("mug", "kitchen", 1_000, 5).await;
+    app.create_product("knife", "kitchen", 9_000, 0).await;
+    app.create_product("tea", "pantry", 1_200, 50).await;
+    app.create_product("pen", "stationery", 4_500, 3).await;
+    let slugs = |filter: Value| {
+        let app = &app;
+        async move {
+            let data = app
+                .data(
+                    "query($f: ProductFilter) { products(filter: $f, orderBy: { field: PRICE_CENTS }) { totalCount nodes { slug } } }",
+                    json!({ "f": filter }),
+                )
+                .await;
+            let found = ids(&data["products"], "slug");
+            assert_eq!(data["products"]["totalCount"], found.len(), "{data}");
+            found
+        }
+    };
+    // Kitchen things in stock, or anything from the pantry.
+    assert_eq!(
+        slugs(json!({ "or": [
+            { "category": { "eq": "kitchen" }, "stock": { "gt": 0 } },
+            { "category": { "eq": "pantry" } }
+        ] }))
+        .await,
+        ["mug", "tea"]
+    );
+    // Not kitchen, and (with `and`) under 50.00.
+    assert_eq!(
+        slugs(json!({ "not": { "category": { "eq": "kitchen" } }, "and": [{ "priceCents": { "lt": 5_000 } }] })).await,
+        ["tea", "pen"]
+    );
+    // Nested three deep: not (kitchen and not in stock).
+    assert_eq!(
+        slugs(json!({ "not": { "and": [{ "category": { "eq": "kitchen" } }, { "not": { "stock": { "gt": 0 } } }] } })).await,
+        ["mug", "tea", "pen"]
+    );
+    // Empty nested filters match everything; `not` of one matches nothing.
+    assert_eq!(slugs(json!({ "or": [], "and": [{}] })).await.len(), 4);
+    assert_eq!(
+        slugs(json!({ "or": [{}, { "slug": { "eq": "pen" } }] }))
+            .await
+            .len(),
+        4
+    );
+    assert!(slugs(json!({ "not": {} })).await.is_empty());
+    // `isNull` on a column that is never null.
+    assert!(
+        slugs(json!({ "name": { "isNull": true } }))
+            .await
+            .is_empty()
+    );
+    assert_eq!(slugs(json!({ "name": { "isNull": false } })).await.len(), 4);
+
+    // `isNull` on a nullable column: drafts have no publication time.
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    app.create_post(&ada, "draft", false).await;
+    app.create_post(&ada, "out", true).await;
+    for (is_null, title) in [(true, "draft"), (false, "out")] {
+        let data = app
+            .data(
+                "query($n: Boolean) { posts(filter: { publishedAt: { isNull: $n } }) { nodes { title } } }",
+                json!({ "n": is_null }),
+            )
+            .await;
+        assert_eq!(ids(&data["posts"], "title"), [title], "{data}");
+    }
+    // A customer's `or` cannot widen what they see: the draft stays the admin's and Ada's.
+    let (_, bob) = app.signup("bob@example.com", "Bob").await;
+    let body = app
+        .graphql_as(
+            Some(&bob),
+            "{ posts(filter: { or: [{ status: { eq: DRAFT } }, { title: { eq: \"draft\" } }] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["posts"]["totalCount"], 0, "{body}");
+
+    // Bounded: five levels deep, or more than 16 nested filters, is BAD_USER_INPUT.
+    let mut deep = json!({ "slug": { "eq": "mug" } });
+    for _ in 0..5 {
+        deep = json!({ "not": deep });
+    }
+    let wide =
+        json!({ "or": (0..17).map(|_| json!({ "slug": { "eq": "mug" } })).collect::<Vec<_>>() });
+    for filter in [deep, wide] {
+        let code = app
+            .error_code(
+                "query($f: ProductFilter) { products(filter: $f) { totalCount } }",
+                json!({ "f": filter }),
+            )
+            .await;
+        assert_eq!(code, "BAD_USER_INPUT", "{filter}");
+    }
+    let mut four = json!({ "slug": { "eq": "mug" } });
+    for _ in 0..4 {
+        four = json!({ "not": four });
+    }
+    assert_eq!(slugs(four).await, ["mug"]);
 }

@@ -6,7 +6,8 @@ use tests::{Kind, TestApp, both_backends, gid};
 both_backends!(
     earning_follows_the_tier,
     transfers_move_points_or_nothing,
-    redemptions_spend_points_or_nothing
+    redemptions_spend_points_or_nothing,
+    the_ledger_sorts_by_id_or_time_with_exact_cursors
 );
 
 const TRANSFER: &str = "mutation($a: ID!, $b: ID!, $p: Int!) {
@@ -177,4 +178,56 @@ async fn redemptions_spend_points_or_nothing(app: TestApp) {
         .await;
     assert_eq!(error["extensions"]["code"], "INSUFFICIENT_POINTS");
     app.assert_ledger_consistent().await;
+}
+
+/// The ledger is newest first unless `orderBy` says otherwise; cursors belong to their order.
+async fn the_ledger_sorts_by_id_or_time_with_exact_cursors(app: TestApp) {
+    let ada = app.create_user("ada@example.com", "Ada").await;
+    for points in [10, 20, 30] {
+        app.data(
+            "mutation($u: ID!, $p: Int!) { adjustPoints(userId: $u, points: $p) { id } }",
+            json!({ "u": ada, "p": points }),
+        )
+        .await;
+    }
+    let ledger = |order_by: Value, after: Value| {
+        let app = &app;
+        let ada = &ada;
+        async move {
+            app.graphql(
+                "query($u: ID!, $o: PointTransactionSort, $a: String) { user(id: $u) {
+                    pointTransactions(first: 2, after: $a, orderBy: $o) {
+                        pageInfo { endCursor } nodes { points } } } }",
+                json!({ "u": ada, "o": order_by, "a": after }),
+            )
+            .await
+        }
+    };
+    let points = |body: &Value| -> Vec<i64> {
+        body["data"]["user"]["pointTransactions"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|n| n["points"].as_i64().unwrap())
+            .collect()
+    };
+    let newest = ledger(Value::Null, Value::Null).await;
+    assert_eq!(points(&newest), [30, 20]);
+    let by_id = ledger(json!({ "field": "ID" }), Value::Null).await;
+    assert_eq!(points(&by_id), [10, 20]);
+    let cursor = by_id["data"]["user"]["pointTransactions"]["pageInfo"]["endCursor"].clone();
+    let rest = ledger(json!({ "field": "ID" }), cursor.clone()).await;
+    assert_eq!(points(&rest), [30]);
+    let by_time = ledger(
+        json!({ "field": "CREATED_AT", "direction": "DESC" }),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(points(&by_time), [30, 20]);
+    // A cursor of the id order does not page the time order.
+    let mixed = ledger(json!({ "field": "CREATED_AT" }), cursor).await;
+    assert_eq!(
+        mixed["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{mixed}"
+    );
 }

@@ -37,8 +37,11 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let orders = "{ orders(first: 50) { nodes { totalCents customer { name } items { quantity product { name } } } } }";
     let nested_orders = "{ users(first: 50) { nodes { orders(first: 5) { nodes { totalCents customer { name } items { quantity product { name } } } } } } }";
 
+    let nested_filter = "{ users(first: 50, filter: { or: [{ name: { startsWith: \"User 1\" } }, { not: { id: { eq: \"VXNlcjox\" } } }] }) { nodes { posts(first: 10, filter: { or: [{ status: { eq: PUBLISHED } }, { title: { eq: \"two\" } }], not: { publishedAt: { isNull: true }, title: { eq: \"x\" } } }) { totalCount nodes { title } } } } }";
+
     seed(&app, 0, 5).await;
     let small = statements_for(&app, query).await;
+    let small_nested_filter = statements_for(&app, nested_filter).await;
     let small_counts = statements_for(&app, with_counts).await;
 
     seed(&app, 5, 45).await;
@@ -59,6 +62,13 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     }
     let large = statements_for(&app, query).await;
     let large_counts = statements_for(&app, with_counts).await;
+    let large_nested_filter = statements_for(&app, nested_filter).await;
+    // `and`/`or`/`not` add conditions, never statements.
+    assert_eq!(
+        small_nested_filter, large_nested_filter,
+        "5 users: {small_nested_filter} statements, 50 users: {large_nested_filter}"
+    );
+    assert!(large_nested_filter <= 3, "{large_nested_filter} statements");
 
     // users page + posts of all users (one windowed statement); the authors are users the
     // page already loaded, so they cost no statement of their own.

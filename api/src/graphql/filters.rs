@@ -1,11 +1,11 @@
 //! Filter and ordering inputs of the list fields, converted into the service's filters.
 
 use super::args::{Kind, SortDirection, parse_id, parse_ids};
-use super::error::GqlResult;
+use super::error::{GqlResult, bad_input};
 use super::types::enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
-use service::filter::{Cmp, TextCmp};
+use service::filter::{Cmp, Logic, TextCmp};
 use service::pagination::Sort;
 
 type Res<T> = async_graphql::Result<T>;
@@ -20,6 +20,8 @@ pub struct IdFilter {
     /// One of these ids (at most 100).
     #[graphql(name = "in")]
     pub in_: Option<Vec<ID>>,
+    /// The value is null (`true`) or is not (`false`).
+    pub is_null: Option<bool>,
 }
 
 impl IdFilter {
@@ -43,6 +45,7 @@ impl IdFilter {
                 .as_deref()
                 .map(|ids| parse_ids(field, kind, ids))
                 .transpose()?,
+            is_null: f.is_null,
             ..Cmp::default()
         }
         .checked(field)
@@ -68,6 +71,8 @@ pub struct IntFilter {
     pub lt: Option<i32>,
     /// Less than or equal to this value.
     pub lte: Option<i32>,
+    /// The value is null (`true`) or is not (`false`).
+    pub is_null: Option<bool>,
 }
 
 impl IntFilter {
@@ -86,6 +91,7 @@ impl IntFilter {
             gte: f.gte.map(T::from),
             lt: f.lt.map(T::from),
             lte: f.lte.map(T::from),
+            is_null: f.is_null,
         }
         .checked(field)
         .gql()
@@ -106,6 +112,8 @@ pub struct StringFilter {
     pub contains: Option<String>,
     /// Starts with this text, ignoring case (at most 256 characters).
     pub starts_with: Option<String>,
+    /// The value is null (`true`) or is not (`false`).
+    pub is_null: Option<bool>,
 }
 
 impl StringFilter {
@@ -119,6 +127,7 @@ impl StringFilter {
             in_: f.in_.clone(),
             contains: f.contains.clone(),
             starts_with: f.starts_with.clone(),
+            is_null: f.is_null,
         }
         .checked(field)
         .gql()
@@ -139,6 +148,8 @@ pub struct DateTimeFilter {
     pub lt: Option<DateTime<Utc>>,
     /// At or earlier than this instant.
     pub lte: Option<DateTime<Utc>>,
+    /// There is no instant (`true`; `publishedAt` of a draft) or there is one (`false`).
+    pub is_null: Option<bool>,
 }
 
 impl DateTimeFilter {
@@ -150,9 +161,57 @@ impl DateTimeFilter {
             gte: f.gte,
             lt: f.lt,
             lte: f.lte,
+            is_null: f.is_null,
             ..Cmp::default()
         }
     }
+}
+
+/// Most filters one list's `and`, `or` and `not` may hold in all, and how deep they may nest:
+/// each adds its conditions to the list's one statement.
+pub const MAX_NESTED: usize = 16;
+pub const MAX_DEPTH: usize = 4;
+
+/// The service's `and`/`or`/`not` of a filter, each nested filter made by `convert`; `left`
+/// counts down the filters the whole list may still nest.
+fn logic<F, S>(
+    (and, or, not): (Option<Vec<F>>, Option<Vec<F>>, Option<Box<F>>),
+    depth: usize,
+    left: &mut usize,
+    convert: fn(F, usize, &mut usize) -> Res<S>,
+) -> Res<Logic<S>> {
+    let count = and.as_ref().map_or(0, Vec::len)
+        + or.as_ref().map_or(0, Vec::len)
+        + usize::from(not.is_some());
+    if count == 0 {
+        return Ok(Logic::default());
+    }
+    if depth >= MAX_DEPTH {
+        return Err(bad_input(
+            "filter",
+            format!("and, or and not may nest at most {MAX_DEPTH} levels deep"),
+        ));
+    }
+    if count > *left {
+        return Err(bad_input(
+            "filter",
+            format!("at most {MAX_NESTED} filters in and, or and not together"),
+        ));
+    }
+    *left -= count;
+    let each = |list: Option<Vec<F>>, left: &mut usize| -> Res<Vec<S>> {
+        list.unwrap_or_default()
+            .into_iter()
+            .map(|f| convert(f, depth + 1, left))
+            .collect()
+    };
+    let and = each(and, left)?;
+    let or = each(or, left)?;
+    let not = match not {
+        Some(f) => Some(Box::new(convert(*f, depth + 1, left)?)),
+        None => None,
+    };
+    Ok(Logic { and, or, not })
 }
 
 /// Declares `<Enum>Filter { eq, ne, in }` for a GraphQL enum and its conversion.
@@ -168,6 +227,8 @@ macro_rules! enum_filter {
             /// One of these values.
             #[graphql(name = "in")]
             pub in_: Option<Vec<$gql>>,
+            /// The value is null (`true`) or is not (`false`).
+            pub is_null: Option<bool>,
         }
 
         impl $name {
@@ -182,6 +243,7 @@ macro_rules! enum_filter {
                         .in_
                         .as_ref()
                         .map(|v| v.iter().map(|s| (*s).into()).collect()),
+                    is_null: f.is_null,
                     ..Cmp::default()
                 }
                 .checked(field)
@@ -217,7 +279,7 @@ enum_filter!(
     "Matches ledger entry kinds."
 );
 
-/// Which users a list returns; all given parts must hold.
+/// Which users a list returns; all given parts must hold, `and`, `or` and `not` included.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UserFilter {
     /// The user's id.
@@ -232,11 +294,21 @@ pub struct UserFilter {
     pub tier: Option<TierFilter>,
     /// When the account was created.
     pub created_at: Option<DateTimeFilter>,
+    /// Every one of these filters holds too.
+    pub and: Option<Vec<UserFilter>>,
+    /// At least one of these filters holds too (ignored when empty).
+    pub or: Option<Vec<UserFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<UserFilter>>,
 }
 
 impl UserFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::users::UserFilter> {
-        let f = f.unwrap_or_default();
+        let mut left = MAX_NESTED;
+        Self::convert(f.unwrap_or_default(), 0, &mut left)
+    }
+
+    fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::users::UserFilter> {
         Ok(service::users::UserFilter {
             id: IdFilter::cmp(&f.id, "filter.id", Kind::User)?,
             email: StringFilter::cmp(&f.email, "filter.email")?,
@@ -244,11 +316,12 @@ impl UserFilter {
             status: UserStatusFilter::cmp(&f.status, "filter.status")?,
             tier: TierFilter::cmp(&f.tier, "filter.tier")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
+            logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }
 }
 
-/// Which posts a list returns; all given parts must hold.
+/// Which posts a list returns; all given parts must hold, `and`, `or` and `not` included.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct PostFilter {
     /// The post's id.
@@ -263,6 +336,12 @@ pub struct PostFilter {
     pub published_at: Option<DateTimeFilter>,
     /// When the post was written.
     pub created_at: Option<DateTimeFilter>,
+    /// Every one of these filters holds too.
+    pub and: Option<Vec<PostFilter>>,
+    /// At least one of these filters holds too (ignored when empty).
+    pub or: Option<Vec<PostFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<PostFilter>>,
 }
 
 impl PostFilter {
@@ -271,7 +350,14 @@ impl PostFilter {
         f: Option<Self>,
         scope: service::access::PostScope,
     ) -> Res<service::posts::PostFilter> {
-        let f = f.unwrap_or_default();
+        let mut left = MAX_NESTED;
+        let filter = Self::convert(f.unwrap_or_default(), 0, &mut left)?;
+        Ok(service::posts::PostFilter { scope, ..filter })
+    }
+
+    /// The filter without a scope: nested filters are only ever combined with the outer one,
+    /// which carries the caller's.
+    fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::posts::PostFilter> {
         Ok(service::posts::PostFilter {
             id: IdFilter::cmp(&f.id, "filter.id", Kind::Post)?,
             author_id: IdFilter::cmp(&f.author_id, "filter.authorId", Kind::User)?,
@@ -279,12 +365,13 @@ impl PostFilter {
             title: StringFilter::cmp(&f.title, "filter.title")?,
             published_at: DateTimeFilter::cmp(&f.published_at),
             created_at: DateTimeFilter::cmp(&f.created_at),
-            scope,
+            scope: service::access::PostScope::All,
+            logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }
 }
 
-/// Which products a list returns; all given parts must hold.
+/// Which products a list returns; all given parts must hold, `and`, `or` and `not` included.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct ProductFilter {
     /// The product's id.
@@ -301,11 +388,21 @@ pub struct ProductFilter {
     pub price_cents: Option<IntFilter>,
     /// Units in stock.
     pub stock: Option<IntFilter>,
+    /// Every one of these filters holds too.
+    pub and: Option<Vec<ProductFilter>>,
+    /// At least one of these filters holds too (ignored when empty).
+    pub or: Option<Vec<ProductFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<ProductFilter>>,
 }
 
 impl ProductFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::products::ProductFilter> {
-        let f = f.unwrap_or_default();
+        let mut left = MAX_NESTED;
+        Self::convert(f.unwrap_or_default(), 0, &mut left)
+    }
+
+    fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::products::ProductFilter> {
         Ok(service::products::ProductFilter {
             id: IdFilter::cmp(&f.id, "filter.id", Kind::Product)?,
             sku: StringFilter::cmp(&f.sku, "filter.sku")?,
@@ -314,11 +411,12 @@ impl ProductFilter {
             category: StringFilter::cmp(&f.category, "filter.category")?,
             price_cents: IntFilter::cmp(&f.price_cents, "filter.priceCents")?,
             stock: IntFilter::cmp(&f.stock, "filter.stock")?,
+            logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }
 }
 
-/// Which orders a list returns; all given parts must hold.
+/// Which orders a list returns; all given parts must hold, `and`, `or` and `not` included.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct OrderFilter {
     /// The order's id.
@@ -331,11 +429,21 @@ pub struct OrderFilter {
     pub total_cents: Option<IntFilter>,
     /// When the order was placed.
     pub created_at: Option<DateTimeFilter>,
+    /// Every one of these filters holds too.
+    pub and: Option<Vec<OrderFilter>>,
+    /// At least one of these filters holds too (ignored when empty).
+    pub or: Option<Vec<OrderFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<OrderFilter>>,
 }
 
 impl OrderFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::orders::OrderFilter> {
-        let f = f.unwrap_or_default();
+        let mut left = MAX_NESTED;
+        Self::convert(f.unwrap_or_default(), 0, &mut left)
+    }
+
+    fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::orders::OrderFilter> {
         Ok(service::orders::OrderFilter {
             id: IdFilter::cmp(&f.id, "filter.id", Kind::Order)?,
             customer_id: IdFilter::cmp(&f.customer_id, "filter.customerId", Kind::User)?,
@@ -343,25 +451,37 @@ impl OrderFilter {
             total_cents: IntFilter::cmp(&f.total_cents, "filter.totalCents")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
             scope_customer: None,
+            logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }
 }
 
-/// Which ledger entries a list returns; all given parts must hold.
+/// Which ledger entries a list returns; all given parts must hold, `and`, `or` and `not` included.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct PointTransactionFilter {
     /// What moved the points.
     pub kind: Option<PointKindFilter>,
     /// When the entry was written.
     pub created_at: Option<DateTimeFilter>,
+    /// Every one of these filters holds too.
+    pub and: Option<Vec<PointTransactionFilter>>,
+    /// At least one of these filters holds too (ignored when empty).
+    pub or: Option<Vec<PointTransactionFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<PointTransactionFilter>>,
 }
 
 impl PointTransactionFilter {
     pub fn into_service(f: Option<Self>) -> Res<service::points::PointFilter> {
-        let f = f.unwrap_or_default();
+        let mut left = MAX_NESTED;
+        Self::convert(f.unwrap_or_default(), 0, &mut left)
+    }
+
+    fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::points::PointFilter> {
         Ok(service::points::PointFilter {
             kind: PointKindFilter::cmp(&f.kind, "filter.kind")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
+            logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }
 }
@@ -465,5 +585,19 @@ sort_input!(
         CreatedAt,
         /// The order's total.
         TotalCents
+    ]
+);
+sort_input!(
+    PointTransactionSortInput,
+    "PointTransactionSort",
+    PointTransactionSortField,
+    service::points::PointSort,
+    "service::points::PointSort",
+    "ledger entries",
+    [
+        /// The entry's id: the order they were written in.
+        Id,
+        /// When the entry was written.
+        CreatedAt
     ]
 );

@@ -10,7 +10,7 @@ pub use place::Placed;
 pub use status::{can_become, change_status, delete};
 
 use crate::Result;
-use crate::filter::Cmp;
+use crate::filter::{Cmp, Logic};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use chrono::{DateTime, Utc};
 use entity::{OrderStatus, order, order_item};
@@ -31,6 +31,8 @@ pub struct OrderFilter {
     pub created_at: Cmp<DateTime<Utc>>,
     /// Only this customer's orders, whatever else the filter says (what a customer may see).
     pub scope_customer: Option<i32>,
+    /// Nested filters: `and`, `or`, `not`.
+    pub logic: Logic<OrderFilter>,
 }
 
 impl OrderFilter {
@@ -39,13 +41,16 @@ impl OrderFilter {
             Some(customer) => Condition::all().add(order::Column::CustomerId.eq(customer)),
             None => Condition::all(),
         };
-        Condition::all()
-            .add(scope)
-            .add(self.id.condition(order::Column::Id))
-            .add(self.customer_id.condition(order::Column::CustomerId))
-            .add(self.status.condition(order::Column::Status))
-            .add(self.total_cents.condition(order::Column::TotalCents))
-            .add(self.created_at.condition(order::Column::CreatedAt))
+        self.logic.condition(
+            Condition::all()
+                .add(scope)
+                .add(self.id.condition(order::Column::Id))
+                .add(self.customer_id.condition(order::Column::CustomerId))
+                .add(self.status.condition(order::Column::Status))
+                .add(self.total_cents.condition(order::Column::TotalCents))
+                .add(self.created_at.condition(order::Column::CreatedAt)),
+            Self::condition,
+        )
     }
 }
 

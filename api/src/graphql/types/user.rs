@@ -8,7 +8,8 @@ use crate::graphql::columns;
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
 use crate::graphql::filters::{
-    OrderFilter, OrderSortInput, PointTransactionFilter, PostFilter, PostSortInput,
+    OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput, PostFilter,
+    PostSortInput,
 };
 use crate::graphql::loaders::{
     ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Shared, Uncached,
@@ -362,7 +363,8 @@ impl User {
         null_on_error(ctx, result.await)
     }
 
-    /// The user's loyalty ledger, newest first.
+    /// The user's loyalty ledger, newest first unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
     async fn point_transactions(
         &self,
         ctx: &Context<'_>,
@@ -385,6 +387,9 @@ impl User {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             PointTransactionFilter,
         >,
+        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
+            PointTransactionSortInput,
+        >,
     ) -> Option<Conn<PointTransaction>> {
         let result = async {
             self.allowed(ctx)?;
@@ -393,7 +398,7 @@ impl User {
             let page = page_args(first, after, last, before);
             let shape = PageShape {
                 filter: Shared::new(filter),
-                sort: NEWEST_FIRST,
+                sort: PointTransactionSortInput::or(order_by, NEWEST_FIRST),
                 page,
                 columns: (),
             };
