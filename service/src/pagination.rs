@@ -1,7 +1,7 @@
 //! Keyset (cursor) pagination for top-level lists and for nested lists of many parents at once.
 //!
-//! Pages are ordered by one sort column plus the id as a tie-breaker, and a cursor is the
-//! `(sort value, id)` of a row. Keyset pages stay fast deep into a list and do not skip or repeat
+//! Pages are ordered by up to [`MAX_SORT_KEYS`] sort columns plus the id as a tie-breaker, and
+//! a cursor is the `(sort values, id)` of a row. Keyset pages stay fast deep into a list and do not skip or repeat
 //! rows when others are inserted meanwhile, which offset pages do. Nullable sort columns treat
 //! NULL as the smallest value on both backends (`NULLS FIRST` ascending, `NULLS LAST`
 //! descending), because SQLite and PostgreSQL disagree on the default.
@@ -87,20 +87,82 @@ pub trait SortKey: Copy + Debug + Eq + Hash + Send + Sync + 'static {
     fn id(model: &<Self::Entity as EntityTrait>::Model) -> i32;
 }
 
-/// A sort column and direction.
+/// Most columns one ordering may sort by (the id breaks the ties left after them).
+pub const MAX_SORT_KEYS: usize = 3;
+
+/// Sort columns and directions: `key` first, then each of `then` where the ones before are
+/// equal, then the id, in `key`'s direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sort<K> {
     pub key: K,
     pub desc: bool,
+    pub then: [Option<(K, bool)>; MAX_SORT_KEYS - 1],
 }
 
 impl<K: SortKey> Sort<K> {
+    /// Sorted by `key` alone.
+    pub const fn by(key: K, desc: bool) -> Self {
+        Self {
+            key,
+            desc,
+            then: [None; MAX_SORT_KEYS - 1],
+        }
+    }
+
+    /// Sorted by `keys` in turn (at least one, at most [`MAX_SORT_KEYS`], each column once);
+    /// `field` names the input in the error.
+    pub fn by_keys(field: &str, keys: &[(K, bool)]) -> Result<Self> {
+        let Some((&(key, desc), rest)) = keys.split_first() else {
+            return Err(Error::invalid(field, "must name at least one column"));
+        };
+        if keys.len() > MAX_SORT_KEYS {
+            return Err(Error::invalid(
+                field,
+                format!("sorts by at most {MAX_SORT_KEYS} columns"),
+            ));
+        }
+        for (i, (k, _)) in keys.iter().enumerate() {
+            if keys[..i].iter().any(|(before, _)| before == k) {
+                return Err(Error::invalid(field, "names a column twice"));
+            }
+        }
+        let mut sort = Self::by(key, desc);
+        for (slot, key) in sort.then.iter_mut().zip(rest) {
+            *slot = Some(*key);
+        }
+        Ok(sort)
+    }
+
+    /// Every sort column with its direction (`true`: descending), in order.
+    pub fn keys(&self) -> impl Iterator<Item = (K, bool)> + '_ {
+        std::iter::once((self.key, self.desc)).chain(self.then.iter().flatten().copied())
+    }
+
+    /// The name written into cursors: every column, in order.
+    fn name(&self) -> Cow<'static, str> {
+        if self.then[0].is_none() {
+            return Cow::Borrowed(self.key.name());
+        }
+        Cow::Owned(
+            self.keys()
+                .map(|(k, _)| k.name())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+    }
+
     /// The cursor that points at `model` in this ordering; cheap to make, since it is only
     /// encoded ([`Cursor::encode`]) if a client asks for it.
     pub fn cursor(&self, model: &<K::Entity as EntityTrait>::Model) -> Cursor {
         Cursor {
-            key: Cow::Borrowed(self.key.name()),
+            key: self.name(),
             value: self.key.value(model),
+            more: self
+                .then
+                .iter()
+                .flatten()
+                .map(|(k, _)| k.value(model))
+                .collect(),
             id: K::id(model),
         }
     }
@@ -113,6 +175,9 @@ pub struct Cursor {
     key: Cow<'static, str>,
     #[serde(rename = "v")]
     value: SortValue,
+    /// The values of the further sort columns, if any.
+    #[serde(rename = "w", default, skip_serializing_if = "Vec::is_empty")]
+    more: Vec<SortValue>,
     id: i32,
 }
 
@@ -175,16 +240,24 @@ fn resolve<K: SortKey>(args: &PageArgs, sort: Sort<K>) -> Result<Window> {
         (None, Some(n)) => (check("last", n)?, false),
         (None, None) => (DEFAULT_PAGE_SIZE as u64, true),
     };
-    let name = sort.key.name();
+    let name = sort.name();
+    let extra = sort.then.iter().flatten().count();
+    let decode = |field: &str, text: &str| {
+        Cursor::decode(field, text, &name).and_then(|c| {
+            (c.more.len() == extra).then_some(c).ok_or_else(|| {
+                Error::invalid(field, "is not a valid cursor for this list and order")
+            })
+        })
+    };
     let after = args
         .after
         .as_deref()
-        .map(|c| Cursor::decode("after", c, name))
+        .map(|c| decode("after", c))
         .transpose()?;
     let before = args
         .before
         .as_deref()
-        .map(|c| Cursor::decode("before", c, name))
+        .map(|c| decode("before", c))
         .transpose()?;
     Ok(Window {
         limit,
@@ -194,43 +267,62 @@ fn resolve<K: SortKey>(args: &PageArgs, sort: Sort<K>) -> Result<Window> {
     })
 }
 
-/// Rows strictly beyond `cursor`: after it in ascending terms when `greater`, else before it.
-fn beyond<K: SortKey>(key: K, cursor: &Cursor, greater: bool) -> Condition {
+/// Rows whose `col` is strictly past `value`: above it in ascending terms when `greater`, else
+/// below it. NULL is the smallest value.
+fn past(col: Expr, value: Option<Value>, greater: bool, nullable: bool) -> Condition {
+    match (value, greater) {
+        (None, true) => Condition::all().add(col.is_not_null()),
+        // Nothing is below NULL.
+        (None, false) => Condition::all().add(Expr::val(1).eq(0)),
+        (Some(v), true) => Condition::all().add(col.gt(v)),
+        (Some(v), false) if nullable => Condition::any().add(col.clone().lt(v)).add(col.is_null()),
+        (Some(v), false) => Condition::all().add(col.lt(v)),
+    }
+}
+
+/// Rows whose `col` equals `value` (NULL included).
+fn same(col: Expr, value: Option<Value>) -> Condition {
+    match value {
+        None => Condition::all().add(col.is_null()),
+        Some(v) => Condition::all().add(col.eq(v)),
+    }
+}
+
+/// Rows strictly beyond `cursor` in the ordering `sort`: after it when `after`, else before
+/// it. Lexicographic over the sort columns, then the id (in the first column's direction).
+fn beyond<K: SortKey>(sort: Sort<K>, cursor: &Cursor, after: bool) -> Condition {
     let id = Expr::col(K::id_column().as_column_ref());
-    let cmp = |e: Expr, v: Value| if greater { e.gt(v) } else { e.lt(v) };
-    if key.is_id() {
-        return Condition::all().add(cmp(id, cursor.id.into()));
+    let id_greater = after != sort.desc;
+    let id_past = past(id.clone(), Some(cursor.id.into()), id_greater, false);
+    if sort.key.is_id() && sort.then[0].is_none() {
+        return id_past;
     }
-    let col = Expr::col(key.column().as_column_ref());
-    match cursor.value.clone().into_value() {
-        // NULL is the smallest value: past a NULL going up are the later NULLs and every
-        // non-NULL; going down, only earlier NULLs.
-        None if greater => Condition::any()
-            .add(col.clone().is_null().and(cmp(id, cursor.id.into())))
-            .add(col.is_not_null()),
-        None => Condition::all()
-            .add(col.is_null())
-            .add(cmp(id, cursor.id.into())),
-        Some(value) => {
-            let mut cond = Condition::any()
-                .add(cmp(col.clone(), value.clone()))
-                .add(col.clone().eq(value).and(cmp(id, cursor.id.into())));
-            if key.nullable() && !greater {
-                cond = cond.add(col.is_null());
-            }
-            cond
-        }
+    let values = std::iter::once(&cursor.value).chain(&cursor.more);
+    let mut any = Condition::any();
+    let mut equal_so_far = Condition::all();
+    for ((key, desc), value) in sort.keys().zip(values) {
+        let col = Expr::col(key.column().as_column_ref());
+        let value = value.clone().into_value();
+        let greater = after != desc;
+        any = any.add(equal_so_far.clone().add(past(
+            col.clone(),
+            value.clone(),
+            greater,
+            key.nullable(),
+        )));
+        equal_so_far = equal_so_far.add(same(col, value));
     }
+    any.add(equal_so_far.add(id_past))
 }
 
 /// Keyset conditions for `after`/`before`.
 fn keyset<K: SortKey>(sort: Sort<K>, window: &Window) -> Condition {
     let mut cond = Condition::all();
     if let Some(c) = &window.after {
-        cond = cond.add(beyond(sort.key, c, !sort.desc));
+        cond = cond.add(beyond(sort, c, true));
     }
     if let Some(c) = &window.before {
-        cond = cond.add(beyond(sort.key, c, sort.desc));
+        cond = cond.add(beyond(sort, c, false));
     }
     cond
 }
@@ -240,22 +332,29 @@ fn order_terms<K: SortKey>(
     sort: Sort<K>,
     forward: bool,
 ) -> Vec<(Expr, Order, Option<NullOrdering>)> {
-    let desc = sort.desc != !forward;
-    let order = if desc { Order::Desc } else { Order::Asc };
-    let nulls = if desc {
-        NullOrdering::Last
-    } else {
-        NullOrdering::First
+    let term = |desc: bool| {
+        let desc = desc != !forward;
+        let order = if desc { Order::Desc } else { Order::Asc };
+        let nulls = if desc {
+            NullOrdering::Last
+        } else {
+            NullOrdering::First
+        };
+        (order, nulls)
     };
-    let id = Expr::col(K::id_column().as_column_ref());
-    if sort.key.is_id() {
-        return vec![(id, order, None)];
+    let mut terms = Vec::with_capacity(MAX_SORT_KEYS + 1);
+    for (key, desc) in sort.keys() {
+        let (order, nulls) = term(desc);
+        let col = Expr::col(key.column().as_column_ref());
+        terms.push((col, order, key.nullable().then_some(nulls)));
+        if key.is_id() {
+            // Ids are unique: nothing after them can change the order.
+            return terms;
+        }
     }
-    let col = Expr::col(sort.key.column().as_column_ref());
-    vec![
-        (col, order.clone(), sort.key.nullable().then_some(nulls)),
-        (id, order, None),
-    ]
+    let (order, _) = term(sort.desc);
+    terms.push((Expr::col(K::id_column().as_column_ref()), order, None));
+    terms
 }
 
 fn finish<M>(mut rows: Vec<M>, window: &Window) -> Page<M> {
@@ -389,6 +488,7 @@ mod tests {
         let cursor = Cursor {
             key: "name".into(),
             value: SortValue::Text("Ada".into()),
+            more: Vec::new(),
             id: 7,
         };
         let text = cursor.encode();

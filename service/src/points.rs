@@ -82,10 +82,7 @@ impl SortKey for PointSort {
 }
 
 /// Newest first: how a statement of account reads.
-pub const NEWEST_FIRST: Sort<PointSort> = Sort {
-    key: PointSort::CreatedAt,
-    desc: true,
-};
+pub const NEWEST_FIRST: Sort<PointSort> = Sort::by(PointSort::CreatedAt, true);
 
 /// The same page of ledger rows for each of `user_ids`, in one statement.
 #[tracing::instrument(skip(db, user_ids), fields(keys = user_ids.len()))]

@@ -229,7 +229,7 @@ pub async fn pages_by_authors(
     let select = post::Entity::find()
         .filter(post::Column::AuthorId.is_in(author_ids.iter().copied()))
         .filter(filter.condition());
-    let columns = columns.with_sort(sort.key);
+    let columns = sort.keys().fold(columns, |c, (key, _)| c.with_sort(key));
     pagination::fetch_pages_by_parent(
         db,
         columns.columns().select(select),

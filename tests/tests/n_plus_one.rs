@@ -37,7 +37,7 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let orders = "{ orders(first: 50) { nodes { totalCents customer { name } items { quantity product { name } } } } }";
     let nested_orders = "{ users(first: 50) { nodes { orders(first: 5) { nodes { totalCents customer { name } items { quantity product { name } } } } } } }";
 
-    let nested_filter = "{ users(first: 50, filter: { or: [{ name: { startsWith: \"User 1\" } }, { not: { id: { eq: \"VXNlcjox\" } } }] }) { nodes { posts(first: 10, filter: { or: [{ status: { eq: PUBLISHED } }, { title: { eq: \"two\" } }], not: { publishedAt: { isNull: true }, title: { eq: \"x\" } } }) { totalCount nodes { title } } } } }";
+    let nested_filter = "{ users(first: 50, filter: { or: [{ name: { startsWith: \"User 1\" } }, { not: { id: { eq: \"VXNlcjox\" } } }] }) { nodes { posts(first: 10, orderBy: [{ field: PUBLISHED_AT, direction: DESC }, { field: CREATED_AT }], filter: { or: [{ status: { eq: PUBLISHED } }, { title: { eq: \"two\" } }], not: { publishedAt: { isNull: true }, title: { eq: \"x\" } } }) { totalCount nodes { title } } } } }";
 
     seed(&app, 0, 5).await;
     let small = statements_for(&app, query).await;
@@ -63,7 +63,7 @@ async fn nested_query_statement_count_is_flat(app: TestApp) {
     let large = statements_for(&app, query).await;
     let large_counts = statements_for(&app, with_counts).await;
     let large_nested_filter = statements_for(&app, nested_filter).await;
-    // `and`/`or`/`not` add conditions, never statements.
+    // `and`/`or`/`not` and a sort by several columns add conditions, never statements.
     assert_eq!(
         small_nested_filter, large_nested_filter,
         "5 users: {small_nested_filter} statements, 50 users: {large_nested_filter}"

@@ -9,6 +9,7 @@ both_backends!(
     refuses_bad_paging_arguments,
     nested_lists_page_per_parent,
     nullable_sort_column_pages_completely,
+    sorts_by_several_columns_with_exact_cursors,
 );
 
 const NAMES: [&str; 7] = [
@@ -227,4 +228,193 @@ async fn nullable_sort_column_pages_completely(app: TestApp) {
             "{direction}: {seen:?}"
         );
     }
+}
+
+/// Every page of `list` (a connection field taking `first`/`after`/`last`/`before` and
+/// `orderBy: $o`), forwards then backwards `size` rows at a time, as the values of `field`.
+async fn walk(
+    app: &TestApp,
+    document: &str,
+    list: &[&str],
+    order: &Value,
+    size: u32,
+) -> (Vec<String>, Vec<String>) {
+    let at = |data: &Value| -> Value { list.iter().fold(data.clone(), |v, key| v[*key].clone()) };
+    let mut forward = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .data(
+                document,
+                json!({ "o": order, "first": size, "after": after }),
+            )
+            .await;
+        let page = at(&data);
+        for node in page["nodes"].as_array().unwrap() {
+            forward.push(node["key"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    let mut backward = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let data = app
+            .data(
+                document,
+                json!({ "o": order, "last": size, "before": before }),
+            )
+            .await;
+        let page = at(&data);
+        let mut keys: Vec<String> = page["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["key"].as_str().unwrap().to_owned())
+            .collect();
+        keys.extend(backward);
+        backward = keys;
+        if page["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+        before = page["pageInfo"]["startCursor"].clone();
+    }
+    (forward, backward)
+}
+
+/// `orderBy` as a list: each column in turn, then the id; cursors page exactly forwards and
+/// backwards, top-level and nested (one windowed statement), nullable columns included.
+async fn sorts_by_several_columns_with_exact_cursors(app: TestApp) {
+    // (slug, category, price): ties on price.
+    let products = [
+        ("a", "kitchen", 500),
+        ("b", "pantry", 500),
+        ("c", "kitchen", 900),
+        ("d", "kitchen", 500),
+        ("e", "pantry", 100),
+        ("f", "kitchen", 900),
+        ("g", "pantry", 500),
+    ];
+    for (slug, category, price) in products {
+        app.create_product(slug, category, price, 1).await;
+    }
+    let document =
+        "query($o: [ProductSort!], $first: Int, $after: String, $last: Int, $before: String) {
+        products(orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { key: slug } } }";
+    // Price descending, ties by name.
+    let order = json!([{ "field": "PRICE_CENTS", "direction": "DESC" }, { "field": "NAME" }]);
+    for size in [1, 2, 3, 100] {
+        let (forward, backward) = walk(&app, document, &["products"], &order, size).await;
+        let mut by_price: Vec<(i64, String)> = products
+            .iter()
+            .map(|(slug, _, price)| (-price, format!("Product {slug}")))
+            .collect();
+        by_price.sort();
+        let want: Vec<String> = by_price
+            .iter()
+            .map(|(_, name)| name.trim_start_matches("Product ").to_owned())
+            .collect();
+        assert_eq!(forward, want, "price desc, name: pages of {size}");
+        assert_eq!(
+            backward, want,
+            "price desc, name, backwards: pages of {size}"
+        );
+    }
+
+    // A nullable column first, under each of several users: drafts (no publication time)
+    // last going down, ties broken by title, then id.
+    let mut users = Vec::new();
+    for u in 0..3 {
+        let user = app
+            .create_user(&format!("u{u}@example.com"), &format!("U{u}"))
+            .await;
+        for (i, publish) in [false, true, false, true, true].iter().enumerate() {
+            app.create_post(&user, &format!("t{}", i % 2), *publish)
+                .await;
+        }
+        users.push(user);
+    }
+    let nested = "query($u: ID!, $o: [PostSort!], $first: Int, $after: String, $last: Int, $before: String) {
+        user(id: $u) { posts(orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { key: id publishedAt } } } }";
+    let order =
+        json!([{ "field": "PUBLISHED_AT", "direction": "DESC" }, { "field": "CREATED_AT" }]);
+    for user in &users {
+        let full = app
+            .data(nested, json!({ "u": user, "o": order, "first": 100 }))
+            .await;
+        let all: Vec<String> = full["user"]["posts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["key"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(all.len(), 5);
+        let times: Vec<Value> = full["user"]["posts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["publishedAt"].clone())
+            .collect();
+        assert!(
+            times[3].is_null() && times[4].is_null(),
+            "drafts last: {times:?}"
+        );
+        let published: Vec<&str> = times[..3].iter().map(|t| t.as_str().unwrap()).collect();
+        let mut newest_first = published.clone();
+        newest_first.sort_by(|a, b| b.cmp(a));
+        assert_eq!(published, newest_first);
+        for size in [1, 2] {
+            let mut forward = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let data = app
+                    .data(
+                        nested,
+                        json!({ "u": user, "o": order, "first": size, "after": after }),
+                    )
+                    .await;
+                let page = &data["user"]["posts"];
+                forward.extend(
+                    page["nodes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n["key"].as_str().unwrap().to_owned()),
+                );
+                if page["pageInfo"]["hasNextPage"] == false {
+                    break;
+                }
+                after = page["pageInfo"]["endCursor"].clone();
+            }
+            assert_eq!(forward, all, "nested, pages of {size}");
+        }
+    }
+
+    // A cursor belongs to its ordering; a column named twice, or four columns, are refused.
+    let one = app
+        .data(
+            document,
+            json!({ "o": [{ "field": "PRICE_CENTS" }], "first": 1 }),
+        )
+        .await;
+    let cursor = one["products"]["pageInfo"]["endCursor"].clone();
+    let two = json!([{ "field": "PRICE_CENTS" }, { "field": "NAME" }]);
+    let twice = json!([{ "field": "NAME" }, { "field": "NAME", "direction": "DESC" }]);
+    let four = json!([{ "field": "ID" }, { "field": "NAME" }, { "field": "PRICE_CENTS" }, { "field": "CREATED_AT" }]);
+    for (order, after) in [(two, cursor), (twice, Value::Null), (four, Value::Null)] {
+        let code = app
+            .error_code(document, json!({ "o": order, "first": 1, "after": after }))
+            .await;
+        assert_eq!(code, "BAD_USER_INPUT", "{order}");
+    }
+    // One object where a list is expected is a list of one (GraphQL's input coercion).
+    app.data(
+        "{ products(orderBy: { field: PRICE_CENTS, direction: DESC }) { totalCount } }",
+        json!({}),
+    )
+    .await;
 }

@@ -511,9 +511,19 @@ macro_rules! sort_input {
         }
 
         impl $input {
-            /// The ordering asked for, or `default`.
-            pub fn or(order: Option<Self>, default: Sort<$svc>) -> Sort<$svc> {
-                order.map_or(default, |o| Sort { key: o.field.into(), desc: o.direction.is_desc() })
+            /// The ordering asked for (columns in turn), or `default` when none is.
+            pub fn or(order: Option<Vec<Self>>, default: Sort<$svc>) -> Res<Sort<$svc>> {
+                match order {
+                    None => Ok(default),
+                    Some(keys) if keys.is_empty() => Ok(default),
+                    Some(keys) => {
+                        let keys: Vec<_> = keys
+                            .iter()
+                            .map(|o| (o.field.into(), o.direction.is_desc()))
+                            .collect();
+                        Sort::by_keys("orderBy", &keys).gql()
+                    }
+                }
             }
         }
     };

@@ -64,9 +64,10 @@ impl OrderQuery {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             OrderFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            OrderSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<OrderSortInput>>,
     ) -> async_graphql::Result<Conn<Order>> {
         let viewer = viewer(ctx);
         let me = viewer.require_signed_in().gql()?;
@@ -77,13 +78,7 @@ impl OrderQuery {
             // client's own customerId filter says.
             filter.scope_customer = Some(me);
         }
-        let sort = OrderSortInput::or(
-            order_by,
-            Sort {
-                key: OrderSort::Id,
-                desc: false,
-            },
-        );
+        let sort = OrderSortInput::or(order_by, Sort::by(OrderSort::Id, false))?;
         let page = orders::list(db, &filter, sort, &page_args(first, after, last, before))
             .await
             .gql()?;

@@ -63,19 +63,14 @@ impl PostQuery {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             PostFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            PostSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<PostSortInput>>,
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
-        let sort = PostSortInput::or(
-            order_by,
-            Sort {
-                key: PostSort::Id,
-                desc: false,
-            },
-        );
+        let sort = PostSortInput::or(order_by, Sort::by(PostSort::Id, false))?;
         let page = posts::list(db, &filter, sort, &page_args(first, after, last, before))
             .await
             .gql()?;

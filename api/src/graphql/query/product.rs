@@ -70,19 +70,14 @@ impl ProductQuery {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             ProductFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            ProductSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<ProductSortInput>>,
     ) -> async_graphql::Result<Conn<Product>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = ProductFilter::into_service(filter)?;
-        let sort = ProductSortInput::or(
-            order_by,
-            Sort {
-                key: ProductSort::Id,
-                desc: false,
-            },
-        );
+        let sort = ProductSortInput::or(order_by, Sort::by(ProductSort::Id, false))?;
         let page = products::list(db, &filter, sort, &page_args(first, after, last, before))
             .await
             .gql()?;

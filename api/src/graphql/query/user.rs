@@ -74,20 +74,15 @@ impl UserQuery {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             UserFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            UserSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<UserSortInput>>,
     ) -> async_graphql::Result<Conn<User>> {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let filter = UserFilter::into_service(filter)?;
-        let sort = UserSortInput::or(
-            order_by,
-            Sort {
-                key: UserSort::Id,
-                desc: false,
-            },
-        );
+        let sort = UserSortInput::or(order_by, Sort::by(UserSort::Id, false))?;
         let page = users::list(db, &filter, sort, &page_args(first, after, last, before))
             .await
             .gql()?;

@@ -267,19 +267,14 @@ impl User {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             PostFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            PostSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<PostSortInput>>,
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
         let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
-        let sort = PostSortInput::or(
-            order_by,
-            Sort {
-                key: PostSort::CreatedAt,
-                desc: true,
-            },
-        );
+        let sort = PostSortInput::or(order_by, Sort::by(PostSort::CreatedAt, true))?;
         let page = page_args(first, after, last, before);
         let columns = Post::columns(&ctx.look_ahead());
         let shape = PageShape {
@@ -323,21 +318,16 @@ impl User {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             OrderFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            OrderSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<OrderSortInput>>,
     ) -> Option<Conn<Order>> {
         let result = async {
             self.allowed(ctx)?;
             let loaders = ctx.data::<Loaders>()?;
             let filter = OrderFilter::into_service(filter)?;
-            let sort = OrderSortInput::or(
-                order_by,
-                Sort {
-                    key: OrderSort::CreatedAt,
-                    desc: true,
-                },
-            );
+            let sort = OrderSortInput::or(order_by, Sort::by(OrderSort::CreatedAt, true))?;
             let page = page_args(first, after, last, before);
             let shape = PageShape {
                 filter: Shared::new(filter),
@@ -387,9 +377,10 @@ impl User {
         #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
             PointTransactionFilter,
         >,
-        #[graphql(desc = "How the rows are sorted; ties are broken by id.")] order_by: Option<
-            PointTransactionSortInput,
-        >,
+        #[graphql(
+            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
+        )]
+        order_by: Option<Vec<PointTransactionSortInput>>,
     ) -> Option<Conn<PointTransaction>> {
         let result = async {
             self.allowed(ctx)?;
@@ -398,7 +389,7 @@ impl User {
             let page = page_args(first, after, last, before);
             let shape = PageShape {
                 filter: Shared::new(filter),
-                sort: PointTransactionSortInput::or(order_by, NEWEST_FIRST),
+                sort: PointTransactionSortInput::or(order_by, NEWEST_FIRST)?,
                 page,
                 columns: (),
             };
