@@ -302,10 +302,7 @@ async fn subscribe_to_orders(app: &TestApp, page: &Page) {
         )
         .await;
     let ada = ids["users"]["nodes"][0]["id"].as_str().expect("Ada's id");
-    let mug: i32 = ids["product"]["id"]
-        .as_str()
-        .and_then(|id| id.parse().ok())
-        .expect("the mug's id");
+    let mug = tests::db_id(ids["product"]["id"].as_str().expect("the mug's id"));
 
     click_xpath(page, "//button[normalize-space()='Headers']").await;
     let headers = json!({ "Authorization": format!("Bearer {}", app.admin_token) }).to_string();
@@ -319,7 +316,7 @@ async fn subscribe_to_orders(app: &TestApp, page: &Page) {
     click(page, ".graphiql-execute-button").await;
     for _ in 0..10 {
         let order = app.create_order(ada, &[(mug, 1)]).await;
-        let needle = format!(r#""id": "{order}""#);
+        let needle = format!(r#""id": "{}""#, tests::gid(tests::Kind::Order, order));
         let until = tokio::time::Instant::now() + Duration::from_secs(2);
         while tokio::time::Instant::now() < until {
             let result = evaluate(page, &editor_value(RESPONSE, None)).await;

@@ -84,11 +84,10 @@ pub const DEFAULT_QUERY: &str = r#"# Welcome to shopgraph. Run the query below w
 query Catalog {
   products(first: 5) {
     totalCount
-    nodes { name priceCents stock }
+    nodes { id name priceCents stock }
   }
-  user(id: "2") {
-    name
-    posts(first: 3) { nodes { title publishedAt } }
+  posts(first: 3, orderBy: { field: PUBLISHED_AT, direction: DESC }) {
+    nodes { title publishedAt author { name tier } }
   }
 }
 "#;
