@@ -261,12 +261,12 @@ async fn ids(client: &reqwest::Client, url: &str, token: &str) -> Ids {
     let mut cursors = Vec::new();
     let mut after = Value::Null;
     loop {
-        let body = gql(client, url, token, "query($a: String) { users(first: 100, after: $a) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }", json!({ "a": after }))
+        let body = gql(client, url, token, "query($a: String) { users(first: 100, after: $a) { pageInfo { hasNextPage endCursor } edges { cursor node { databaseId } } } }", json!({ "a": after }))
             .await
             .expect("list users");
         let page = &body["data"]["users"];
         for edge in page["edges"].as_array().unwrap() {
-            users.push(edge["node"]["id"].as_str().unwrap().parse().unwrap());
+            users.push(edge["node"]["databaseId"].as_i64().expect("a row number"));
             cursors.push(edge["cursor"].as_str().unwrap().to_owned());
         }
         if page["pageInfo"]["hasNextPage"] != true {
@@ -277,7 +277,7 @@ async fn ids(client: &reqwest::Client, url: &str, token: &str) -> Ids {
     let mut products = Vec::new();
     let mut after = Value::Null;
     loop {
-        let body = gql(client, url, token, "query($a: String) { products(first: 100, after: $a, filter: { stock: { gt: 1000 } }) { pageInfo { hasNextPage endCursor } nodes { id } } }", json!({ "a": after }))
+        let body = gql(client, url, token, "query($a: String) { products(first: 100, after: $a, filter: { stock: { gt: 1000 } }) { pageInfo { hasNextPage endCursor } nodes { databaseId } } }", json!({ "a": after }))
             .await
             .expect("list products");
         let page = &body["data"]["products"];
@@ -286,7 +286,7 @@ async fn ids(client: &reqwest::Client, url: &str, token: &str) -> Ids {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|n| n["id"].as_str().unwrap().parse::<i64>().unwrap()),
+                .map(|n| n["databaseId"].as_i64().expect("a row number")),
         );
         if page["pageInfo"]["hasNextPage"] != true {
             break;
