@@ -54,63 +54,43 @@ pub async fn by_ids(
         let ids = ids.into_iter();
         match kind {
             Kind::User => {
-                for row in user::Entity::find()
-                    .filter(user::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
+                for row in rows::<user::Entity>(db, user::Column::Id, ids).await? {
                     found.insert((kind, row.id), Node::User(row));
                 }
             }
             Kind::Post => {
-                for row in post::Entity::find()
-                    .filter(post::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
+                for row in rows::<post::Entity>(db, post::Column::Id, ids).await? {
                     if viewer.can_read_post(&row) {
                         found.insert((kind, row.id), Node::Post(row));
                     }
                 }
             }
             Kind::Product => {
-                for row in product::Entity::find()
-                    .filter(product::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
+                for row in rows::<product::Entity>(db, product::Column::Id, ids).await? {
                     found.insert((kind, row.id), Node::Product(row));
                 }
             }
             Kind::Order => {
-                for row in order::Entity::find()
-                    .filter(order::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
+                for row in rows::<order::Entity>(db, order::Column::Id, ids).await? {
                     if viewer.can_read_order(&row) {
                         found.insert((kind, row.id), Node::Order(row));
                     }
                 }
             }
             Kind::OrderItem => {
-                let items = order_item::Entity::find()
-                    .filter(order_item::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?;
+                let items = rows::<order_item::Entity>(db, order_item::Column::Id, ids).await?;
                 if items.is_empty() {
                     continue;
                 }
                 // An item is as private as its order.
                 let order_ids: HashSet<i32> = items.iter().map(|i| i.order_id).collect();
-                let readable: HashSet<i32> = order::Entity::find()
-                    .filter(order::Column::Id.is_in(order_ids))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .filter(|o| viewer.can_read_order(o))
-                    .map(|o| o.id)
-                    .collect();
+                let readable: HashSet<i32> =
+                    rows::<order::Entity>(db, order::Column::Id, order_ids)
+                        .await?
+                        .into_iter()
+                        .filter(|o| viewer.can_read_order(o))
+                        .map(|o| o.id)
+                        .collect();
                 for row in items {
                     if readable.contains(&row.order_id) {
                         found.insert((kind, row.id), Node::OrderItem(row));
@@ -118,9 +98,7 @@ pub async fn by_ids(
                 }
             }
             Kind::PointTransaction => {
-                for row in point_transaction::Entity::find()
-                    .filter(point_transaction::Column::Id.is_in(ids))
-                    .all(db)
+                for row in rows::<point_transaction::Entity>(db, point_transaction::Column::Id, ids)
                     .await?
                 {
                     // A ledger entry is its owner's (and admins').
@@ -130,15 +108,20 @@ pub async fn by_ids(
                 }
             }
             Kind::Role => {
-                for row in role::Entity::find()
-                    .filter(role::Column::Id.is_in(ids))
-                    .all(db)
-                    .await?
-                {
+                for row in rows::<role::Entity>(db, role::Column::Id, ids).await? {
                     found.insert((kind, row.id), Node::Role(row));
                 }
             }
         }
     }
     Ok(found)
+}
+
+/// The rows of entity `E` whose `id` column is one of `ids`.
+async fn rows<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<Vec<E::Model>> {
+    Ok(E::find().filter(id.is_in(ids)).all(db).await?)
 }
