@@ -5,8 +5,8 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p api --bin shopgraph \
-    && strip target/release/shopgraph
+RUN cargo build --profile dist --locked -p api --bin shopgraph \
+    && strip target/dist/shopgraph
 
 FROM debian:bookworm-slim
 # ca-certificates for TLS to a managed PostgreSQL; nothing else is needed at run time.
@@ -17,7 +17,7 @@ RUN apt-get update \
     && mkdir -p /app/data \
     && chown -R 1001:1001 /app \
     && chmod 700 /app/data
-COPY --from=build /src/target/release/shopgraph /usr/local/bin/shopgraph
+COPY --from=build /src/target/dist/shopgraph /usr/local/bin/shopgraph
 USER 1001
 WORKDIR /app
 ENV SHOPGRAPH_DATA_DIR=/app/data \

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a GraphQL response is thousands of small
 /// allocations, and glibc's malloc spent about a third of the nested-query benchmark's CPU
-/// time in allocation and in contention on its arena locks (see README, Performance).
+/// time in allocation and in contention on its arena locks (docs/PERFORMANCE.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

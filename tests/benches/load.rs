@@ -95,21 +95,22 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace().join("target"))
 }
 
-/// Builds the release binary (cargo bench does not build other packages' binaries).
+/// Builds the server with the `dist` profile, as deployed (cargo bench does not build other
+/// packages' binaries).
 ///
 /// It gets a target directory of its own: built alone, `api` resolves its dependencies'
 /// features differently than inside this bench, and sharing `target/release` would make the
 /// two builds recompile each other every run.
-fn build_release() -> PathBuf {
+fn build_server() -> PathBuf {
     let target = target_dir().join("bench-server");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "-p", "api", "--bin", "shopgraph"])
+        .args(["build", "--profile", "dist", "-p", "api", "--bin", "shopgraph"])
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(workspace())
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "release build failed");
-    target.join("release").join("shopgraph")
+    assert!(status.success(), "the dist build failed");
+    target.join("dist").join("shopgraph")
 }
 
 fn shopgraph(binary: &Path, data_dir: &Path, url: &Option<String>, args: &[&str]) {
@@ -766,7 +767,7 @@ async fn main() {
         return;
     }
     let options = options();
-    let binary = build_release();
+    let binary = build_server();
     let name = format!("seed42-{}u-10p-1000pr-{}o", options.users, options.orders);
     let data_dir = target_dir().join("bench-data").join(&name);
     let seeded_marker = data_dir.join(".seeded");
