@@ -1,19 +1,16 @@
-//! The `shopgraph` application: configuration, CLI commands, HTTP routes and the GraphQL
-//! schema. Business rules and database access live in the `service` crate.
+//! The `shopgraph` application: the command line (`cli`), its settings (`config`), the HTTP
+//! server (`server`) and the GraphQL schema with its execution (`graphql`). Business rules and
+//! database access live in the `service` crate.
 
 pub mod auth;
-pub mod commands;
+pub mod cli;
 pub mod config;
-pub mod connections;
 pub mod error;
 pub mod graphql;
-pub mod metrics;
-pub mod ops;
-pub mod progress;
-pub mod routes;
-pub mod startup;
+pub mod server;
 pub mod telemetry;
 
-pub use config::{Cli, Command, Config, ServeArgs};
+pub use cli::args::{Cli, Command};
+pub use config::{Config, ServeArgs};
 pub use error::{Error, Result};
-pub use startup::Application;
+pub use server::Application;

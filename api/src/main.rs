@@ -40,7 +40,7 @@ async fn run() -> ExitCode {
     // SAFETY: `mi_collect` has no preconditions; it only frees memory mimalloc holds unused.
     service::auth::after_hashing(|| unsafe { libmimalloc_sys::mi_collect(true) });
     let cli = api::Cli::parse();
-    match api::commands::run(cli).await {
+    match api::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "shopgraph failed");

@@ -104,7 +104,15 @@ fn target_dir() -> PathBuf {
 fn build_server() -> PathBuf {
     let target = target_dir().join("bench-server");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--profile", "dist", "-p", "api", "--bin", "shopgraph"])
+        .args([
+            "build",
+            "--profile",
+            "dist",
+            "-p",
+            "api",
+            "--bin",
+            "shopgraph",
+        ])
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(workspace())
         .status()

@@ -259,7 +259,9 @@ async fn copy_sqlite_into_postgres() {
         &sqlite.database_url,
     ];
     let cli = api::Cli::try_parse_from(args).unwrap();
-    api::ops::copy(&cli.config, &target).await.expect("copied");
+    api::cli::ops::copy(&cli.config, &target)
+        .await
+        .expect("copied");
     let copied = service::db::connect(&service::db::DbConfig {
         url: target.clone(),
         ..cli.config.db()
@@ -272,7 +274,7 @@ async fn copy_sqlite_into_postgres() {
         want
     );
     // A second copy into the now non-empty target is refused and changes nothing.
-    assert!(api::ops::copy(&cli.config, &target).await.is_err());
+    assert!(api::cli::ops::copy(&cli.config, &target).await.is_err());
     assert_eq!(
         backup::export(&copied.db).await.unwrap().fingerprint(),
         want

@@ -374,7 +374,7 @@ async fn edge_text_written_on_sqlite_copies_to_postgres() {
         &sqlite.database_url,
     ];
     let cli = api::Cli::try_parse_from(args).unwrap();
-    api::ops::copy(&cli.config, &target)
+    api::cli::ops::copy(&cli.config, &target)
         .await
         .expect("copied to PostgreSQL");
     let copied = service::db::connect(&tests::db_config(&target))

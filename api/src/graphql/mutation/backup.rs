@@ -32,7 +32,7 @@ impl BackupMutation {
         viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let dir = ctx.data::<BackupsDir>()?;
-        let file = crate::ops::take_backup(db, &dir.0).await.gql()?;
+        let file = crate::server::backups::take(db, &dir.0).await.gql()?;
         Ok(Backup {
             name: file.name,
             format: file.format.into(),

@@ -69,7 +69,7 @@ pub async fn serve(
         let Ok(permit) = open.clone().try_acquire_owned() else {
             // Closed at once: queued in the kernel's backlog instead, it would wait for a
             // slot its client may long have given up on.
-            crate::metrics::connection_refused();
+            crate::server::metrics::connection_refused();
             if !refused_logged {
                 tracing::warn!(
                     max = limits.max_connections,

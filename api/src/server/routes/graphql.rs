@@ -215,7 +215,7 @@ async fn execute(
     let (spawner, batches) = batch_channel();
     let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
     let operation =
-        crate::metrics::operation_label(request.operation_name.as_deref(), &request.query);
+        crate::server::metrics::operation_label(request.operation_name.as_deref(), &request.query);
     let started = std::time::Instant::now();
     let turn = Arc::new(Turn::new(state.executions.clone()));
     let mut request = request.data(loaders).data(viewer).data(turn.clone());
@@ -239,7 +239,7 @@ async fn execute(
                     .and_then(|x| x.get("code"))
                     .map(|c| c.to_string().trim_matches('"').to_owned())
             });
-            crate::metrics::graphql_request(&operation, started.elapsed(), codes);
+            crate::server::metrics::graphql_request(&operation, started.elapsed(), codes);
             if let Some(refusal) = Refusal::of(&response) {
                 return media.refuse(&response, refusal);
             }
@@ -260,7 +260,7 @@ async fn execute(
             media.respond(response, status)
         }
         Err(_) => {
-            crate::metrics::graphql_request(
+            crate::server::metrics::graphql_request(
                 &operation,
                 started.elapsed(),
                 std::iter::once(code::TIMEOUT.to_owned()),

@@ -34,7 +34,7 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
         }
         Err(err) => return refuse(StatusCode::FORBIDDEN, code::FORBIDDEN, err.to_string()),
     }
-    match crate::ops::take_backup(&state.db, &state.backups_dir).await {
+    match crate::server::backups::take(&state.db, &state.backups_dir).await {
         Ok(file) => (
             StatusCode::CREATED,
             Json(serde_json::json!({ "name": file.name, "bytes": file.bytes })),

@@ -1,8 +1,14 @@
-//! What each subcommand does.
+//! The command line: parsing (`args`) and what each subcommand does.
 
-use crate::config::{Cli, Command, Config, MigrateAction, SeedArgs, ServeArgs};
-use crate::startup::{Application, migrate};
+pub mod args;
+mod healthcheck;
+pub mod ops;
+mod progress;
+
+use crate::config::{Config, ServeArgs};
+use crate::server::{Application, migrate};
 use crate::{Result, graphql, telemetry};
+use args::{Cli, Command, MigrateAction, SeedArgs};
 use service::db;
 
 /// Runs the command line.
@@ -24,10 +30,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Seed(args) => seed(&config, args).await,
-        Command::Backup { action } => crate::ops::backup(&config, action).await,
-        Command::Check { full } => crate::ops::check(&config, full).await,
-        Command::Healthcheck => crate::ops::healthcheck(&config).await,
-        Command::Copy { to } => crate::ops::copy(&config, &to).await,
+        Command::Backup { action } => ops::backup(&config, action).await,
+        Command::Check { full } => ops::check(&config, full).await,
+        Command::Healthcheck => healthcheck::run(&config).await,
+        Command::Copy { to } => ops::copy(&config, &to).await,
     }
 }
 
@@ -60,16 +66,6 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
     Ok(())
 }
 
-/// Prints a generated admin password once, on the terminal only (never into the logs).
-pub fn show_generated_password(report: &service::seed::SeedReport) {
-    if let Some(password) = &report.generated_admin_password {
-        eprintln!(
-            "\nCreated the admin account {} with the password:\n\n    {password}\n\nIt is shown only this once; set SHOPGRAPH_ADMIN_PASSWORD before seeding to choose it.\n",
-            service::seed::ADMIN_EMAIL
-        );
-    }
-}
-
 /// Writes generated benchmark data, reporting rows per second.
 async fn generate(db: &service::DatabaseConnection, args: SeedArgs) -> Result<()> {
     use service::bench_data::{Spec, generate};
@@ -82,7 +78,7 @@ async fn generate(db: &service::DatabaseConnection, args: SeedArgs) -> Result<()
         seed: args.seed.unwrap_or(standard.seed),
     };
     let started = std::time::Instant::now();
-    let progress = crate::progress::Progress::start("generating rows in memory");
+    let progress = progress::Progress::start("generating rows in memory");
     let generated = generate(db, spec, |table, rows| {
         progress.step(&format!("wrote {rows} {table}"))
     })
@@ -120,12 +116,12 @@ async fn seed(config: &Config, args: SeedArgs) -> Result<()> {
     {
         return generate(&connected.db, args).await;
     }
-    let progress = crate::progress::Progress::start("seeding demo data");
+    let progress = progress::Progress::start("seeding demo data");
     let events = service::events::EventBus::default();
     let report =
         service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
     progress.finish("seeded");
-    show_generated_password(&report);
+    crate::server::show_generated_password(&report);
     tracing::info!(
         users = report.users,
         posts = report.posts,

@@ -1,4 +1,10 @@
-//! Start-up: migrate, open the pool, bind the listener, and serve until a signal arrives.
+//! The server: start-up (migrate, open the pool, bind the listener), the HTTP routes, and
+//! serving until a signal arrives.
+
+pub mod backups;
+mod connections;
+pub mod metrics;
+pub mod routes;
 
 use crate::Result;
 use crate::auth::PrincipalCache;
@@ -6,7 +12,7 @@ use crate::auth::throttle::{Allowance, RequestLimit, SignInThrottle};
 use crate::auth::token::TokenKeys;
 use crate::config::{Config, ServeArgs};
 use crate::graphql::{Limits, SchemaDeps, build_schema};
-use crate::routes::{AppState, router};
+use routes::{AppState, router};
 use service::DatabaseConnection;
 use service::db::{self, StatementCounter};
 use service::events::EventBus;
@@ -26,7 +32,7 @@ pub struct Application {
     cors_origins: Vec<String>,
     shutdown_grace: Duration,
     shutdown: tokio::sync::watch::Sender<bool>,
-    connections: crate::connections::ConnectionLimits,
+    connections: crate::server::connections::ConnectionLimits,
     body_timeout: Duration,
     metrics_listener: Option<TcpListener>,
 }
@@ -36,7 +42,7 @@ impl Application {
     /// listener. Port 0 picks a free port; [`Application::address`] tells which.
     pub async fn build(config: &Config, serve: &ServeArgs) -> Result<Self> {
         let started = Instant::now();
-        crate::metrics::handle();
+        crate::server::metrics::handle();
         // Refuse a bad secret before touching the database.
         let keys = TokenKeys::from_config(config)?;
         config.prepare_storage()?;
@@ -58,7 +64,7 @@ impl Application {
             let report =
                 service::seed::demo(&connected.db, &events, config.admin_password.as_deref())
                     .await?;
-            crate::commands::show_generated_password(&report);
+            show_generated_password(&report);
             tracing::info!(
                 ?report,
                 "new database: added the demo data (SHOPGRAPH_SEED_DEMO=false to skip)"
@@ -109,7 +115,7 @@ impl Application {
             backups_dir: config.backups_dir(),
             sqlite_path: db::is_sqlite(&config.database_url()).then(|| config.sqlite_path_of_url()),
             statements: connected.statements.clone(),
-            sockets: crate::routes::ws::SocketLimits {
+            sockets: crate::server::routes::ws::SocketLimits {
                 init_timeout: Duration::from_secs(config.ws_init_timeout_secs.max(1)),
                 max_subscriptions: config.ws_max_subscriptions.max(1),
             },
@@ -120,7 +126,7 @@ impl Application {
             request_limit,
         };
         if let Some(every) = serve.backup_every {
-            schedule_backups(
+            backups::schedule(
                 state.db.clone(),
                 config.backups_dir(),
                 every.into(),
@@ -151,7 +157,7 @@ impl Application {
             cors_origins,
             shutdown_grace,
             shutdown,
-            connections: crate::connections::ConnectionLimits {
+            connections: crate::server::connections::ConnectionLimits {
                 max_connections: config.max_connections,
                 header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
             },
@@ -198,7 +204,7 @@ impl Application {
             if let Ok(address) = listener.local_addr() {
                 tracing::info!(%address, "metrics at http://{address}/metrics");
             }
-            let router = crate::routes::metrics_router(self.state.clone());
+            let router = crate::server::routes::metrics_router(self.state.clone());
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
         let stop = async move {
@@ -207,7 +213,7 @@ impl Application {
             shutdown.send_replace(true);
         };
         // In-flight requests get `shutdown_grace` to finish; then the server stops regardless.
-        crate::connections::serve(
+        crate::server::connections::serve(
             self.listener,
             router(
                 self.state,
@@ -259,25 +265,14 @@ fn forget_idle_limits(sign_ins: Arc<SignInThrottle>, requests: Option<Arc<Reques
 /// the auto-checkpoint threshold (`db::connect`) and checkpoint it themselves.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
-/// Takes a backup every `every` (a snapshot on SQLite, JSON elsewhere) and keeps the newest
-/// `keep`, for as long as the process runs.
-fn schedule_backups(db: DatabaseConnection, dir: std::path::PathBuf, every: Duration, keep: usize) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.tick().await; // the first tick is immediate; the first backup comes after `every`
-        loop {
-            ticks.tick().await;
-            match crate::ops::take_backup(&db, &dir).await {
-                Ok(file) => {
-                    tracing::info!(name = %file.name, "scheduled backup written");
-                    if let Err(err) = service::backup::prune(&dir, keep, None) {
-                        tracing::warn!(error = %err, "pruning old backups failed");
-                    }
-                }
-                Err(err) => tracing::error!(error = %err, "scheduled backup failed"),
-            }
-        }
-    });
+/// Prints a generated admin password once, on the terminal only (never into the logs).
+pub fn show_generated_password(report: &service::seed::SeedReport) {
+    if let Some(password) = &report.generated_admin_password {
+        eprintln!(
+            "\nCreated the admin account {} with the password:\n\n    {password}\n\nIt is shown only this once; set SHOPGRAPH_ADMIN_PASSWORD before seeding to choose it.\n",
+            service::seed::ADMIN_EMAIL
+        );
+    }
 }
 
 /// The explicit, logged start-up step that brings the schema up to date. Returns whether the
@@ -287,7 +282,7 @@ pub async fn migrate(config: &Config) -> Result<bool> {
     let started = Instant::now();
     let applied = db::migrate_up(&config.db(), Some(&config.pre_migration_dir())).await?;
     for m in &applied {
-        crate::metrics::migration_applied(&m.name, m.duration);
+        crate::server::metrics::migration_applied(&m.name, m.duration);
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if applied.is_empty() {

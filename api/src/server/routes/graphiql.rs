@@ -48,7 +48,7 @@ macro_rules! asset {
         Asset {
             name: $file,
             content_type: $content_type,
-            bytes: include_bytes!(concat!("../../assets/graphiql/", $file)),
+            bytes: include_bytes!(concat!("../../../assets/graphiql/", $file)),
         }
     };
 }

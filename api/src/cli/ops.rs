@@ -1,7 +1,8 @@
-//! Operations commands: backups, `check` and `healthcheck`.
+//! Operations commands: backups, `copy` and `check`.
 
-use crate::config::{BackupAction, BackupFormat, Config};
-use crate::progress::Progress;
+use super::args::{BackupAction, BackupFormat};
+use super::progress::Progress;
+use crate::config::Config;
 use crate::{Error, Result};
 use service::backup::{self, Format};
 use service::check::{Finding, Status};
@@ -15,17 +16,6 @@ impl From<BackupFormat> for Format {
             BackupFormat::Json => Format::Json,
         }
     }
-}
-
-/// A backup taken by the running server (schedule, mutation, admin endpoint): the database's
-/// native format, counted in the metrics by outcome.
-pub async fn take_backup(
-    db: &service::DatabaseConnection,
-    dir: &Path,
-) -> service::Result<backup::BackupFile> {
-    let outcome = backup::create(db, dir, Format::native_for(db)).await;
-    crate::metrics::backup_taken(outcome.is_ok());
-    outcome
 }
 
 /// `shopgraph backup …`.
@@ -207,38 +197,4 @@ fn mode_of(path: &Path) -> Option<u32> {
 #[cfg(not(unix))]
 fn mode_of(_: &Path) -> Option<u32> {
     None
-}
-
-/// `shopgraph healthcheck`: asks the server's readiness probe, with no curl in the image.
-pub async fn healthcheck(config: &Config) -> Result<()> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = if config.host == "0.0.0.0" || config.host == "::" {
-        "127.0.0.1"
-    } else {
-        config.host.as_str()
-    };
-    let attempt = async {
-        let mut stream = tokio::net::TcpStream::connect((host, config.port)).await?;
-        let request =
-            format!("GET /health/ready HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await?;
-        Ok::<_, std::io::Error>(
-            String::from_utf8_lossy(&response)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    };
-    let status_line = tokio::time::timeout(std::time::Duration::from_secs(5), attempt)
-        .await
-        .map_err(|_| Error::Unhealthy("no answer within 5 s".into()))??;
-    if status_line.split_whitespace().nth(1) == Some("200") {
-        println!("ready");
-        Ok(())
-    } else {
-        Err(Error::Unhealthy(status_line))
-    }
 }

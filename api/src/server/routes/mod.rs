@@ -5,6 +5,7 @@ mod admin;
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 pub mod ws;
 
 use crate::auth::token::TokenKeys;
@@ -63,7 +64,7 @@ impl AppState {
 /// `/metrics` alone, for its own listen address (`--metrics-address`).
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(crate::metrics::render))
+        .route("/metrics", get(metrics::render))
         .with_state(state)
 }
 
@@ -131,7 +132,7 @@ pub fn router(
         .route("/health/ready", get(health::ready))
         .route("/api/admin/backups", post(admin::create_backup));
     if !metrics_apart {
-        router = router.route("/metrics", get(crate::metrics::render));
+        router = router.route("/metrics", get(metrics::render));
     }
     let router = router
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -1,0 +1,40 @@
+//! `GET /metrics`: the recorder's metrics, with the gauges read at scrape time.
+
+use super::AppState;
+use crate::server::metrics::handle;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// `GET /metrics`.
+pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    let (open, idle) = service::db::pool_stats(&state.db);
+    metrics::gauge!("shopgraph_db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("shopgraph_db_pool_connections", "state" => "in_use")
+        .set(f64::from(open.saturating_sub(idle)));
+    metrics::gauge!("shopgraph_sql_statements").set(state.statements.get() as f64);
+    let writes = service::db::write_health(&state.db).await;
+    metrics::gauge!("shopgraph_storage_full")
+        .set(f64::from(u8::from(writes.storage_full_since.is_some())));
+    metrics::counter!("shopgraph_storage_refused_writes_total").absolute(writes.refused_writes);
+    metrics::counter!("shopgraph_db_connections_discarded_total")
+        .absolute(writes.discarded_connections);
+    if let Some(path) = &state.sqlite_path {
+        let size =
+            |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64).unwrap_or(0.0);
+        let mut wal = path.clone().into_os_string();
+        wal.push("-wal");
+        metrics::gauge!("shopgraph_sqlite_file_bytes", "file" => "database").set(size(path));
+        metrics::gauge!("shopgraph_sqlite_file_bytes", "file" => "wal")
+            .set(size(std::path::Path::new(&wal)));
+    }
+    // The newest backup on disk, whoever took it (the server, or `shopgraph backup` beside it).
+    if let Ok(Some(newest)) =
+        service::backup::list(&state.backups_dir).map(|l| l.into_iter().next())
+    {
+        metrics::gauge!("shopgraph_last_backup_timestamp_seconds")
+            .set(newest.modified.timestamp() as f64);
+    }
+    let body = handle().map(|h| h.render()).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
