@@ -1,10 +1,10 @@
 //! The server's responses against async-graphql's stock executor on the same schema and data
-//! with no fast paths (`api::graphql::reference`): a corpus of queries — named and inline
+//! with no fast paths (`api::graphql::engine::reference`): a corpus of queries — named and inline
 //! fragments, aliases, `@skip`/`@include`, field errors at every depth in nullable and
 //! non-null positions, lists, nulls, persisted and plain — for each kind of caller, compared
 //! byte for byte (`data` and `errors`; `extensions.cost` is the server's own addition).
 
-use api::graphql::reference::Reference;
+use api::graphql::engine::reference::Reference;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{JWT_SECRET, TestApp, both_backends};

@@ -1,7 +1,7 @@
 //! Relay connections: building them from service pages, with a `totalCount` that is only
 //! counted when a client asks for it.
 
-use super::direct::Direct;
+use super::engine::direct::Direct;
 use super::error::GqlResult;
 use super::loaders::{ChildCountKey, Loaders};
 use async_graphql::connection::{Connection, CursorType, Edge};

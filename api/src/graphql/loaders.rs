@@ -2,7 +2,7 @@
 //! a batch in one statement. They are created per request, so their caches never serve one
 //! request's data to another.
 
-use super::batching::BatchSpawner;
+use super::engine::batching::BatchSpawner;
 use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
 use service::pagination::{Page, PageArgs, Sort};
 use service::projection::Columns;

@@ -1,21 +1,15 @@
 //! The GraphQL schema: types, roots, loaders and error mapping.
 
 pub mod args;
-pub mod batching;
 pub mod columns;
 pub mod connection;
-pub mod cost;
-pub mod direct;
+pub mod engine;
 pub mod error;
-pub mod error_codes;
 pub mod filters;
-pub mod gateway;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
-pub mod reference;
 pub mod subscription;
-pub mod turn;
 pub mod types;
 pub mod viewer;
 
@@ -97,7 +91,7 @@ pub struct Limits {
 }
 
 /// The schema with its dependencies attached, behind its request pipeline; does no I/O.
-pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
+pub fn build_schema(deps: SchemaDeps) -> engine::gateway::Gateway {
     let checkout = service::orders::Checkout::new(deps.db.clone(), deps.events.clone());
     let mut builder = schema_builder()
         .data(deps.db)
@@ -115,18 +109,18 @@ pub fn build_schema(deps: SchemaDeps) -> gateway::Gateway {
     // No extensions: see `gateway` for why persisted queries and error codes live there, and
     // `direct`, whose objects would not call their per-field hooks. No async-graphql depth or
     // complexity limit either: `cost` checks both first, with introspection left out.
-    let limits = gateway::Limits {
+    let limits = engine::gateway::Limits {
         max_query_bytes: deps.limits.max_query_bytes,
         cache_entries: deps.limits.document_cache_entries,
         cache_bytes: deps.limits.document_cache_bytes,
-        budget: cost::Budget {
+        budget: engine::cost::Budget {
             max_selections: deps.limits.max_selections,
             max_depth: deps.limits.max_depth,
             max_cost: deps.limits.max_complexity as u64,
         },
     };
-    let costs = cost::CostModel::from_sdl(&sdl()).expect("the schema's own SDL parses");
-    gateway::Gateway::new(builder.finish(), costs, limits)
+    let costs = engine::cost::CostModel::from_sdl(&sdl()).expect("the schema's own SDL parses");
+    engine::gateway::Gateway::new(builder.finish(), costs, limits)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

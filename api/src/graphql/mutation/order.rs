@@ -1,8 +1,8 @@
 //! `createOrder`, `updateOrderStatus`, `cancelOrder`, `deleteOrder`.
 
 use crate::graphql::args::{Kind, global_id, parse_id};
+use crate::graphql::engine::turn::Turn;
 use crate::graphql::error::GqlResult;
-use crate::graphql::turn::Turn;
 use crate::graphql::types::Order;
 use crate::graphql::types::enums::OrderStatus;
 use crate::graphql::viewer::viewer;

@@ -2,7 +2,7 @@
 
 use crate::graphql::args::{Kind, page_args, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
-use crate::graphql::direct::Direct;
+use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{UserFilter, UserSortInput};
 use crate::graphql::types::User;

@@ -6,7 +6,7 @@ use super::{Product, User};
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
 use crate::graphql::connection::Conn;
-use crate::graphql::direct::Direct;
+use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::futures_util::future::try_join;

@@ -4,7 +4,7 @@ use super::User;
 use super::enums::PostStatus;
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
-use crate::graphql::direct::Direct;
+use crate::graphql::engine::direct::Direct;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::posts::PostColumns;

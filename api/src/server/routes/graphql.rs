@@ -12,11 +12,11 @@
 
 use super::AppState;
 use crate::auth::throttle::ClientAddress;
-use crate::graphql::batching::batch_channel;
+use crate::graphql::engine::batching::batch_channel;
+use crate::graphql::engine::error_codes::REQUEST_ERROR_CODES;
+use crate::graphql::engine::turn::Turn;
 use crate::graphql::error::{auth_error, code, outcome, request_error};
-use crate::graphql::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::turn::Turn;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -211,7 +211,7 @@ async fn execute(
         }
     };
     // Loaders are made per request so their caches never leak one request's rows into another,
-    // and their batches run in this request's task (see `graphql::batching`).
+    // and their batches run in this request's task (see `graphql::engine::batching`).
     let (spawner, batches) = batch_channel();
     let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
     let operation =

@@ -10,8 +10,8 @@ pub mod ws;
 
 use crate::auth::token::TokenKeys;
 use crate::auth::{AuthError, PrincipalCache, viewer_for};
+use crate::graphql::engine::gateway::Gateway;
 use crate::graphql::error::code;
-use crate::graphql::gateway::Gateway;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};

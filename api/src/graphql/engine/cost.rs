@@ -618,7 +618,7 @@ mod tests {
 
     #[test]
     fn introspection_is_free_but_bounded() {
-        let query = include_str!("../../../tests/introspection.graphql");
+        let query = include_str!("../../../../tests/introspection.graphql");
         assert_eq!(cost_of(query, serde_json::json!({})), Ok(0));
         let cube = "{ __schema { types { fields { type { fields { name } } } } } }";
         assert!(refused(cube).is_some_and(|m| m.contains("introspection")));

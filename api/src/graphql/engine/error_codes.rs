@@ -2,7 +2,7 @@
 //! itself (parse, validation, limits, persisted queries), and hides anything unexpected
 //! behind INTERNAL after logging it. [`super::gateway`] applies it to every response.
 
-use super::error::code;
+use crate::graphql::error::code;
 use async_graphql::{ErrorExtensionValues, ServerError};
 
 /// Codes of errors raised before execution: the request itself is at fault (HTTP 400 for

@@ -10,10 +10,10 @@
 //! quarter of the request's time, for hooks that only ever look at the request and the
 //! finished response.
 
-use super::AppSchema;
 use super::cost::{self, Budget, CostModel};
-use super::error::after_commit;
 use super::error_codes::{code_errors, with_code};
+use crate::graphql::AppSchema;
+use crate::graphql::error::after_commit;
 use crate::graphql::error::code;
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;

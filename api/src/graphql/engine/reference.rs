@@ -3,11 +3,11 @@
 //! batches spawned on the runtime (not [`super::batching`]), no document cache, no turn.
 //! The differential test holds every response of the server to this one, byte for byte.
 
-use super::loaders::Loaders;
-use super::{AppSchema, schema_builder};
+use super::batching::BatchSpawner;
 use crate::auth::token::TokenKeys;
 use crate::auth::{PrincipalCache, credentials_for};
-use crate::graphql::batching::BatchSpawner;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::{AppSchema, schema_builder};
 use async_graphql::{Request, Response};
 use service::DatabaseConnection;
 use service::events::EventBus;
