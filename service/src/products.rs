@@ -1,5 +1,6 @@
 //! The catalog: reading, listing and creating products. Prices are integer cents.
 
+use crate::access::Viewer;
 use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::projection::{Columns, read};
@@ -202,7 +203,12 @@ pub struct NewProduct {
 
 /// Creates a product.
 #[tracing::instrument(skip(db, input), fields(sku = %input.sku))]
-pub async fn create(db: &DatabaseConnection, input: NewProduct) -> Result<product::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: NewProduct,
+) -> Result<product::Model> {
+    viewer.require_admin()?;
     let sku = validate::text("sku", &input.sku, 64)?;
     let slug = validate::slug(&input.slug)?;
     let name = validate::text("name", &input.name, 200)?;
@@ -241,9 +247,11 @@ pub struct ProductPatch {
 #[tracing::instrument(skip(db, patch))]
 pub async fn update(
     db: &DatabaseConnection,
+    viewer: &Viewer,
     id: i32,
     patch: ProductPatch,
 ) -> Result<product::Model> {
+    viewer.require_admin()?;
     let name = patch
         .name
         .as_deref()
@@ -280,7 +288,13 @@ pub async fn update(
 /// Adds `delta` units (negative removes), in one conditional UPDATE so stock never goes
 /// below zero even against concurrent orders.
 #[tracing::instrument(skip(db))]
-pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Result<product::Model> {
+pub async fn adjust_stock(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i32,
+    delta: i32,
+) -> Result<product::Model> {
+    viewer.require_admin()?;
     if delta == 0 {
         return Err(Error::invalid("delta", "must not be 0"));
     }
@@ -317,7 +331,8 @@ pub async fn adjust_stock(db: &DatabaseConnection, id: i32, delta: i32) -> Resul
 /// Deletes a product no order refers to; one that has been ordered is kept (CONFLICT), since
 /// order items are financial records.
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<product::Model> {
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<product::Model> {
+    viewer.require_admin()?;
     let txn = db::begin_write(db).await?;
     let current = get(&txn, id)
         .await?

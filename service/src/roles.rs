@@ -70,7 +70,14 @@ pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Res
 }
 
 /// Gives user `user_id` the role called `name`, in one transaction.
-pub async fn grant_named(db: &DatabaseConnection, user_id: i32, name: &str) -> Result<user::Model> {
+/// Admins only.
+pub async fn grant_named(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: i32,
+    name: &str,
+) -> Result<user::Model> {
+    viewer.require_admin()?;
     let txn = db::begin_write(db).await?;
     let user = users::get(&txn, user_id)
         .await?
@@ -88,6 +95,7 @@ pub async fn revoke_named(
     user_id: i32,
     name: &str,
 ) -> Result<user::Model> {
+    viewer.require_admin()?;
     if name == ADMIN && viewer.user_id == Some(user_id) {
         return Err(Error::invalid(
             "role",

@@ -149,6 +149,7 @@ pub async fn demo(
                 report.products += 1;
                 products::create(
                     db,
+                    &Viewer::SYSTEM,
                     NewProduct {
                         sku: sku.into(),
                         slug: slug.into(),
@@ -236,6 +237,7 @@ async fn find_or_create_user(
     report.users += 1;
     let user = users::create(
         db,
+        &Viewer::SYSTEM,
         NewUser {
             email: email.into(),
             name: name.into(),

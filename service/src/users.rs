@@ -197,7 +197,13 @@ pub struct NewUser {
 
 /// Creates a user with the next loyalty card number (`LC-000042` for id 42).
 #[tracing::instrument(skip(db, input))]
-pub async fn create(db: &DatabaseConnection, input: NewUser) -> Result<user::Model> {
+/// Admins only.
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    input: NewUser,
+) -> Result<user::Model> {
+    viewer.require_admin()?;
     let email = validate::email(&input.email)?;
     let name = validate::text("name", &input.name, NAME_MAX)?;
     let txn = db::begin_write(db).await?;
@@ -309,7 +315,8 @@ pub async fn update(
 /// Deletes a user and, by cascade, their posts, roles and ledger. A user with orders is kept:
 /// orders are financial records.
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<user::Model> {
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<user::Model> {
+    viewer.require_admin()?;
     let txn = db::begin_write(db).await?;
     let current = get(&txn, id)
         .await?

@@ -299,9 +299,14 @@ pub async fn spawn_app_in(backend: Backend, data_dir: TempDir, extra: &[&str]) -
     let admin = service::auth::signup(&test_app.db, signup)
         .await
         .expect("admin account");
-    service::roles::grant_named(&test_app.db, admin.id, service::roles::ADMIN)
-        .await
-        .expect("admin role");
+    service::roles::grant_named(
+        &test_app.db,
+        &service::access::Viewer::SYSTEM,
+        admin.id,
+        service::roles::ADMIN,
+    )
+    .await
+    .expect("admin role");
     let keys = api::auth::token::TokenKeys::new(
         JWT_SECRET.as_bytes(),
         std::time::Duration::from_secs(3600),
