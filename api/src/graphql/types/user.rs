@@ -413,7 +413,7 @@ impl User {
 ///
 /// Callers box it: every field of `User` is resolved by one future type, as large as its
 /// largest field's, and this one made it 3.7 KB for every `User` field of a response, `id`
-/// and `name` included (`graphql::direct` places each object's field futures side by side).
+/// and `name` included (`graphql::engine::direct` places each object's field futures side by side).
 async fn child_connection<K, F, C, L, N>(
     loader: &Uncached<L>,
     parent: i32,
