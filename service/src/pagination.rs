@@ -20,6 +20,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -154,17 +155,28 @@ impl<K: SortKey> Sort<K> {
     /// The cursor that points at `model` in this ordering; cheap to make, since it is only
     /// encoded ([`Cursor::encode`]) if a client asks for it.
     pub fn cursor(&self, model: &<K::Entity as EntityTrait>::Model) -> Cursor {
-        Cursor {
+        let Ok(cursor) = self.cursor_of(|key| Ok::<_, Infallible>(key.value(model)), K::id(model));
+        cursor
+    }
+
+    /// The cursor that points at the row `id` whose sort columns hold `value(key)`, or the
+    /// first error `value` returns: for rows that are not whole models (see [`Positioned`]).
+    pub fn cursor_of<E>(
+        &self,
+        mut value: impl FnMut(K) -> Result<SortValue, E>,
+        id: i32,
+    ) -> Result<Cursor, E> {
+        Ok(Cursor {
             key: self.name(),
-            value: self.key.value(model),
+            value: value(self.key)?,
             more: self
                 .then
                 .iter()
                 .flatten()
-                .map(|(k, _)| k.value(model))
-                .collect(),
-            id: K::id(model),
-        }
+                .map(|(k, _)| value(*k))
+                .collect::<Result<_, E>>()?,
+            id,
+        })
     }
 }
 
@@ -376,6 +388,17 @@ fn finish<M>(mut rows: Vec<M>, window: &Window) -> Page<M> {
     }
 }
 
+/// A row with the cursor that points at it, made from the sort columns as they were read.
+///
+/// A row read with only some of its columns (see `projection`) need not hold the columns its
+/// list is sorted by, so its cursor cannot be made from it afterwards; made while the row is
+/// decoded, it comes from the stored values whatever the row keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Positioned<R> {
+    pub cursor: Cursor,
+    pub row: R,
+}
+
 /// The row type listed by sort key `K`.
 pub type ModelOf<K> = <<K as SortKey>::Entity as EntityTrait>::Model;
 
@@ -414,22 +437,22 @@ pub async fn fetch_page<K: SortKey>(
 ///
 /// `select` must already be filtered to the parents' ids. Each parent's rows are numbered with
 /// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort)` and only the first `limit + 1` of each
-/// are returned, so 50 parents cost one statement, not 50. The rows are decoded by `decode`:
-/// [`whole_rows`], or a decoder for a `select` narrowed to some columns (see `projection`).
+/// are returned, so 50 parents cost one statement, not 50. The rows are decoded by `decode`
+/// into `R`: [`whole_rows`], or a decoder for a `select` narrowed to some columns (see
+/// `projection`).
 #[allow(clippy::too_many_arguments)]
-pub async fn fetch_pages_by_parent<K: SortKey>(
+pub async fn fetch_pages_by_parent<K: SortKey, R>(
     db: &impl ConnectionTrait,
     select: Select<K::Entity>,
     parent: <K::Entity as EntityTrait>::Column,
-    parent_of: fn(&ModelOf<K>) -> i32,
+    parent_of: fn(&R) -> i32,
     parent_ids: &[i32],
     sort: Sort<K>,
     args: &PageArgs,
-    decode: impl FnOnce(Vec<sea_orm::QueryResult>) -> Result<Vec<ModelOf<K>>>,
-) -> Result<HashMap<i32, Page<ModelOf<K>>>> {
+    decode: impl FnOnce(Vec<sea_orm::QueryResult>) -> Result<Vec<R>>,
+) -> Result<HashMap<i32, Page<R>>> {
     let window = resolve(args, sort)?;
-    let mut grouped: HashMap<i32, Vec<ModelOf<K>>> =
-        parent_ids.iter().map(|id| (*id, Vec::new())).collect();
+    let mut grouped: HashMap<i32, Vec<R>> = parent_ids.iter().map(|id| (*id, Vec::new())).collect();
     if window.limit > 0 && !parent_ids.is_empty() {
         let mut inner = select.into_query();
         inner.cond_where(keyset(sort, &window));

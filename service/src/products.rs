@@ -3,15 +3,13 @@
 use crate::access::Viewer;
 use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::projection::{Columns, read};
+use crate::projection::{self, Columns, ProductColumn, ProductRow};
 use crate::{Error, Result, clock, db, validate};
-use chrono::DateTime;
 use entity::{order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryResult, QueryTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 /// Highest price a product may have, in cents (10,000,000.00): an order of 1,000 units on
@@ -117,56 +115,15 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<pro
         .await?)
 }
 
-/// Products with any of `ids` (for DataLoaders).
+/// Products with any of `ids`, in no particular order, read with only `columns` (for
+/// DataLoaders: see `projection`).
 #[tracing::instrument(skip(db, ids), fields(keys = ids.len()))]
-pub async fn by_ids(
+pub async fn rows_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
-    columns: Columns<product::Entity>,
-) -> Result<Vec<product::Model>> {
-    let select = product::Entity::find().filter(product::Column::Id.is_in(ids.iter().copied()));
-    let rows = db.query_all(&columns.select(select).into_query()).await?;
-    Ok(decode(&rows, columns)?)
-}
-
-/// Products from rows holding `columns` (and `id`); the others get placeholders.
-fn decode(
-    rows: &[QueryResult],
-    columns: Columns<product::Entity>,
-) -> Result<Vec<product::Model>, DbErr> {
-    use product::Column as C;
-    if columns.is_all() {
-        return rows
-            .iter()
-            .map(|row| product::Model::from_query_result(row, ""))
-            .collect();
-    }
-    let [sku, slug, name, category, price, stock, created, updated] = [
-        C::Sku,
-        C::Slug,
-        C::Name,
-        C::Category,
-        C::PriceCents,
-        C::Stock,
-        C::CreatedAt,
-        C::UpdatedAt,
-    ]
-    .map(|c| columns.has(c));
-    rows.iter()
-        .map(|row| {
-            Ok(product::Model {
-                id: row.try_get("", "id")?,
-                sku: read(row, sku, "sku", String::new())?,
-                slug: read(row, slug, "slug", String::new())?,
-                name: read(row, name, "name", String::new())?,
-                category: read(row, category, "category", String::new())?,
-                price_cents: read(row, price, "price_cents", 0)?,
-                stock: read(row, stock, "stock", 0)?,
-                created_at: read(row, created, "created_at", DateTime::default())?,
-                updated_at: read(row, updated, "updated_at", DateTime::default())?,
-            })
-        })
-        .collect()
+    columns: Columns<ProductColumn>,
+) -> Result<Vec<ProductRow>> {
+    Ok(projection::rows_by_ids(db, ids, columns).await?)
 }
 
 /// One page of products.

@@ -1,170 +1,285 @@
-//! Reading only some of a row's columns. A lookup that the API makes for one nested field
-//! (an order's `customer { name }`, an item's `product { name }`) needs two of a row's nine
-//! or eleven columns; decoding the rest is most of what such a lookup costs (every value is
-//! copied out of SQLite, looked up by name and parsed, timestamps included).
+//! Reading only some of a row's columns, into types that hold only what was read.
 //!
-//! A [`Columns`] names the columns to read. The model still comes back whole, with a
-//! placeholder in every column that was not read, so whoever asked must only look at the
-//! columns they named (the API's types check this on every field they answer).
+//! A lookup the API makes for one nested field (an order's `customer { name }`, an item's
+//! `product { name }`, a user's `posts { title }`) needs a few of a row's columns; decoding the
+//! rest is most of what such a lookup costs (every value is copied out of the driver, looked up
+//! by name and parsed, timestamps included).
+//!
+//! Such a lookup returns a partial row ([`UserRow`], [`ProductRow`], [`PostRow`]), not the
+//! entity's model. The columns every reader of the row needs are plain fields; each other
+//! column is an `Option`, `Some` exactly when it was read. A model with a placeholder in each
+//! column not read would let its reader (a resolver, a rule, a cursor) take the placeholder
+//! for the stored value, and only run-time checks stood in the way; a partial row has no
+//! placeholder to take. The rules in `access` take models (or types whose columns they read
+//! are not optional), so no rule can be handed a row without a column it reads. Whole models
+//! convert into partial rows holding every column, so one API type answers both.
+//!
+//! [`Columns`] names the optional columns to read in the service's own terms ([`UserColumn`],
+//! [`ProductColumn`], [`PostColumn`]); callers choose columns without the ORM's column enums.
+//! Each partial row is declared once with `partial_row!`, which names every column once, so
+//! the statement, the decoder and the conversion from a whole model cannot disagree.
 
-use sea_orm::{
-    DbErr, EntityTrait, IdenStatic, Iterable, QueryResult, QuerySelect, Select, TryGetable,
-};
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
+/// Declares a partial row of `$entity`: the row type, with the columns under `always` as
+/// plain fields and those under `optional` as `Option`s; the enum of its optional columns;
+/// the conversion from a whole model; and how it is selected and decoded. Each column is named
+/// once, as the model's field, its type and the ORM's column.
+macro_rules! partial_row {
+    (
+        $(#[$row_doc:meta])*
+        pub struct $row:ident of $entity:ident {
+            always { $($always:ident: $always_ty:ty = $always_column:ident),* $(,)? }
+            $(#[$column_doc:meta])*
+            optional $column:ident { $($field:ident: $ty:ty = $variant:ident),* $(,)? }
+        }
+    ) => {
+        $(#[$column_doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $column {
+            $($variant),*
+        }
 
-/// A set of `E`'s columns, one bit per column in declaration order.
-pub struct Columns<E> {
-    bits: u64,
-    entity: PhantomData<fn() -> E>,
+        impl $crate::projection::OptionalColumn for $column {
+            const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            fn index(self) -> u32 {
+                self as u32
+            }
+        }
+
+        impl $crate::projection::Stored for $column {
+            type Entity = $entity::Entity;
+            const ALWAYS: &'static [$entity::Column] = &[$($entity::Column::$always_column),*];
+
+            fn stored(self) -> $entity::Column {
+                match self {
+                    $(Self::$variant => $entity::Column::$variant),*
+                }
+            }
+        }
+
+        $(#[$row_doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $row {
+            $(pub $always: $always_ty,)*
+            $(pub $field: Option<$ty>,)*
+        }
+
+        impl $row {
+            /// The optional columns this row holds.
+            pub fn columns(&self) -> $crate::projection::Columns<$column> {
+                $crate::projection::Columns::of(
+                    [$(($column::$variant, self.$field.is_some())),*]
+                        .into_iter()
+                        .filter_map(|(column, read)| read.then_some(column)),
+                )
+            }
+        }
+
+        /// Every column.
+        impl From<$entity::Model> for $row {
+            fn from(model: $entity::Model) -> Self {
+                Self {
+                    $($always: model.$always,)*
+                    $($field: Some(model.$field),)*
+                }
+            }
+        }
+
+        impl $crate::projection::PartialRow for $row {
+            type Column = $column;
+
+            fn decode(
+                row: &sea_orm::QueryResult,
+                columns: $crate::projection::Columns<$column>,
+            ) -> Result<Self, sea_orm::DbErr> {
+                use sea_orm::IdenStatic;
+                Ok(Self {
+                    $($always: row.try_get("", $entity::Column::$always_column.as_str())?,)*
+                    $($field: $crate::projection::get(row, columns, $column::$variant)?,)*
+                })
+            }
+        }
+    };
 }
 
-impl<E: EntityTrait> Columns<E> {
-    fn from_bits(bits: u64) -> Self {
+mod post;
+mod product;
+mod user;
+
+pub use post::{PostColumn, PostRow};
+pub use product::{ProductColumn, ProductRow};
+pub use user::{UserColumn, UserRow};
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait, Select, TryGetable,
+};
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+/// A column a partial row may leave out: one of a service enum naming a table's optional
+/// columns.
+pub trait OptionalColumn: Copy + Eq + Hash + Debug + Send + Sync + 'static {
+    /// Every optional column of the table, each at the position [`Self::index`] gives.
+    const ALL: &'static [Self];
+    /// The column's position in [`Self::ALL`] (its bit in [`Columns`]).
+    fn index(self) -> u32;
+}
+
+/// A set of optional columns, one bit each: what a lookup reads beyond the columns it always
+/// reads. Small and `Copy`, so loader keys carry it and equal selections share a statement.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Columns<C> {
+    bits: u32,
+    column: PhantomData<fn() -> C>,
+}
+
+impl<C: OptionalColumn> Columns<C> {
+    const fn from_bits(bits: u32) -> Self {
         Self {
             bits,
-            entity: PhantomData,
+            column: PhantomData,
         }
+    }
+
+    /// No optional column.
+    pub const fn none() -> Self {
+        Self::from_bits(0)
     }
 
     /// Every column.
     pub fn all() -> Self {
-        let n = E::Column::iter().count();
-        debug_assert!(n < 64, "a u64 holds the columns");
-        Self::from_bits((1u64 << n) - 1)
+        // A column's bit is its position in `ALL`.
+        Self::from_bits((1 << C::ALL.len()) - 1)
     }
 
     /// Just `columns`.
-    pub fn of(columns: impl IntoIterator<Item = E::Column>) -> Self {
-        Self::from_bits(
-            columns
-                .into_iter()
-                .fold(0, |bits, column| bits | Self::bit(column)),
-        )
+    pub fn of(columns: impl IntoIterator<Item = C>) -> Self {
+        columns
+            .into_iter()
+            .fold(Self::none(), |set, column| set.with(column))
     }
 
-    /// `always`, and each column of `fields` (a field name with the column behind it) whose
-    /// field `selected` says is wanted.
-    pub fn selected(
-        always: &[E::Column],
-        fields: &[(&str, E::Column)],
-        selected: impl Fn(&str) -> bool,
-    ) -> Self {
-        Self::of(
-            always.iter().copied().chain(
-                fields
-                    .iter()
-                    .filter(|(field, _)| selected(field))
-                    .map(|(_, column)| *column),
-            ),
-        )
-    }
-
-    fn bit(column: E::Column) -> u64 {
-        let name = column.as_str();
-        E::Column::iter()
-            .position(|c| c.as_str() == name)
-            .map_or(0, |i| 1 << i)
+    /// These and `column`.
+    #[must_use]
+    pub fn with(self, column: C) -> Self {
+        Self::from_bits(self.bits | 1 << column.index())
     }
 
     /// Whether `column` is one of these.
-    pub fn has(&self, column: E::Column) -> bool {
-        self.bits & Self::bit(column) != 0
+    pub fn has(self, column: C) -> bool {
+        self.bits & 1 << column.index() != 0
     }
 
     /// Whether every column of `other` is one of these.
-    pub fn covers(&self, other: Self) -> bool {
+    pub fn covers(self, other: Self) -> bool {
         other.bits & !self.bits == 0
     }
 
     /// Whether these are all the columns.
-    pub fn is_all(&self) -> bool {
-        *self == Self::all()
+    pub fn is_all(self) -> bool {
+        self == Self::all()
     }
 
-    /// `select` narrowed to these columns (unchanged when they are all of them).
-    pub fn select(self, select: Select<E>) -> Select<E> {
-        if self.is_all() {
-            return select;
-        }
-        select
-            .select_only()
-            .columns(E::Column::iter().filter(|c| self.has(*c)))
+    /// Each of these columns, in table order.
+    pub fn iter(self) -> impl Iterator<Item = C> {
+        C::ALL.iter().copied().filter(move |c| self.has(*c))
     }
 }
 
-/// `column` of `row` when it was read, else `placeholder`.
-pub fn read<T: TryGetable>(
+impl<C: OptionalColumn> Debug for Columns<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// Where a partial row's columns are stored: the service's column names map to the ORM's
+/// here, inside the crate.
+pub(crate) trait Stored: OptionalColumn {
+    type Entity: EntityTrait;
+    /// The columns every such row reads, the id first.
+    const ALWAYS: &'static [<Self::Entity as EntityTrait>::Column];
+    /// The table column behind this one.
+    fn stored(self) -> <Self::Entity as EntityTrait>::Column;
+}
+
+/// A partial row (declared with `partial_row!`).
+pub(crate) trait PartialRow: Sized {
+    type Column: Stored;
+    /// The row from a result of [`select`] with `columns`.
+    fn decode(row: &QueryResult, columns: Columns<Self::Column>) -> Result<Self, DbErr>;
+}
+
+/// The rows of `C`'s table, reading the columns every such row reads and `columns`.
+pub(crate) fn select<C: Stored>(columns: Columns<C>) -> Select<C::Entity> {
+    C::Entity::find()
+        .select_only()
+        .columns(C::ALWAYS.iter().copied())
+        .columns(columns.iter().map(Stored::stored))
+}
+
+/// The rows with any of `ids`, in no particular order, read with `columns`: one statement
+/// that selects and decodes nothing more.
+pub(crate) async fn rows_by_ids<R: PartialRow>(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    columns: Columns<R::Column>,
+) -> Result<Vec<R>, DbErr> {
+    let id = <R::Column as Stored>::ALWAYS[0];
+    let select = select(columns).filter(id.is_in(ids.iter().copied()));
+    let rows = db.query_all(&select.into_query()).await?;
+    rows.iter().map(|row| R::decode(row, columns)).collect()
+}
+
+/// `column` of `row` if it is one of `columns` (so was selected), else `None`.
+fn get<C: Stored, T: TryGetable>(
     row: &QueryResult,
-    was_read: bool,
-    column: &str,
-    placeholder: T,
-) -> Result<T, DbErr> {
-    if was_read {
-        row.try_get("", column)
+    columns: Columns<C>,
+    column: C,
+) -> Result<Option<T>, DbErr> {
+    if columns.has(column) {
+        row.try_get("", column.stored().as_str()).map(Some)
     } else {
-        Ok(placeholder)
-    }
-}
-
-// By hand rather than derived: a derive would ask the same of `E`, which entities do not
-// implement.
-impl<E> Clone for Columns<E> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<E> Copy for Columns<E> {}
-
-impl<E> PartialEq for Columns<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.bits == other.bits
-    }
-}
-
-impl<E> Eq for Columns<E> {}
-
-impl<E> Hash for Columns<E> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.bits.hash(state);
-    }
-}
-
-impl<E: EntityTrait> fmt::Debug for Columns<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set()
-            .entries(
-                E::Column::iter()
-                    .filter(|c| self.has(*c))
-                    .map(|c| c.as_str()),
-            )
-            .finish()
+        Ok(None)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Columns;
-    use entity::user::{Column as C, Entity};
+    use super::{Columns, OptionalColumn, PostColumn, ProductColumn, Stored, UserColumn};
+    use sea_orm::IdenStatic;
+
+    fn declared_as_assumed<C: Stored>() {
+        for (i, column) in C::ALL.iter().enumerate() {
+            assert_eq!(column.index() as usize, i, "{column:?}");
+        }
+        assert!(C::ALL.len() < 32, "a u32 holds the columns");
+        assert_eq!(C::ALWAYS[0].as_str(), "id", "the id comes first");
+    }
+
+    #[test]
+    fn each_column_has_its_own_bit_and_rows_start_with_their_id() {
+        declared_as_assumed::<UserColumn>();
+        declared_as_assumed::<ProductColumn>();
+        declared_as_assumed::<PostColumn>();
+    }
 
     #[test]
     fn sets_know_their_columns() {
-        let card = Columns::<Entity>::of([C::Id, C::Name]);
-        assert!(card.has(C::Id) && card.has(C::Name));
-        assert!(!card.has(C::Email) && !card.has(C::PasswordHash));
-        assert!(!card.is_all());
-        assert!(Columns::<Entity>::all().covers(card));
+        use UserColumn as C;
+        let card = Columns::of([C::Name]);
+        assert!(card.has(C::Name));
+        assert!(!card.has(C::Email) && !card.is_all());
+        assert!(Columns::<C>::all().covers(card));
         assert!(!card.covers(Columns::of([C::Name, C::Email])));
-        assert!(card.covers(Columns::of([C::Name])));
-        assert_eq!(card, Columns::of([C::Name, C::Id]));
-        let fields = [("name", C::Name), ("email", C::Email)];
-        assert_eq!(Columns::selected(&[C::Id], &fields, |f| f == "name"), card);
-        assert_eq!(format!("{card:?}"), r#"{"id", "name"}"#);
+        assert!(card.covers(Columns::none()));
+        assert_eq!(Columns::of([C::Tier, C::Name]), card.with(C::Tier));
+        assert_eq!(format!("{card:?}"), "{Name}");
+        assert_eq!(Columns::<C>::of(C::ALL.iter().copied()), Columns::all());
         assert_eq!(
-            Columns::<Entity>::of(<C as sea_orm::Iterable>::iter()),
-            Columns::all()
+            Columns::<C>::all().iter().collect::<Vec<_>>(),
+            C::ALL.to_vec()
         );
     }
 }

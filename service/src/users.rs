@@ -3,14 +3,12 @@
 use crate::access::Viewer;
 use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::projection::{Columns, read};
+use crate::projection::{self, Columns, UserColumn, UserRow};
 use crate::{Error, Result, clock, db, validate};
-use chrono::DateTime;
 use entity::{Tier, UserStatus, order, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryResult, QueryTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 /// Longest display name.
@@ -102,68 +100,15 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Mode
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Users with any of `ids`, in no particular order (for DataLoaders).
+/// Users with any of `ids`, in no particular order, read with only `columns` (for
+/// DataLoaders: see `projection`).
 #[tracing::instrument(skip(db, ids), fields(keys = ids.len()))]
-pub async fn by_ids(
+pub async fn rows_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i32],
-    columns: Columns<user::Entity>,
-) -> Result<Vec<user::Model>> {
-    let select = user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied()));
-    let rows = db.query_all(&columns.select(select).into_query()).await?;
-    Ok(decode(&rows, columns)?)
-}
-
-/// Users from rows holding `columns` (and `id`); the others get placeholders.
-fn decode(rows: &[QueryResult], columns: Columns<user::Entity>) -> Result<Vec<user::Model>, DbErr> {
-    use user::Column as C;
-    if columns.is_all() {
-        return rows
-            .iter()
-            .map(|row| user::Model::from_query_result(row, ""))
-            .collect();
-    }
-    let [
-        email,
-        name,
-        status,
-        card,
-        balance,
-        tier,
-        lifetime,
-        hash,
-        created,
-        updated,
-    ] = [
-        C::Email,
-        C::Name,
-        C::Status,
-        C::CardNumber,
-        C::PointsBalance,
-        C::Tier,
-        C::LifetimePoints,
-        C::PasswordHash,
-        C::CreatedAt,
-        C::UpdatedAt,
-    ]
-    .map(|c| columns.has(c));
-    rows.iter()
-        .map(|row| {
-            Ok(user::Model {
-                id: row.try_get("", "id")?,
-                email: read(row, email, "email", String::new())?,
-                name: read(row, name, "name", String::new())?,
-                status: read(row, status, "status", UserStatus::Active)?,
-                card_number: read(row, card, "card_number", String::new())?,
-                points_balance: read(row, balance, "points_balance", 0)?,
-                tier: read(row, tier, "tier", Tier::Bronze)?,
-                lifetime_points: read(row, lifetime, "lifetime_points", 0)?,
-                password_hash: read(row, hash, "password_hash", None)?,
-                created_at: read(row, created, "created_at", DateTime::default())?,
-                updated_at: read(row, updated, "updated_at", DateTime::default())?,
-            })
-        })
-        .collect()
+    columns: Columns<UserColumn>,
+) -> Result<Vec<UserRow>> {
+    Ok(projection::rows_by_ids(db, ids, columns).await?)
 }
 
 /// One page of users.

@@ -1,12 +1,20 @@
-//! Nested lookups read only the columns behind the fields a query selects under them (see
-//! `service::projection`); the types they fill answer only from the columns that were read.
+//! Nested lookups read only the columns behind the fields a query selects under them, into the
+//! service's partial rows (see `service::projection`): a column not read is `None` there, not
+//! a placeholder, so a field can only answer a value that was read.
 
 use super::error::internal;
 use async_graphql::Lookahead;
+use service::projection::{Columns, OptionalColumn};
 
-/// Whether `name` is selected under `field`, fragments included.
-pub fn selected<'a>(field: &'a Lookahead<'a>) -> impl Fn(&str) -> bool + 'a {
-    move |name| field.field(name).exists()
+/// The columns behind the fields of `sources` (a GraphQL field name with the column that
+/// answers it) that are selected under `field`, fragments included.
+pub fn selected<C: OptionalColumn>(field: &Lookahead<'_>, sources: &[(&str, C)]) -> Columns<C> {
+    Columns::of(
+        sources
+            .iter()
+            .filter(|(name, _)| field.field(name).exists())
+            .map(|(_, column)| *column),
+    )
 }
 
 /// What is selected on a connection's items, under `nodes` and `edges.node` alike (`list` is
@@ -17,8 +25,9 @@ pub fn nodes<'a>(list: &Lookahead<'a>) -> Option<Lookahead<'a>> {
     Lookahead::try_from(&fields[..]).ok()
 }
 
-/// `value`, if its column was read; a placeholder must never reach a client, so a miss is an
-/// internal error (it would mean the look-ahead and the resolvers disagree).
-pub fn was_read<T>(read: bool, value: T) -> async_graphql::Result<T> {
-    if read { Ok(value) } else { Err(internal()) }
+/// A column's value from a partial row. The look-ahead that chose the columns read every
+/// column a selected field needs, so `None` means the two disagree: an internal error, never
+/// an answer made up.
+pub fn read<T>(value: Option<T>) -> async_graphql::Result<T> {
+    value.ok_or_else(internal)
 }

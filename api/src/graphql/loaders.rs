@@ -4,11 +4,11 @@
 
 use super::engine::batching::BatchSpawner;
 use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
-use service::pagination::{Page, PageArgs, Sort};
-use service::projection::Columns;
-use service::{
-    DatabaseConnection, order, order_item, point_transaction, post, product, role, user,
+use service::pagination::{Page, PageArgs, Positioned, Sort};
+use service::projection::{
+    Columns, PostColumn, PostRow, ProductColumn, ProductRow, UserColumn, UserRow,
 };
+use service::{DatabaseConnection, order, order_item, point_transaction, role};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -23,23 +23,24 @@ pub struct ById<C> {
     pub columns: C,
 }
 
-/// Declares a loader of rows by id through a service `by_ids(db, ids, columns)` function.
+/// Declares a loader of partial rows by id through a service `rows_by_ids(db, ids, columns)`
+/// function.
 macro_rules! by_id_loader {
-    ($name:ident, $entity:ty, $model:ty, $fetch:path) => {
-        #[doc = concat!("Loads `", stringify!($model), "` rows by id, shared: one row is often")]
+    ($name:ident, $column:ty, $row:ty, $fetch:path) => {
+        #[doc = concat!("Loads `", stringify!($row), "`s by id, shared: one row is often")]
         #[doc = "asked for many times in a request (the author of every post), and each answer"]
         #[doc = "is a clone of the cached value. Keys that ask for the same columns are read"]
         #[doc = "in one statement."]
         pub struct $name(DatabaseConnection);
 
-        impl Loader<ById<Columns<$entity>>> for $name {
-            type Value = Arc<$model>;
+        impl Loader<ById<Columns<$column>>> for $name {
+            type Value = Arc<$row>;
             type Error = Arc<service::Error>;
 
             async fn load(
                 &self,
-                keys: &[ById<Columns<$entity>>],
-            ) -> LoadResult<ById<Columns<$entity>>, Self::Value> {
+                keys: &[ById<Columns<$column>>],
+            ) -> LoadResult<ById<Columns<$column>>, Self::Value> {
                 let mut out = HashMap::with_capacity(keys.len());
                 for (columns, ids) in group_by_shape(keys, |k| (k.columns, k.id)) {
                     for row in $fetch(&self.0, &ids, columns).await.map_err(Arc::new)? {
@@ -58,12 +59,12 @@ macro_rules! by_id_loader {
     };
 }
 
-by_id_loader!(UserById, user::Entity, user::Model, service::users::by_ids);
+by_id_loader!(UserById, UserColumn, UserRow, service::users::rows_by_ids);
 by_id_loader!(
     ProductById,
-    product::Entity,
-    product::Model,
-    service::products::by_ids
+    ProductColumn,
+    ProductRow,
+    service::products::rows_by_ids
 );
 
 /// Loads orders by id (whole rows).
@@ -289,10 +290,10 @@ macro_rules! child_loaders {
 child_loaders!(
     PostsByAuthor,
     PostCountByAuthor,
-    post::Model,
+    Positioned<PostRow>,
     service::posts::PostFilter,
     service::posts::PostSort,
-    service::posts::PostColumns,
+    Columns<PostColumn>,
     pages: |db, parents, shape| service::posts::pages_by_authors(
         db,
         parents,

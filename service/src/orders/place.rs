@@ -6,8 +6,7 @@
 
 use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
-use crate::projection::Columns;
-use crate::{Error, Result, clock, db, loyalty, products, users};
+use crate::{Error, Result, clock, db, loyalty};
 use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -37,20 +36,22 @@ pub(super) async fn group(
     let txn = db::begin_write(db).await?;
     let customer_ids: BTreeSet<i32> = orders.iter().map(|&(customer, _)| customer).collect();
     let customer_ids: Vec<i32> = customer_ids.into_iter().collect();
-    let mut customers: HashMap<i32, user::Model> =
-        users::by_ids(&txn, &customer_ids, Columns::all())
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+    let mut customers: HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(customer_ids))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let product_ids: BTreeSet<i32> = orders.iter().flat_map(|(_, l)| l.keys().copied()).collect();
     let product_ids: Vec<i32> = product_ids.into_iter().collect();
-    let catalog: HashMap<i32, product::Model> =
-        products::by_ids(&txn, &product_ids, Columns::all())
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+    let catalog: HashMap<i32, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let mut left: HashMap<i32, i32> = catalog.values().map(|p| (p.id, p.stock)).collect();
     let checked: Vec<Result<Accepted>> = orders
         .iter()

@@ -12,7 +12,7 @@ use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::futures_util::future::try_join;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use service::projection::Columns;
+use service::projection::{ProductRow, UserRow};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub struct Order(pub service::order::Model, AtHand);
 /// An order's customer and items, when they are already at hand.
 #[derive(Default)]
 struct AtHand {
-    customer: Option<(Arc<service::user::Model>, Columns<service::user::Entity>)>,
+    customer: Option<Arc<UserRow>>,
     items: Option<Vec<OrderItem>>,
 }
 
@@ -122,7 +122,7 @@ impl Order {
                     id: order.0.customer_id,
                     columns,
                 };
-                order.1.customer = customers.get(&key).map(|user| (user.clone(), columns));
+                order.1.customer = customers.get(&key).cloned();
             }
             if let Some(items) = &mut items {
                 let lines = items.remove(&order.0.id).unwrap_or_default();
@@ -135,7 +135,7 @@ impl Order {
                                     id: line.product_id,
                                     columns: *columns,
                                 };
-                                products.get(&key).map(|p| (p.clone(), *columns))
+                                products.get(&key).cloned()
                             });
                             OrderItem(line, product)
                         })
@@ -215,8 +215,8 @@ impl Order {
 
     /// Who placed the order (their private fields follow `User`'s rules).
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
-        if let Some((customer, columns)) = &self.1.customer {
-            return Ok(Direct(User::read_with(customer.clone(), *columns)));
+        if let Some(customer) = &self.1.customer {
+            return Ok(Direct(User::from(customer.clone())));
         }
         let columns = User::columns(&ctx.look_ahead());
         Ok(Direct(User::by_id(ctx, self.0.customer_id, columns).await?))
@@ -240,13 +240,7 @@ impl Order {
 /// One line of an order; the unit price is frozen at order time. It holds its product when
 /// the list it came in fetched it (see [`Order::prefetch`]).
 #[derive(Clone)]
-pub struct OrderItem(
-    pub service::order_item::Model,
-    Option<(
-        Arc<service::product::Model>,
-        Columns<service::product::Entity>,
-    )>,
-);
+pub struct OrderItem(pub service::order_item::Model, Option<Arc<ProductRow>>);
 
 impl From<service::order_item::Model> for OrderItem {
     fn from(model: service::order_item::Model) -> Self {
@@ -294,8 +288,8 @@ impl OrderItem {
 
     /// The product ordered, as it is now (its price may have changed since).
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<Product>> {
-        if let Some((product, columns)) = &self.1 {
-            return Ok(Direct(Product::read_with(product.clone(), *columns)));
+        if let Some(product) = &self.1 {
+            return Ok(Direct(Product::from(product.clone())));
         }
         let columns = Product::columns(&ctx.look_ahead());
         Ok(Direct(

@@ -3,59 +3,46 @@
 use super::User;
 use super::enums::PostStatus;
 use crate::graphql::args::{Kind, global_id};
-use crate::graphql::columns;
+use crate::graphql::columns::{self, read};
 use crate::graphql::engine::direct::Direct;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use service::posts::PostColumns;
-use service::projection::Columns;
+use service::projection::{Columns, PostColumn as C, PostRow, UserRow};
 use std::sync::Arc;
 
-/// An article written by a user, with its author when that is already at hand (a user's own
-/// posts, with the columns they were read with), so `author` may need no lookup, and which of
-/// its own columns were read.
-pub struct Post(
-    pub service::post::Model,
-    Option<(Arc<service::user::Model>, Columns<service::user::Entity>)>,
-    PostColumns,
-);
+/// An article written by a user, as it was read (a user's posts read only the columns behind
+/// the fields selected under them; a field whose column was not read has no value to answer,
+/// see `columns::read`), with its author when that is already at hand (a user's own posts),
+/// so `author` may need no lookup.
+pub struct Post(PostRow, Option<Arc<UserRow>>);
 
 impl From<service::post::Model> for Post {
     fn from(model: service::post::Model) -> Self {
-        Self(model, None, PostColumns::ALL)
+        Self(model.into(), None)
     }
 }
 
+/// Each field answered from an optional column, with that column (`id`, `title`, `authorId`
+/// and `createdAt` are always read).
+const SOURCES: [(&str, C); 4] = [
+    ("content", C::Content),
+    ("status", C::Status),
+    ("publishedAt", C::PublishedAt),
+    ("updatedAt", C::UpdatedAt),
+];
+
 impl Post {
-    /// A post listed under `author` (read with `author_columns`), who is kept only if they did
-    /// write it, read with `columns`.
-    pub fn by(
-        model: service::post::Model,
-        author: &Arc<service::user::Model>,
-        author_columns: Columns<service::user::Entity>,
-        columns: PostColumns,
-    ) -> Self {
-        let author = (model.author_id == author.id).then(|| (author.clone(), author_columns));
-        Self(model, author, columns)
+    /// A post listed under `author`, who is kept only if they did write it.
+    pub fn by(row: PostRow, author: &Arc<UserRow>) -> Self {
+        let author = (row.author_id == author.id).then(|| author.clone());
+        Self(row, author)
     }
 
     /// The columns a list of posts must read for the selection under `list` (a connection
     /// field): a column is read when its field is selected anywhere under `nodes` or
     /// `edges.node`, fragments included.
-    pub fn columns(list: &Lookahead<'_>) -> PostColumns {
-        let node = columns::nodes(list);
-        let selected = |name: &str| node.as_ref().is_some_and(|n| n.field(name).exists());
-        PostColumns {
-            content: selected("content"),
-            status: selected("status"),
-            published_at: selected("publishedAt"),
-            updated_at: selected("updatedAt"),
-        }
-    }
-
-    /// `value`, if its column was read.
-    fn read<T>(&self, was_read: fn(&PostColumns) -> bool, value: T) -> async_graphql::Result<T> {
-        columns::was_read(was_read(&self.2), value)
+    pub fn columns(list: &Lookahead<'_>) -> Columns<C> {
+        columns::nodes(list).map_or(Columns::none(), |node| columns::selected(&node, &SOURCES))
     }
 }
 
@@ -81,17 +68,17 @@ impl Post {
 
     /// The body text, up to 100,000 characters.
     async fn content(&self) -> async_graphql::Result<&str> {
-        self.read(|c| c.content, &self.0.content)
+        read(self.0.content.as_deref())
     }
 
     /// Draft or published.
     async fn status(&self) -> async_graphql::Result<PostStatus> {
-        self.read(|c| c.status, self.0.status.into())
+        read(self.0.status.map(Into::into))
     }
 
     /// When the post was first published; null for drafts.
     async fn published_at(&self) -> async_graphql::Result<Option<DateTime<Utc>>> {
-        self.read(|c| c.published_at, self.0.published_at)
+        read(self.0.published_at)
     }
 
     /// When the post was written.
@@ -101,7 +88,7 @@ impl Post {
 
     /// When the post last changed.
     async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
-        self.read(|c| c.updated_at, self.0.updated_at)
+        read(self.0.updated_at)
     }
 
     /// The author's id, without loading the author.
@@ -111,13 +98,14 @@ impl Post {
 
     /// Who wrote the post (their private fields follow `User`'s rules).
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Direct<User>> {
-        // Read every column, the author at hand answers any selection without a look-ahead
-        // (a list of 50 users' posts asks this 500 times).
+        // Read with every column, the author at hand answers any selection without a
+        // look-ahead (a list of 50 users' posts asks this 500 times).
         let wanted = || User::columns(&ctx.look_ahead());
-        if let Some((author, columns)) = &self.1
-            && (columns.is_all() || columns.covers(wanted()))
-        {
-            return Ok(Direct(User::read_with(author.clone(), *columns)));
+        if let Some(author) = &self.1 {
+            let columns = author.columns();
+            if columns.is_all() || columns.covers(wanted()) {
+                return Ok(Direct(User::from(author.clone())));
+            }
         }
         // The foreign key guarantees the author exists.
         Ok(Direct(User::by_id(ctx, self.0.author_id, wanted()).await?))

@@ -1,30 +1,33 @@
 //! `Product`.
 use super::SafeInt;
 use crate::graphql::args::{Kind, global_id};
-use crate::graphql::columns;
+use crate::graphql::columns::{self, read};
 use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use service::product::Column as C;
-use service::projection::Columns;
+use service::projection::{Columns, ProductColumn as C, ProductRow};
 use std::sync::Arc;
 
-/// A product of the catalog, with the columns it was read with: an order item's `product`
-/// reads only the columns behind the fields selected under it.
-pub struct Product(
-    pub Arc<service::product::Model>,
-    Columns<service::product::Entity>,
-);
+/// A product of the catalog, as it was read: an order item's `product` reads only the columns
+/// behind the fields selected under it, and a field whose column was not read has no value to
+/// answer (see `columns::read`).
+pub struct Product(Arc<ProductRow>);
 
 impl From<service::product::Model> for Product {
     fn from(model: service::product::Model) -> Self {
-        Self(Arc::new(model), Columns::all())
+        Self(Arc::new(model.into()))
+    }
+}
+
+impl From<Arc<ProductRow>> for Product {
+    fn from(row: Arc<ProductRow>) -> Self {
+        Self(row)
     }
 }
 
 /// Each field answered from a column, with that column (`id` is always read).
-const FIELD_COLUMNS: [(&str, C); 8] = [
+const SOURCES: [(&str, C); 8] = [
     ("sku", C::Sku),
     ("slug", C::Slug),
     ("name", C::Name),
@@ -38,8 +41,8 @@ const FIELD_COLUMNS: [(&str, C); 8] = [
 impl Product {
     /// The columns a lookup must read for the selection under `field` (a field of type
     /// `Product`).
-    pub fn columns(field: &Lookahead<'_>) -> Columns<service::product::Entity> {
-        Columns::selected(&[C::Id], &FIELD_COLUMNS, columns::selected(field))
+    pub fn columns(field: &Lookahead<'_>) -> Columns<C> {
+        columns::selected(field, &SOURCES)
     }
 
     /// The product with id `id`, read with `columns`, which must exist (a foreign key points
@@ -47,7 +50,7 @@ impl Product {
     pub async fn by_id(
         ctx: &Context<'_>,
         id: i32,
-        columns: Columns<service::product::Entity>,
+        columns: Columns<C>,
     ) -> async_graphql::Result<Self> {
         let loaders = ctx.data::<Loaders>()?;
         let product = loaders
@@ -56,20 +59,7 @@ impl Product {
             .await
             .gql()?
             .ok_or_else(internal)?;
-        Ok(Self(product, columns))
-    }
-
-    /// A product read with only `columns`.
-    pub fn read_with(
-        model: Arc<service::product::Model>,
-        columns: Columns<service::product::Entity>,
-    ) -> Self {
-        Self(model, columns)
-    }
-
-    /// A field's `value`, if `column` was read.
-    fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
-        columns::was_read(self.1.has(column), value)
+        Ok(Self(product))
     }
 }
 
@@ -89,41 +79,41 @@ impl Product {
 
     /// Stock-keeping unit, unique.
     async fn sku(&self) -> async_graphql::Result<&str> {
-        self.read(C::Sku, &self.0.sku)
+        read(self.0.sku.as_deref())
     }
 
     /// URL name, unique, `[a-z0-9-]+`.
     async fn slug(&self) -> async_graphql::Result<&str> {
-        self.read(C::Slug, &self.0.slug)
+        read(self.0.slug.as_deref())
     }
 
     /// The display name.
     async fn name(&self) -> async_graphql::Result<&str> {
-        self.read(C::Name, &self.0.name)
+        read(self.0.name.as_deref())
     }
 
     /// The catalog category, e.g. `kitchen`.
     async fn category(&self) -> async_graphql::Result<&str> {
-        self.read(C::Category, &self.0.category)
+        read(self.0.category.as_deref())
     }
 
     /// Price in integer cents.
     async fn price_cents(&self) -> async_graphql::Result<SafeInt> {
-        SafeInt::of(self.read(C::PriceCents, self.0.price_cents)?)
+        SafeInt::of(read(self.0.price_cents)?)
     }
 
     /// Units available to order.
     async fn stock(&self) -> async_graphql::Result<i32> {
-        self.read(C::Stock, self.0.stock)
+        read(self.0.stock)
     }
 
     /// When the product was added.
     async fn created_at(&self) -> async_graphql::Result<DateTime<Utc>> {
-        self.read(C::CreatedAt, self.0.created_at)
+        read(self.0.created_at)
     }
 
     /// When the product last changed (name, price, stock).
     async fn updated_at(&self) -> async_graphql::Result<DateTime<Utc>> {
-        self.read(C::UpdatedAt, self.0.updated_at)
+        read(self.0.updated_at)
     }
 }

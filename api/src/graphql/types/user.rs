@@ -4,7 +4,7 @@ use super::SafeInt;
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
 use crate::graphql::args::{Kind, global_id, page_args};
-use crate::graphql::columns;
+use crate::graphql::columns::{self, read};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
 use crate::graphql::filters::{
@@ -21,23 +21,18 @@ use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::orders::OrderSort;
 use service::pagination::Sort;
-use service::pagination::{ModelOf, Page, SortKey};
+use service::pagination::{Cursor, Page, SortKey};
 use service::points::NEWEST_FIRST;
 use service::posts::PostSort;
-use service::projection::Columns;
-use service::user::Column as C;
+use service::projection::{Columns, UserColumn as C, UserRow};
 use std::hash::Hash;
 use std::sync::Arc;
 
-/// A customer or staff member (who may read which field: the `#[Object]` description below).
-///
-/// A `User` holds the columns it was read with: lookups for one nested field (an order's
-/// `customer`) read only the columns behind the fields selected under it.
-pub struct User(
-    pub Arc<service::user::Model>,
-    Disclosure,
-    Columns<service::user::Entity>,
-);
+/// A customer or staff member (who may read which field: the `#[Object]` description below),
+/// as they were read: lookups for one nested field (an order's `customer`) read only the
+/// columns behind the fields selected under it, and a field whose column was not read has no
+/// value to answer (see `columns::read`).
+pub struct User(Arc<UserRow>, Disclosure);
 
 /// Who may read a `User`'s private fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,18 +46,18 @@ enum Disclosure {
 
 impl From<service::user::Model> for User {
     fn from(model: service::user::Model) -> Self {
-        Self::from(Arc::new(model))
+        Self::from(Arc::new(UserRow::from(model)))
     }
 }
 
-impl From<Arc<service::user::Model>> for User {
-    fn from(model: Arc<service::user::Model>) -> Self {
-        Self::read_with(model, Columns::all())
+impl From<Arc<UserRow>> for User {
+    fn from(row: Arc<UserRow>) -> Self {
+        Self(row, Disclosure::ByViewer)
     }
 }
 
 /// Each field answered from a column, with that column (`id` is always read).
-const FIELD_COLUMNS: [(&str, C); 9] = [
+const SOURCES: [(&str, C); 9] = [
     ("name", C::Name),
     ("email", C::Email),
     ("status", C::Status),
@@ -77,21 +72,13 @@ const FIELD_COLUMNS: [(&str, C); 9] = [
 impl User {
     /// The user, shown in full to the caller who just signed in as them.
     pub fn signed_in(model: service::user::Model) -> Self {
-        Self(Arc::new(model), Disclosure::Owner, Columns::all())
-    }
-
-    /// A user read with only `columns`.
-    pub fn read_with(
-        model: Arc<service::user::Model>,
-        columns: Columns<service::user::Entity>,
-    ) -> Self {
-        Self(model, Disclosure::ByViewer, columns)
+        Self(Arc::new(model.into()), Disclosure::Owner)
     }
 
     /// The columns a lookup must read for the selection under `field` (a field of type
     /// `User`). The password hash is never one of them.
-    pub fn columns(field: &Lookahead<'_>) -> Columns<service::user::Entity> {
-        Columns::selected(&[C::Id], &FIELD_COLUMNS, columns::selected(field))
+    pub fn columns(field: &Lookahead<'_>) -> Columns<C> {
+        columns::selected(field, &SOURCES)
     }
 
     /// The user with id `id`, read with `columns`, who must exist (a foreign key points at
@@ -99,7 +86,7 @@ impl User {
     pub async fn by_id(
         ctx: &Context<'_>,
         id: i32,
-        columns: Columns<service::user::Entity>,
+        columns: Columns<C>,
     ) -> async_graphql::Result<Self> {
         Self::find(ctx, id, columns).await?.ok_or_else(internal)
     }
@@ -108,7 +95,7 @@ impl User {
     pub async fn find(
         ctx: &Context<'_>,
         id: i32,
-        columns: Columns<service::user::Entity>,
+        columns: Columns<C>,
     ) -> async_graphql::Result<Option<Self>> {
         let loaders = ctx.data::<Loaders>()?;
         let user = loaders
@@ -116,7 +103,7 @@ impl User {
             .load_one(ById { id, columns })
             .await
             .gql()?;
-        Ok(user.map(|user| Self::read_with(user, columns)))
+        Ok(user.map(Self::from))
     }
 
     /// `totalSpentCents` for callers who may see it.
@@ -154,16 +141,11 @@ impl User {
         Ok(())
     }
 
-    /// A private field's `value`, from `column`. Private fields are nullable, so refusing one
-    /// nulls only that field, never the public `User` around it.
-    fn private<T>(&self, ctx: &Context<'_>, column: C, value: T) -> Option<T> {
-        let read = self.allowed(ctx).and_then(|()| self.read(column, value));
+    /// A private field's `value`, as it was read. Private fields are nullable, so refusing
+    /// one nulls only that field, never the public `User` around it.
+    fn private<T>(&self, ctx: &Context<'_>, value: Option<T>) -> Option<T> {
+        let read = self.allowed(ctx).and_then(|()| read(value));
         null_on_error(ctx, read.map(Some))
-    }
-
-    /// A field's `value`, if `column` was read.
-    fn read<T>(&self, column: C, value: T) -> async_graphql::Result<T> {
-        columns::was_read(self.2.has(column), value)
     }
 }
 
@@ -186,39 +168,39 @@ impl User {
 
     /// The sign-in email, unique ignoring case. Private.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.private(ctx, C::Email, &self.0.email)
+        self.private(ctx, self.0.email.as_deref())
     }
 
     /// The display name. Public.
     async fn name(&self) -> async_graphql::Result<&str> {
-        self.read(C::Name, &self.0.name)
+        read(self.0.name.as_deref())
     }
 
     /// Whether the account may be used. Private.
     async fn status(&self, ctx: &Context<'_>) -> Option<UserStatus> {
-        self.private(ctx, C::Status, self.0.status.into())
+        self.private(ctx, self.0.status.map(Into::into))
     }
 
     /// Loyalty card number, e.g. `LC-000042`.
     async fn card_number(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.private(ctx, C::CardNumber, &self.0.card_number)
+        self.private(ctx, self.0.card_number.as_deref())
     }
 
     /// Loyalty points available; always the sum of the user's point transactions.
     async fn points_balance(&self, ctx: &Context<'_>) -> Option<SafeInt> {
-        let balance = self.private(ctx, C::PointsBalance, self.0.points_balance)?;
+        let balance = self.private(ctx, self.0.points_balance)?;
         null_on_error(ctx, SafeInt::of(balance).map(Some))
     }
 
     /// The loyalty tier. Public.
     async fn tier(&self) -> async_graphql::Result<Tier> {
-        self.read(C::Tier, self.0.tier.into())
+        read(self.0.tier.map(Into::into))
     }
 
     /// Points earned over the account's life, net of cancelled orders; decides the tier
     /// (silver from 1,000, gold from 5,000, platinum from 20,000).
     async fn lifetime_points(&self, ctx: &Context<'_>) -> Option<SafeInt> {
-        let points = self.private(ctx, C::LifetimePoints, self.0.lifetime_points)?;
+        let points = self.private(ctx, self.0.lifetime_points)?;
         null_on_error(ctx, SafeInt::of(points).map(Some))
     }
 
@@ -234,12 +216,12 @@ impl User {
 
     /// When the account was created. Private.
     async fn created_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
-        self.private(ctx, C::CreatedAt, self.0.created_at)
+        self.private(ctx, self.0.created_at)
     }
 
     /// When the account last changed. Private.
     async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
-        self.private(ctx, C::UpdatedAt, self.0.updated_at)
+        self.private(ctx, self.0.updated_at)
     }
 
     /// The user's posts, newest first unless `orderBy` says otherwise: published ones, and
@@ -289,7 +271,9 @@ impl User {
             self.0.id,
             shape,
             CountOf::PostsOfAuthor,
-            |post| Post::by(post, &self.0, self.2, columns),
+            // Made as the row was read: the row keeps only the selected columns.
+            |_, post| post.cursor.clone(),
+            |post| Post::by(post.row, &self.0),
         ))
         .await
     }
@@ -342,6 +326,7 @@ impl User {
                     self.0.id,
                     shape,
                     CountOf::OrdersOfCustomer,
+                    Sort::cursor,
                     Order::from,
                 )
                 .await?;
@@ -399,6 +384,7 @@ impl User {
                 self.0.id,
                 shape,
                 CountOf::PointsOfUser,
+                Sort::cursor,
                 PointTransaction,
             ))
             .await
@@ -414,22 +400,24 @@ impl User {
 /// Callers box it: every field of `User` is resolved by one future type, as large as its
 /// largest field's, and this one made it 3.7 KB for every `User` field of a response, `id`
 /// and `name` included (`graphql::engine::direct` places each object's field futures side by side).
-async fn child_connection<K, F, C, L, N>(
+///
+/// `cursor` makes a row's cursor in the list's order: [`Sort::cursor`] for whole models, the
+/// one made as it was read for rows read with some columns
+/// ([`service::pagination::Positioned`]).
+async fn child_connection<K, F, C, L, M, N>(
     loader: &Uncached<L>,
     parent: i32,
     shape: PageShape<F, Sort<K>, C>,
     count: fn(ChildCountKey<F>) -> CountOf,
-    node: impl Fn(ModelOf<K>) -> N,
+    cursor: fn(&Sort<K>, &M) -> Cursor,
+    node: impl Fn(M) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
     K: SortKey,
     F: Clone + Hash + Eq + Send + Sync + 'static,
     C: Clone + Hash + Eq + Send + Sync + 'static,
-    L: Loader<
-            ChildPageKey<F, Sort<K>, C>,
-            Value = Arc<Page<ModelOf<K>>>,
-            Error = Arc<service::Error>,
-        >,
+    L: Loader<ChildPageKey<F, Sort<K>, C>, Value = Arc<Page<M>>, Error = Arc<service::Error>>,
+    M: Clone,
     N: ContainerType,
 {
     let (filter, sort) = (shape.filter.clone(), shape.sort);
@@ -447,5 +435,5 @@ where
         },
     };
     let count = count(ChildCountKey { parent, filter });
-    Ok(connection(page, count, |m| sort.cursor(m), node))
+    Ok(connection(page, count, |m| cursor(&sort, m), node))
 }
