@@ -402,11 +402,9 @@ pub struct Positioned<R> {
 /// The row type listed by sort key `K`.
 pub type ModelOf<K> = <<K as SortKey>::Entity as EntityTrait>::Model;
 
-/// Models from rows holding every column.
-pub fn whole_rows<K: SortKey>(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<ModelOf<K>>> {
-    rows.iter()
-        .map(|row| ModelOf::<K>::from_query_result(row, "").map_err(Error::from))
-        .collect()
+/// The model from a row holding every column.
+pub fn whole_row<K: SortKey>(row: &sea_orm::QueryResult) -> Result<ModelOf<K>> {
+    Ok(ModelOf::<K>::from_query_result(row, "")?)
 }
 
 /// One page of `select` (already filtered) in the order `sort`.
@@ -430,16 +428,17 @@ pub async fn fetch_page<K: SortKey>(
     }
     query.limit(window.limit + 1);
     let rows = db.query_all(&query).await?;
-    Ok(finish(whole_rows::<K>(rows)?, &window))
+    let rows = rows.iter().map(whole_row::<K>).collect::<Result<_>>()?;
+    Ok(finish(rows, &window))
 }
 
 /// The same page of children for many parents in one statement.
 ///
 /// `select` must already be filtered to the parents' ids. Each parent's rows are numbered with
 /// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort)` and only the first `limit + 1` of each
-/// are returned, so 50 parents cost one statement, not 50. The rows are decoded by `decode`
-/// into `R`: [`whole_rows`], or a decoder for a `select` narrowed to some columns (see
-/// `projection`).
+/// are returned, so 50 parents cost one statement, not 50. Each row is decoded by `decode`
+/// into `R` ([`whole_row`], or a decoder for a `select` narrowed to some columns, see
+/// `projection`) straight into its parent's page.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_pages_by_parent<K: SortKey, R>(
     db: &impl ConnectionTrait,
@@ -449,7 +448,7 @@ pub async fn fetch_pages_by_parent<K: SortKey, R>(
     parent_ids: &[i32],
     sort: Sort<K>,
     args: &PageArgs,
-    decode: impl FnOnce(Vec<sea_orm::QueryResult>) -> Result<Vec<R>>,
+    decode: impl Fn(&sea_orm::QueryResult) -> Result<R>,
 ) -> Result<HashMap<i32, Page<R>>> {
     let window = resolve(args, sort)?;
     let mut grouped: HashMap<i32, Vec<R>> = parent_ids.iter().map(|id| (*id, Vec::new())).collect();
@@ -474,7 +473,8 @@ pub async fn fetch_pages_by_parent<K: SortKey, R>(
             .and_where(Expr::col(Alias::new("row_in_parent")).lte(window.limit as i64 + 1))
             .order_by(Alias::new("row_in_parent"), Order::Asc)
             .to_owned();
-        for model in decode(db.query_all(&outer).await?)? {
+        for row in db.query_all(&outer).await? {
+            let model = decode(&row)?;
             grouped.entry(parent_of(&model)).or_default().push(model);
         }
     }

@@ -104,7 +104,7 @@ pub async fn pages_by_users(
         user_ids,
         sort,
         page,
-        pagination::whole_rows::<PointSort>,
+        pagination::whole_row::<PointSort>,
     )
     .await
 }

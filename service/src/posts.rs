@@ -171,38 +171,34 @@ pub async fn pages_by_authors(
         author_ids,
         sort,
         page,
-        |rows| Ok(decode_rows(&rows, columns, sort)?),
+        |row| Ok(decode_row(row, columns, sort)?),
     )
     .await
 }
 
-/// Posts read with `columns` (and the publication time when `sort` orders by it), each with
-/// its cursor in `sort`.
-fn decode_rows(
-    rows: &[QueryResult],
+/// A post read with `columns` (and the publication time when `sort` orders by it), with its
+/// cursor in `sort`.
+fn decode_row(
+    result: &QueryResult,
     columns: Columns<PostColumn>,
     sort: Sort<PostSort>,
-) -> Result<Vec<Positioned<PostRow>>, DbErr> {
-    rows.iter()
-        .map(|result| {
-            let row = PostRow::decode(result, columns)?;
-            let cursor = sort.cursor_of(
-                |key| {
-                    Ok::<_, DbErr>(match key {
-                        PostSort::Id => SortValue::Int(row.id.into()),
-                        PostSort::CreatedAt => SortValue::Time(Some(row.created_at)),
-                        PostSort::PublishedAt => SortValue::Time(match row.published_at {
-                            Some(at) => at,
-                            // Selected for the cursor only.
-                            None => result.try_get("", "published_at")?,
-                        }),
-                    })
-                },
-                row.id,
-            )?;
-            Ok(Positioned { cursor, row })
-        })
-        .collect()
+) -> Result<Positioned<PostRow>, DbErr> {
+    let row = PostRow::decode(result, columns)?;
+    let cursor = sort.cursor_of(
+        |key| {
+            Ok::<_, DbErr>(match key {
+                PostSort::Id => SortValue::Int(row.id.into()),
+                PostSort::CreatedAt => SortValue::Time(Some(row.created_at)),
+                PostSort::PublishedAt => SortValue::Time(match row.published_at {
+                    Some(at) => at,
+                    // Selected for the cursor only.
+                    None => result.try_get("", "published_at")?,
+                }),
+            })
+        },
+        row.id,
+    )?;
+    Ok(Positioned { cursor, row })
 }
 
 /// Whether `sort` orders by publication time (its cursors need the column).

@@ -158,7 +158,7 @@ pub async fn pages_by_customers(
         customer_ids,
         sort,
         page,
-        pagination::whole_rows::<OrderSort>,
+        pagination::whole_row::<OrderSort>,
     )
     .await
 }
