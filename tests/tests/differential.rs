@@ -1,10 +1,10 @@
 //! The server's responses against async-graphql's stock executor on the same schema and data
-//! with no fast paths (`api::graphql::engine::reference`): a corpus of queries — named and inline
+//! with no fast paths (`api::graphql::reference`): a corpus of queries — named and inline
 //! fragments, aliases, `@skip`/`@include`, field errors at every depth in nullable and
 //! non-null positions, lists, nulls, persisted and plain — for each kind of caller, compared
 //! byte for byte (`data` and `errors`; `extensions.cost` is the server's own addition).
 
-use api::graphql::engine::reference::Reference;
+use api::graphql::reference::ReferenceServer;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{JWT_SECRET, TestApp, both_backends};
@@ -60,7 +60,7 @@ async fn responses_match_the_stock_executor(app: TestApp) {
     app.create_order(&a_id, &[(hat, 1), (mug, 2)]).await;
     app.create_order(&b_id, &[(mug, 1)]).await;
 
-    let reference = Reference::new(app.db.clone(), app.events.clone(), JWT_SECRET.as_bytes());
+    let reference = ReferenceServer::new(app.db.clone(), app.events.clone(), JWT_SECRET.as_bytes());
     let callers = [
         ("anonymous", None),
         ("customer", Some(a_token.as_str())),
@@ -107,7 +107,7 @@ async fn responses_match_the_stock_executor(app: TestApp) {
 
 /// The stock executor's body for `query`, with nothing the server adds.
 async fn stock(
-    reference: &Reference,
+    reference: &ReferenceServer,
     token: Option<&str>,
     query: &str,
     variables: &Value,
