@@ -16,8 +16,14 @@ const CORPUS: &[&str] = &[
     "{ z: products(first: 3) { totalCount nodes { name id priceCents } } a: posts(first: 5) { nodes { title id } totalCount } }",
     "{ posts(first: 10) { edges { cursor node { id title author { name id } } } pageInfo { hasNextPage endCursor hasPreviousPage startCursor } } }",
     "{ users(first: 10) { nodes { id name posts(first: 3) { totalCount nodes { id title status } } } } }",
-    // The same key selected twice merges.
+    // The same key selected twice merges, at the root and inside objects on the direct path.
     "{ products(first: 2) { nodes { id } nodes { name id } } products(first: 2) { totalCount } }",
+    "{ posts(first: 3) { nodes { author { id } title author { name id } } } }",
+    // Aliases of one field with other arguments; variables below the root; `__typename` at
+    // every level.
+    "{ users(first: 3) { nodes { a: posts(first: 1) { totalCount } b: posts(first: 2) { nodes { title } } } } }",
+    "query($n: Int) { users(first: $n) { nodes { id posts(first: $n) { nodes { id } } } } }",
+    "{ orders(first: 2) { __typename nodes { __typename customer { __typename name } items { __typename quantity product { __typename name } } } } }",
     // Fragments, named and inline, with type conditions and nesting.
     "query Q { posts(first: 4) { nodes { ...P ... on Post { author { ...U } } } } } fragment P on Post { id title } fragment U on User { name id }",
     "{ products(first: 3) { nodes { ... { id } ... on Product { slug name } __typename } } __typename }",
@@ -66,7 +72,7 @@ async fn responses_match_the_stock_executor(app: TestApp) {
         ("customer", Some(a_token.as_str())),
         ("admin", Some(app.admin_token.as_str())),
     ];
-    let variables = json!({ "yes": true, "no": false });
+    let variables = json!({ "yes": true, "no": false, "n": 2 });
     let mut compared = 0;
     for (who, token) in callers {
         for query in CORPUS {

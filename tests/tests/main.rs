@@ -10,6 +10,7 @@ mod connections;
 mod corpus;
 mod database;
 mod differential;
+mod engine;
 mod events;
 mod filters;
 mod graphiql;

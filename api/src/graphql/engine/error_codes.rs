@@ -129,7 +129,71 @@ pub fn after_commit(errors: &mut [ServerError]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graphql::engine::cost::MAX_NESTING;
+    use crate::graphql::engine::tiny_schema::{codes, nested, run};
     use async_graphql::PathSegment;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn errors_are_coded_by_where_they_arose() {
+        let refused = [
+            ("{ echo(n: ", json!({}), code::GRAPHQL_PARSE_FAILED),
+            // The engine's own nesting check, not async-graphql's.
+            (
+                &nested(MAX_NESTING + 1),
+                json!({}),
+                code::GRAPHQL_PARSE_FAILED,
+            ),
+            ("{ nope }", json!({}), code::GRAPHQL_VALIDATION_FAILED),
+            (
+                "{ echo(n: \"x\") }",
+                json!({}),
+                code::GRAPHQL_VALIDATION_FAILED,
+            ),
+            (
+                "query($n: Int!) { echo(n: $n) }",
+                json!({ "n": "x" }),
+                code::GRAPHQL_VALIDATION_FAILED,
+            ),
+        ];
+        for (query, variables, code) in refused {
+            let response = run(query, variables).await;
+            assert_eq!(codes(&response), [code], "{query}");
+            assert_eq!(response.data, async_graphql::Value::Null, "{query}");
+        }
+        let operation =
+            async_graphql::Request::new("query A { leaf: echo(n: 1) }").operation_name("B");
+        let response = async_graphql::Executor::execute(
+            &crate::graphql::engine::tiny_schema::gateway(
+                crate::graphql::engine::tiny_schema::LIMITS,
+            ),
+            operation,
+        )
+        .await;
+        assert_eq!(codes(&response), [code::GRAPHQL_VALIDATION_FAILED]);
+
+        // Nested as deep as allowed, async-graphql runs it too.
+        let response = run(&nested(MAX_NESTING), json!({})).await;
+        assert_eq!(codes(&response), [] as [&str; 0]);
+
+        // Errors while resolving, each at its field.
+        let resolving = [
+            ("query($big: Int!) { echo(n: $big) }", code::BAD_USER_INPUT),
+            ("{ echo(n: 4294967296) }", code::BAD_USER_INPUT),
+            ("{ refused }", code::FORBIDDEN),
+            ("{ broken }", code::INTERNAL),
+        ];
+        for (query, code) in resolving {
+            let response = run(query, json!({ "big": 1_u64 << 40 })).await;
+            assert_eq!(codes(&response), [code], "{query}");
+            assert!(!response.errors[0].path.is_empty(), "{query}");
+        }
+        let response = run("{ broken }", json!({})).await;
+        assert_eq!(
+            response.errors[0].message, "internal error",
+            "internals are not shown"
+        );
+    }
 
     fn unavailable(path: &[&str], outcome: &str) -> ServerError {
         let mut error = ServerError::new("the connection to the database was lost", None);

@@ -396,7 +396,83 @@ impl PersistedQuery {
 
 #[cfg(test)]
 mod tests {
-    use super::PersistedQuery;
+    use super::{PersistedQuery, digest, parsed_bytes};
+    use crate::graphql::engine::codes::code;
+    use crate::graphql::engine::tiny_schema::{LIMITS, codes, gateway};
+    use async_graphql::{Executor, Request};
+    use serde_json::json;
+
+    fn by_hash(query: &str) -> Request {
+        let hash = hex::encode(digest(query));
+        let mut request = Request::new("");
+        request.extensions.insert(
+            "persistedQuery".to_owned(),
+            async_graphql::Value::from_json(json!({ "version": 1, "sha256Hash": hash }))
+                .expect("a value"),
+        );
+        request
+    }
+
+    #[tokio::test]
+    async fn a_persisted_hash_serves_only_the_text_it_digests() {
+        let gateway = gateway(LIMITS);
+        let mut wrong = by_hash("{ echo(n: 2) }");
+        wrong.query = "{ echo(n: 1) }".to_owned();
+        assert_eq!(codes(&gateway.execute(wrong).await), [code::BAD_REQUEST]);
+        for query in ["{ echo(n: 1) }", "{ echo(n: 2) }"] {
+            let unknown = gateway.execute(by_hash(query)).await;
+            assert_eq!(
+                codes(&unknown),
+                [code::PERSISTED_QUERY_NOT_FOUND],
+                "{query}"
+            );
+        }
+        let mut right = by_hash("{ echo(n: 1) }");
+        right.query = "{ echo(n: 1) }".to_owned();
+        assert_eq!(codes(&gateway.execute(right).await), [] as [&str; 0]);
+        let known = gateway.execute(by_hash("{ echo(n: 1) }")).await;
+        assert_eq!(known.data.into_json().expect("JSON"), json!({ "echo": 1 }));
+    }
+
+    #[tokio::test]
+    async fn kept_documents_stay_within_their_bytes() {
+        let each = parsed_bytes("{ echo(n: 10) }");
+        let gateway = gateway(super::Limits {
+            cache_bytes: each * 8,
+            ..LIMITS
+        });
+        for n in 10..40 {
+            let query = format!("{{ echo(n: {n}) }}");
+            assert_eq!(
+                codes(&gateway.execute(Request::new(&query)).await),
+                [] as [&str; 0]
+            );
+            let documents = gateway.lock();
+            let kept: usize = documents.kept.iter().map(|(_, kept)| kept.bytes).sum();
+            assert_eq!(documents.bytes, kept);
+            assert!(
+                documents.bytes <= each * 8,
+                "{n}: {} bytes",
+                documents.bytes
+            );
+        }
+        // The latest are served by their hash alone, the first were pushed out.
+        let latest = gateway.execute(by_hash("{ echo(n: 39) }")).await;
+        assert_eq!(
+            latest.data.into_json().expect("JSON"),
+            json!({ "echo": 39 })
+        );
+        let first = gateway.execute(by_hash("{ echo(n: 10) }")).await;
+        assert_eq!(codes(&first), [code::PERSISTED_QUERY_NOT_FOUND]);
+        // A document past an eighth of the bytes is answered but not kept.
+        let large = format!("{{ echo(n: 1) }} #{}", "x".repeat(each));
+        assert_eq!(
+            codes(&gateway.execute(Request::new(&large)).await),
+            [] as [&str; 0]
+        );
+        let again = gateway.execute(by_hash(&large)).await;
+        assert_eq!(codes(&again), [code::PERSISTED_QUERY_NOT_FOUND]);
+    }
 
     fn key(hash: &str) -> Option<[u8; 32]> {
         PersistedQuery {
