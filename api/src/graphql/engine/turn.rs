@@ -4,7 +4,8 @@
 //! merely waiting (an order queued at the checkout for the database's one writer) needs
 //! neither CPU nor much memory, so it hands its turn back meanwhile: otherwise a few queued
 //! orders would hold every turn, and the orders behind them could not even join the queue to
-//! be written in the same group.
+//! be written in the same group. A semaphore rather than tower's `ConcurrencyLimit`, whose
+//! permit lasts the whole request and cannot be handed back meanwhile.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
