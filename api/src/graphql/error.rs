@@ -2,6 +2,7 @@
 
 use crate::graphql::args::Kind;
 use async_graphql::{Error, ErrorExtensions};
+use service::access::Refused;
 use std::sync::Arc;
 
 /// Declares [`ErrorCode`], the schema's enum of every `extensions.code`, and a `&str` constant
@@ -373,6 +374,26 @@ impl<T> GqlResult<T> for Result<T, service::Error> {
 impl<T> GqlResult<T> for Result<T, Arc<service::Error>> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(|e| to_graphql(&e))
+    }
+}
+
+/// A service function that read the API's arguments after its rule: a refusal is coded as
+/// any service error, an argument that could not be read keeps the error it was read with.
+impl<T> GqlResult<T> for Result<T, Refused<Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|refused| match refused {
+            Refused::Service(e) => to_graphql(&e),
+            Refused::Input(e) => e,
+        })
+    }
+}
+
+impl<T> GqlResult<T> for Result<T, Refused<&Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|refused| match refused {
+            Refused::Service(e) => to_graphql(&e),
+            Refused::Input(e) => e.clone(),
+        })
     }
 }
 
