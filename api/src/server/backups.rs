@@ -14,14 +14,12 @@ pub fn schedule(db: DatabaseConnection, dir: PathBuf, every: Duration, keep: usi
         ticks.tick().await; // the first tick is immediate; the first backup comes after `every`
         loop {
             ticks.tick().await;
-            match service::backup::take(&db, &Viewer::SYSTEM, &dir).await {
-                Ok(file) => {
-                    tracing::info!(name = %file.name, "scheduled backup written");
-                    if let Err(err) = service::backup::prune(&dir, keep, None) {
-                        tracing::warn!(error = %err, "pruning old backups failed");
-                    }
+            // A failure is logged by `take`.
+            if let Ok(file) = service::backup::take(&db, &Viewer::SYSTEM, &dir).await {
+                tracing::info!(name = %file.name, "scheduled backup written");
+                if let Err(err) = service::backup::prune(&dir, keep, None) {
+                    tracing::warn!(error = %err, "pruning old backups failed");
                 }
-                Err(_) => {} // `take` logged it
             }
         }
     });
