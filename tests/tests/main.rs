@@ -24,6 +24,7 @@ mod nested_columns;
 mod pagination;
 mod permissions;
 mod posts;
+mod rule_first;
 mod schema;
 mod seed;
 mod spec;

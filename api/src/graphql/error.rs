@@ -3,6 +3,7 @@
 pub use super::engine::codes::{ErrorCode, code, outcome};
 use crate::graphql::global_id::{Kind, global_id, name};
 use async_graphql::{Error, ErrorExtensions};
+use service::access::Refused;
 use std::sync::Arc;
 
 /// Seconds a client should wait before trying again after `err`, for errors worth retrying.
@@ -236,5 +237,25 @@ impl<T> GqlResult<T> for Result<T, service::Error> {
 impl<T> GqlResult<T> for Result<T, Arc<service::Error>> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(|e| to_graphql(&e))
+    }
+}
+
+/// A service function that read the API's arguments after its rule: a refusal is coded as
+/// any service error, an argument that could not be read keeps the error it was read with.
+impl<T> GqlResult<T> for Result<T, Refused<Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|refused| match refused {
+            Refused::Service(e) => to_graphql(&e),
+            Refused::Input(e) => e,
+        })
+    }
+}
+
+impl<T> GqlResult<T> for Result<T, Refused<&Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|refused| match refused {
+            Refused::Service(e) => to_graphql(&e),
+            Refused::Input(e) => e.clone(),
+        })
     }
 }
