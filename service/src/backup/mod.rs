@@ -7,8 +7,10 @@
 mod json;
 pub mod raw;
 mod snapshot;
+mod taken;
 
 pub use json::{Dump, TableDump, export, import};
+pub use taken::{take, taken};
 
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};

@@ -479,5 +479,18 @@ fn body(response: &async_graphql::Response) -> Vec<u8> {
 /// What is sent if a response cannot be written as JSON (no value of ours can fail to).
 fn unserializable(err: serde_json::Error) -> Vec<u8> {
     tracing::error!(error = %err, "a response could not be serialized");
-    br#"{"errors":[{"message":"internal error","extensions":{"code":code::INTERNAL}}]}"#.to_vec()
+    br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::ser::Error as _;
+
+    #[test]
+    fn the_fallback_body_is_json_with_the_internal_code() {
+        let body = unserializable(serde_json::Error::custom("a value that cannot be written"));
+        let value: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
+        assert_eq!(value["errors"][0]["extensions"]["code"], code::INTERNAL);
+    }
 }

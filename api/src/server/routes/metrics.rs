@@ -35,6 +35,13 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         metrics::gauge!("shopgraph_last_backup_timestamp_seconds")
             .set(newest.modified.timestamp() as f64);
     }
+    let (written, failed) = service::backup::taken();
+    for (outcome, n) in [("success", written), ("failure", failed)] {
+        // A series appears with its first backup, as it did when counted one by one.
+        if n > 0 {
+            metrics::counter!("shopgraph_backups_total", "outcome" => outcome).absolute(n);
+        }
+    }
     let body = handle().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
