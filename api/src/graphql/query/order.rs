@@ -1,9 +1,10 @@
 //! `order` and `orders`.
 
-use crate::graphql::args::{Kind, page_args, parse_id};
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{OrderFilter, OrderSortInput};
+use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -36,47 +37,38 @@ impl OrderQuery {
         null_on_error(ctx, found)
     }
 
-    /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
-    /// the caller's own, or everyone's for admins. Sign in first.
-    #[allow(clippy::too_many_arguments)]
+    /// The list fields (`paged`), with their shared arguments.
+    #[graphql(flatten)]
+    async fn lists(&self) -> OrderLists<'_> {
+        OrderLists(self)
+    }
+}
+
+list_fields! {
+    /// `Query`'s list of orders.
+    struct OrderLists for OrderQuery {
+        /// Orders, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
+        /// the caller's own, or everyone's for admins. Sign in first.
+        orders(OrderFilter, OrderSortInput) -> async_graphql::Result<Conn<Order>>;
+    }
+}
+
+impl OrderQuery {
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            OrderFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<OrderSortInput>>,
+        list: ListArgs<OrderFilter, OrderSortInput>,
     ) -> async_graphql::Result<Conn<Order>> {
         let db = ctx.data::<DatabaseConnection>()?;
         // Read here, refused (if malformed) only once the caller is signed in.
-        let filter = OrderFilter::into_service(filter);
-        let sort = OrderSortInput::or(order_by, Sort::by(OrderSort::Id, false));
-        let args = page_args(first, after, last, before);
+        let filter = OrderFilter::into_service(list.filter);
+        let sort = OrderSortInput::or(list.order_by, Sort::by(OrderSort::Id, false));
         let page = orders::list(
             db,
             &viewer(ctx),
             filter.as_ref(),
             sort.as_ref().copied(),
-            &args,
+            &list.page,
         )
         .await
         .gql()?;

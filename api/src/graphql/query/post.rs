@@ -1,9 +1,10 @@
 //! `post` and `posts`.
 
-use crate::graphql::args::{Kind, page_args, parse_id};
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{PostFilter, PostSortInput};
+use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -36,41 +37,32 @@ impl PostQuery {
         null_on_error(ctx, found)
     }
 
-    /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
-    /// published ones, plus the caller's own drafts (admins see every draft).
-    #[allow(clippy::too_many_arguments)]
+    /// The list fields (`paged`), with their shared arguments.
+    #[graphql(flatten)]
+    async fn lists(&self) -> PostLists<'_> {
+        PostLists(self)
+    }
+}
+
+list_fields! {
+    /// `Query`'s list of posts.
+    struct PostLists for PostQuery {
+        /// Posts, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`):
+        /// published ones, plus the caller's own drafts (admins see every draft).
+        posts(PostFilter, PostSortInput) -> async_graphql::Result<Conn<Post>>;
+    }
+}
+
+impl PostQuery {
     async fn posts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            PostFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<PostSortInput>>,
+        list: ListArgs<PostFilter, PostSortInput>,
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = PostFilter::into_service(filter)?;
-        let sort = PostSortInput::or(order_by, Sort::by(PostSort::Id, false))?;
-        let args = page_args(first, after, last, before);
-        let page = posts::list(db, &viewer(ctx), &filter, sort, &args)
+        let filter = PostFilter::into_service(list.filter)?;
+        let sort = PostSortInput::or(list.order_by, Sort::by(PostSort::Id, false))?;
+        let page = posts::list(db, &viewer(ctx), &filter, sort, &list.page)
             .await
             .gql()?;
         Ok(connection(

@@ -1,10 +1,11 @@
 //! `product` and `products`.
 
-use crate::graphql::args::{Kind, page_args, parse_id};
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{ProductFilter, ProductSortInput};
+use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Product;
 use async_graphql::{Context, ID, Object, OneofObject};
 use service::pagination::Sort;
@@ -46,41 +47,31 @@ impl ProductQuery {
         null_on_error(ctx, found)
     }
 
-    /// Products, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
-    #[allow(clippy::too_many_arguments)]
+    /// The list fields (`paged`), with their shared arguments.
+    #[graphql(flatten)]
+    async fn lists(&self) -> ProductLists<'_> {
+        ProductLists(self)
+    }
+}
+
+list_fields! {
+    /// `Query`'s list of products.
+    struct ProductLists for ProductQuery {
+        /// Products, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
+        products(ProductFilter, ProductSortInput) -> async_graphql::Result<Conn<Product>>;
+    }
+}
+
+impl ProductQuery {
     async fn products(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            ProductFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<ProductSortInput>>,
+        list: ListArgs<ProductFilter, ProductSortInput>,
     ) -> async_graphql::Result<Conn<Product>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = ProductFilter::into_service(filter)?;
-        let sort = ProductSortInput::or(order_by, Sort::by(ProductSort::Id, false))?;
-        let page = products::list(db, &filter, sort, &page_args(first, after, last, before))
-            .await
-            .gql()?;
+        let filter = ProductFilter::into_service(list.filter)?;
+        let sort = ProductSortInput::or(list.order_by, Sort::by(ProductSort::Id, false))?;
+        let page = products::list(db, &filter, sort, &list.page).await.gql()?;
         Ok(connection(
             page,
             CountOf::Products(filter),

@@ -1,10 +1,11 @@
 //! `user` and `users`.
 
-use crate::graphql::args::{Kind, page_args, parse_id};
+use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{UserFilter, UserSortInput};
+use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -49,47 +50,38 @@ impl UserQuery {
             .map(|user| Direct(User::from(user))))
     }
 
-    /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
-    /// Admins only.
-    #[allow(clippy::too_many_arguments)]
+    /// The list fields (`paged`), with their shared arguments.
+    #[graphql(flatten)]
+    async fn lists(&self) -> UserLists<'_> {
+        UserLists(self)
+    }
+}
+
+list_fields! {
+    /// `Query`'s list of users.
+    struct UserLists for UserQuery {
+        /// Users, paged (at most 100 per page), filtered and sorted (by id unless `orderBy`).
+        /// Admins only.
+        users(UserFilter, UserSortInput) -> async_graphql::Result<Conn<User>>;
+    }
+}
+
+impl UserQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            UserFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<UserSortInput>>,
+        list: ListArgs<UserFilter, UserSortInput>,
     ) -> async_graphql::Result<Conn<User>> {
         let db = ctx.data::<DatabaseConnection>()?;
         // Read here, refused (if malformed) only once the caller is an admin.
-        let filter = UserFilter::into_service(filter);
-        let sort = UserSortInput::or(order_by, Sort::by(UserSort::Id, false));
-        let args = page_args(first, after, last, before);
+        let filter = UserFilter::into_service(list.filter);
+        let sort = UserSortInput::or(list.order_by, Sort::by(UserSort::Id, false));
         let page = users::list(
             db,
             &viewer(ctx),
             filter.as_ref(),
             sort.as_ref().copied(),
-            &args,
+            &list.page,
         )
         .await
         .gql()?;

@@ -3,7 +3,7 @@
 use super::SafeInt;
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
-use crate::graphql::args::{Kind, global_id, page_args};
+use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns::{self, read};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
@@ -11,6 +11,7 @@ use crate::graphql::filters::{
     OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput, PostFilter,
     PostSortInput,
 };
+use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::loaders::{
     ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Shared, Uncached,
 };
@@ -225,45 +226,40 @@ impl User {
         self.private(ctx, self.0.updated_at)
     }
 
-    /// The user's posts, newest first unless `orderBy` says otherwise: published ones, and
-    /// drafts too for the user themself and admins.
-    #[allow(clippy::too_many_arguments)]
+    /// The list fields (`posts`, `orders`, `pointTransactions`), with their shared arguments.
+    #[graphql(flatten)]
+    async fn lists(&self) -> UserChildLists<'_> {
+        UserChildLists(self)
+    }
+}
+
+list_fields! {
+    /// A user's posts, orders and ledger.
+    struct UserChildLists for User {
+        /// The user's posts, newest first unless `orderBy` says otherwise: published ones, and
+        /// drafts too for the user themself and admins.
+        posts(PostFilter, PostSortInput) -> async_graphql::Result<Conn<Post>>;
+        /// The user's orders; newest first unless `orderBy` says otherwise.
+        orders(OrderFilter, OrderSortInput) -> Option<Conn<Order>>;
+        /// The user's loyalty ledger, newest first unless `orderBy` says otherwise.
+        point_transactions(PointTransactionFilter, PointTransactionSortInput) -> Option<Conn<PointTransaction>>;
+    }
+}
+
+impl User {
     async fn posts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            PostFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<PostSortInput>>,
+        list: ListArgs<PostFilter, PostSortInput>,
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
-        let filter = PostFilter::into_service(filter)?.seen_by(&viewer(ctx));
-        let sort = PostSortInput::or(order_by, Sort::by(PostSort::CreatedAt, true))?;
-        let page = page_args(first, after, last, before);
+        let filter = PostFilter::into_service(list.filter)?.seen_by(&viewer(ctx));
+        let sort = PostSortInput::or(list.order_by, Sort::by(PostSort::CreatedAt, true))?;
         let columns = Post::columns(&ctx.look_ahead());
         let shape = PageShape {
             filter: Shared::new(filter),
             sort,
-            page,
+            page: list.page,
             columns,
         };
         let by_author = &loaders.posts_by_author;
@@ -279,45 +275,20 @@ impl User {
         .await
     }
 
-    /// The user's orders; newest first unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            OrderFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<OrderSortInput>>,
+        list: ListArgs<OrderFilter, OrderSortInput>,
     ) -> Option<Conn<Order>> {
         let result = async {
             self.allowed(ctx)?;
             let loaders = ctx.data::<Loaders>()?;
-            let filter = OrderFilter::into_service(filter)?;
-            let sort = OrderSortInput::or(order_by, Sort::by(OrderSort::CreatedAt, true))?;
-            let page = page_args(first, after, last, before);
+            let filter = OrderFilter::into_service(list.filter)?;
+            let sort = OrderSortInput::or(list.order_by, Sort::by(OrderSort::CreatedAt, true))?;
             let shape = PageShape {
                 filter: Shared::new(filter),
                 sort,
-                page,
+                page: list.page,
                 columns: (),
             };
             let by_customer = &loaders.orders_by_customer;
@@ -339,44 +310,19 @@ impl User {
         null_on_error(ctx, result.await)
     }
 
-    /// The user's loyalty ledger, newest first unless `orderBy` says otherwise.
-    #[allow(clippy::too_many_arguments)]
     async fn point_transactions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Rows from the start of the list (after `after` when given): 0 to 100; 20 when neither `first` nor `last` is given."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Rows after this cursor: an edge `cursor` or `pageInfo.endCursor` from this list with the same `orderBy`."
-        )]
-        after: Option<String>,
-        #[graphql(
-            desc = "Rows from the end of the list (before `before` when given): 0 to 100; not with `first`."
-        )]
-        last: Option<i32>,
-        #[graphql(
-            desc = "Rows before this cursor: an edge `cursor` or `pageInfo.startCursor` from this list with the same `orderBy`."
-        )]
-        before: Option<String>,
-        #[graphql(desc = "Only the rows that match; all given parts must hold.")] filter: Option<
-            PointTransactionFilter,
-        >,
-        #[graphql(
-            desc = "How the rows are sorted: by each column in turn (at most 3), then by id."
-        )]
-        order_by: Option<Vec<PointTransactionSortInput>>,
+        list: ListArgs<PointTransactionFilter, PointTransactionSortInput>,
     ) -> Option<Conn<PointTransaction>> {
         let result = async {
             self.allowed(ctx)?;
             let loaders = ctx.data::<Loaders>()?;
-            let filter = PointTransactionFilter::into_service(filter)?;
-            let page = page_args(first, after, last, before);
+            let filter = PointTransactionFilter::into_service(list.filter)?;
             let shape = PageShape {
                 filter: Shared::new(filter),
-                sort: PointTransactionSortInput::or(order_by, NEWEST_FIRST)?,
-                page,
+                sort: PointTransactionSortInput::or(list.order_by, NEWEST_FIRST)?,
+                page: list.page,
                 columns: (),
             };
             let by_user = &loaders.points_by_user;
