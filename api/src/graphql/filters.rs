@@ -172,6 +172,40 @@ impl DateTimeFilter {
 pub const MAX_NESTED: usize = 16;
 pub const MAX_DEPTH: usize = 4;
 
+/// Declares a list's filter input: `$name`'s own comparisons, each optional, and `and`, `or`
+/// and `not` of further `$name`s.
+macro_rules! filter_input {
+    ($name:ident, $what:literal { $($(#[doc = $doc:literal])+ $field:ident: $cmp:ty,)+ }) => {
+        #[doc = concat!("Which ", $what, " a list returns; all given parts must hold, `and`, `or` and `not` included.")]
+        #[derive(InputObject, Clone, Debug, Default)]
+        pub struct $name {
+            $($(#[doc = $doc])+ pub $field: Option<$cmp>,)+
+            /// Every one of these filters holds too.
+            pub and: Option<Vec<$name>>,
+            /// At least one of these filters holds too (ignored when empty).
+            pub or: Option<Vec<$name>>,
+            /// This filter does not hold.
+            pub not: Option<Box<$name>>,
+        }
+    };
+}
+
+/// A list's `filter` input, read into the service's filter for that list.
+pub trait FilterInput: Default {
+    /// The service's filter.
+    type Service;
+
+    /// `f` read at nesting `depth`, with `left` filters still allowed in the whole list.
+    fn convert(f: Self, depth: usize, left: &mut usize) -> Res<Self::Service>;
+
+    /// The list's filter (matching every row when the client gave none), its nesting
+    /// within [`MAX_DEPTH`] and [`MAX_NESTED`].
+    fn into_service(f: Option<Self>) -> Res<Self::Service> {
+        let mut left = MAX_NESTED;
+        Self::convert(f.unwrap_or_default(), 0, &mut left)
+    }
+}
+
 /// The service's `and`/`or`/`not` of a filter, each nested filter made by `convert`; `left`
 /// counts down the filters the whole list may still nest.
 fn logic<F, S>(
@@ -279,34 +313,25 @@ enum_filter!(
     "Matches ledger entry kinds."
 );
 
-/// Which users a list returns; all given parts must hold, `and`, `or` and `not` included.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct UserFilter {
-    /// The user's id.
-    pub id: Option<IdFilter>,
-    /// The sign-in email.
-    pub email: Option<StringFilter>,
-    /// The display name.
-    pub name: Option<StringFilter>,
-    /// Whether the account may be used.
-    pub status: Option<UserStatusFilter>,
-    /// The loyalty tier.
-    pub tier: Option<TierFilter>,
-    /// When the account was created.
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these filters holds too.
-    pub and: Option<Vec<UserFilter>>,
-    /// At least one of these filters holds too (ignored when empty).
-    pub or: Option<Vec<UserFilter>>,
-    /// This filter does not hold.
-    pub not: Option<Box<UserFilter>>,
+filter_input! {
+    UserFilter, "users" {
+        /// The user's id.
+        id: IdFilter,
+        /// The sign-in email.
+        email: StringFilter,
+        /// The display name.
+        name: StringFilter,
+        /// Whether the account may be used.
+        status: UserStatusFilter,
+        /// The loyalty tier.
+        tier: TierFilter,
+        /// When the account was created.
+        created_at: DateTimeFilter,
+    }
 }
 
-impl UserFilter {
-    pub fn into_service(f: Option<Self>) -> Res<service::users::UserFilter> {
-        let mut left = MAX_NESTED;
-        Self::convert(f.unwrap_or_default(), 0, &mut left)
-    }
+impl FilterInput for UserFilter {
+    type Service = service::users::UserFilter;
 
     fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::users::UserFilter> {
         Ok(service::users::UserFilter {
@@ -321,36 +346,27 @@ impl UserFilter {
     }
 }
 
-/// Which posts a list returns; all given parts must hold, `and`, `or` and `not` included.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct PostFilter {
-    /// The post's id.
-    pub id: Option<IdFilter>,
-    /// The author's id.
-    pub author_id: Option<IdFilter>,
-    /// Draft or published.
-    pub status: Option<PostStatusFilter>,
-    /// The title.
-    pub title: Option<StringFilter>,
-    /// When the post was first published (drafts have none and never match).
-    pub published_at: Option<DateTimeFilter>,
-    /// When the post was written.
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these filters holds too.
-    pub and: Option<Vec<PostFilter>>,
-    /// At least one of these filters holds too (ignored when empty).
-    pub or: Option<Vec<PostFilter>>,
-    /// This filter does not hold.
-    pub not: Option<Box<PostFilter>>,
+filter_input! {
+    PostFilter, "posts" {
+        /// The post's id.
+        id: IdFilter,
+        /// The author's id.
+        author_id: IdFilter,
+        /// Draft or published.
+        status: PostStatusFilter,
+        /// The title.
+        title: StringFilter,
+        /// When the post was first published (drafts have none and never match).
+        published_at: DateTimeFilter,
+        /// When the post was written.
+        created_at: DateTimeFilter,
+    }
 }
 
-impl PostFilter {
-    /// The service filter, not yet limited to the posts a caller may see: the service does
-    /// that (`posts::list`, or `PostFilter::seen_by` for a nested list's loader).
-    pub fn into_service(f: Option<Self>) -> Res<service::posts::PostFilter> {
-        let mut left = MAX_NESTED;
-        Self::convert(f.unwrap_or_default(), 0, &mut left)
-    }
+/// Read into a service filter not yet limited to the posts a caller may see: the service
+/// does that (`posts::list`, or `PostFilter::seen_by` for a nested list's loader).
+impl FilterInput for PostFilter {
+    type Service = service::posts::PostFilter;
 
     fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::posts::PostFilter> {
         Ok(service::posts::PostFilter {
@@ -366,36 +382,27 @@ impl PostFilter {
     }
 }
 
-/// Which products a list returns; all given parts must hold, `and`, `or` and `not` included.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct ProductFilter {
-    /// The product's id.
-    pub id: Option<IdFilter>,
-    /// The stock-keeping unit.
-    pub sku: Option<StringFilter>,
-    /// The URL name.
-    pub slug: Option<StringFilter>,
-    /// The display name.
-    pub name: Option<StringFilter>,
-    /// The category.
-    pub category: Option<StringFilter>,
-    /// The price of one unit, in integer cents.
-    pub price_cents: Option<IntFilter>,
-    /// Units in stock.
-    pub stock: Option<IntFilter>,
-    /// Every one of these filters holds too.
-    pub and: Option<Vec<ProductFilter>>,
-    /// At least one of these filters holds too (ignored when empty).
-    pub or: Option<Vec<ProductFilter>>,
-    /// This filter does not hold.
-    pub not: Option<Box<ProductFilter>>,
+filter_input! {
+    ProductFilter, "products" {
+        /// The product's id.
+        id: IdFilter,
+        /// The stock-keeping unit.
+        sku: StringFilter,
+        /// The URL name.
+        slug: StringFilter,
+        /// The display name.
+        name: StringFilter,
+        /// The category.
+        category: StringFilter,
+        /// The price of one unit, in integer cents.
+        price_cents: IntFilter,
+        /// Units in stock.
+        stock: IntFilter,
+    }
 }
 
-impl ProductFilter {
-    pub fn into_service(f: Option<Self>) -> Res<service::products::ProductFilter> {
-        let mut left = MAX_NESTED;
-        Self::convert(f.unwrap_or_default(), 0, &mut left)
-    }
+impl FilterInput for ProductFilter {
+    type Service = service::products::ProductFilter;
 
     fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::products::ProductFilter> {
         Ok(service::products::ProductFilter {
@@ -411,32 +418,23 @@ impl ProductFilter {
     }
 }
 
-/// Which orders a list returns; all given parts must hold, `and`, `or` and `not` included.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct OrderFilter {
-    /// The order's id.
-    pub id: Option<IdFilter>,
-    /// The customer's id.
-    pub customer_id: Option<IdFilter>,
-    /// Where the order is in its life cycle.
-    pub status: Option<OrderStatusFilter>,
-    /// The order's total, in integer cents.
-    pub total_cents: Option<IntFilter>,
-    /// When the order was placed.
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these filters holds too.
-    pub and: Option<Vec<OrderFilter>>,
-    /// At least one of these filters holds too (ignored when empty).
-    pub or: Option<Vec<OrderFilter>>,
-    /// This filter does not hold.
-    pub not: Option<Box<OrderFilter>>,
+filter_input! {
+    OrderFilter, "orders" {
+        /// The order's id.
+        id: IdFilter,
+        /// The customer's id.
+        customer_id: IdFilter,
+        /// Where the order is in its life cycle.
+        status: OrderStatusFilter,
+        /// The order's total, in integer cents.
+        total_cents: IntFilter,
+        /// When the order was placed.
+        created_at: DateTimeFilter,
+    }
 }
 
-impl OrderFilter {
-    pub fn into_service(f: Option<Self>) -> Res<service::orders::OrderFilter> {
-        let mut left = MAX_NESTED;
-        Self::convert(f.unwrap_or_default(), 0, &mut left)
-    }
+impl FilterInput for OrderFilter {
+    type Service = service::orders::OrderFilter;
 
     fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::orders::OrderFilter> {
         Ok(service::orders::OrderFilter {
@@ -450,26 +448,17 @@ impl OrderFilter {
     }
 }
 
-/// Which ledger entries a list returns; all given parts must hold, `and`, `or` and `not` included.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct PointTransactionFilter {
-    /// What moved the points.
-    pub kind: Option<PointKindFilter>,
-    /// When the entry was written.
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these filters holds too.
-    pub and: Option<Vec<PointTransactionFilter>>,
-    /// At least one of these filters holds too (ignored when empty).
-    pub or: Option<Vec<PointTransactionFilter>>,
-    /// This filter does not hold.
-    pub not: Option<Box<PointTransactionFilter>>,
+filter_input! {
+    PointTransactionFilter, "ledger entries" {
+        /// What moved the points.
+        kind: PointKindFilter,
+        /// When the entry was written.
+        created_at: DateTimeFilter,
+    }
 }
 
-impl PointTransactionFilter {
-    pub fn into_service(f: Option<Self>) -> Res<service::points::PointFilter> {
-        let mut left = MAX_NESTED;
-        Self::convert(f.unwrap_or_default(), 0, &mut left)
-    }
+impl FilterInput for PointTransactionFilter {
+    type Service = service::points::PointFilter;
 
     fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::points::PointFilter> {
         Ok(service::points::PointFilter {

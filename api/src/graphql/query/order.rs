@@ -3,7 +3,7 @@
 use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{OrderFilter, OrderSortInput};
+use crate::graphql::filters::{FilterInput, OrderFilter, OrderSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
@@ -37,7 +37,7 @@ impl OrderQuery {
         null_on_error(ctx, found)
     }
 
-    /// The list fields (`paged`), with their shared arguments.
+    /// The list field `orders`, with the arguments every list shares.
     #[graphql(flatten)]
     async fn lists(&self) -> OrderLists<'_> {
         OrderLists(self)

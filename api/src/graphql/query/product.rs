@@ -4,7 +4,7 @@ use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{ProductFilter, ProductSortInput};
+use crate::graphql::filters::{FilterInput, ProductFilter, ProductSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Product;
 use async_graphql::{Context, ID, Object, OneofObject};
@@ -47,7 +47,7 @@ impl ProductQuery {
         null_on_error(ctx, found)
     }
 
-    /// The list fields (`paged`), with their shared arguments.
+    /// The list field `products`, with the arguments every list shares.
     #[graphql(flatten)]
     async fn lists(&self) -> ProductLists<'_> {
         ProductLists(self)

@@ -4,7 +4,7 @@ use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{UserFilter, UserSortInput};
+use crate::graphql::filters::{FilterInput, UserFilter, UserSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
@@ -50,7 +50,7 @@ impl UserQuery {
             .map(|user| Direct(User::from(user))))
     }
 
-    /// The list fields (`paged`), with their shared arguments.
+    /// The list field `users`, with the arguments every list shares.
     #[graphql(flatten)]
     async fn lists(&self) -> UserLists<'_> {
         UserLists(self)

@@ -8,8 +8,8 @@ use crate::graphql::columns::{self, read};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
 use crate::graphql::filters::{
-    OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput, PostFilter,
-    PostSortInput,
+    FilterInput, OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput,
+    PostFilter, PostSortInput,
 };
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::loaders::{
@@ -226,7 +226,7 @@ impl User {
         self.private(ctx, self.0.updated_at)
     }
 
-    /// The list fields (`posts`, `orders`, `pointTransactions`), with their shared arguments.
+    /// The list fields `posts`, `orders` and `pointTransactions`, with the arguments every list shares.
     #[graphql(flatten)]
     async fn lists(&self) -> UserChildLists<'_> {
         UserChildLists(self)
