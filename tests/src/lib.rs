@@ -311,7 +311,7 @@ pub async fn spawn_app_in(backend: Backend, data_dir: TempDir, extra: &[&str]) -
         JWT_SECRET.as_bytes(),
         std::time::Duration::from_secs(3600),
     );
-    test_app.admin_token = keys.issue(admin.id);
+    test_app.admin_token = keys.issue(admin.id).expect("admin token");
     test_app
 }
 

@@ -100,9 +100,7 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
     progress.step("verifying");
     let copied = backup::export(&target.db).await?;
     if copied.fingerprint() != dump.fingerprint() {
-        return Err(Error::Service(service::Error::Backup(
-            "the copy differs from the source".into(),
-        )));
+        return Err(Error::CopyDiffers);
     }
     progress.finish("copied and verified");
     for (table, rows, checksum) in copied.fingerprint() {

@@ -4,10 +4,12 @@
 //! Every file lives in one directory (`<data dir>/backups`, with `pre-migration/` inside), so the
 //! database and its backups can never disagree about where they are.
 
+mod error;
 mod json;
 pub mod raw;
 mod snapshot;
 
+pub use error::BackupError;
 pub use json::{Dump, TableDump, export, import};
 
 use crate::{Error, Result};
@@ -89,7 +91,7 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
             }
         }
         private_file(&partial)?;
-        std::fs::rename(&partial, &path).map_err(io)
+        std::fs::rename(&partial, &path).map_err(|e| Error::io("rename", &partial, e))
     };
     if let Err(e) = written.await {
         let _ = std::fs::remove_file(&partial);
@@ -124,7 +126,7 @@ pub fn prune(dir: &Path, keep: usize, max_age_days: Option<u32>) -> Result<Vec<B
         let too_old = max_age_days
             .is_some_and(|d| now - file.modified > chrono::Duration::days(i64::from(d)));
         if i >= keep || too_old {
-            std::fs::remove_file(&file.path).map_err(io)?;
+            std::fs::remove_file(&file.path).map_err(|e| Error::io("remove", &file.path, e))?;
             removed.push(file);
         }
     }
@@ -180,7 +182,9 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(io)
+    builder
+        .create(dir)
+        .map_err(|e| Error::io("create the directory", dir, e))
 }
 
 /// Makes a file readable by its owner only.
@@ -188,13 +192,14 @@ pub fn private_file(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io("restrict access to", path, e))?;
     }
     Ok(())
 }
 
 fn describe(path: &Path) -> Result<BackupFile> {
-    let meta = std::fs::metadata(path).map_err(io)?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
     let modified: DateTime<Utc> = meta
         .modified()
         .map(DateTime::from)
@@ -210,8 +215,4 @@ fn describe(path: &Path) -> Result<BackupFile> {
         bytes: meta.len(),
         modified,
     })
-}
-
-fn io(err: std::io::Error) -> Error {
-    Error::io(err)
 }

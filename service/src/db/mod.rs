@@ -262,7 +262,11 @@ impl WriteTxn {
     /// unknown (the server may have committed before the connection broke): that is
     /// [`crate::Error::Unavailable`] with `outcome_unknown`, never retried here.
     pub async fn commit(self) -> Result<()> {
-        self.usable()?;
+        if self.has_failed() {
+            return Err(crate::Error::Invariant {
+                what: "a transaction was committed after one of its statements failed",
+            });
+        }
         let backend = self.txn.get_database_backend();
         let health = self.shared.clone();
         match self.txn.commit().await {
@@ -290,8 +294,14 @@ impl WriteTxn {
         }
     }
 
+    fn has_failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Refuses a statement after a failed one. `ConnectionTrait` can only answer a `DbErr`, and
+    /// this is the database's own answer on PostgreSQL ("current transaction is aborted").
     fn usable(&self) -> std::result::Result<(), DbErr> {
-        if self.failed.load(std::sync::atomic::Ordering::Acquire) {
+        if self.has_failed() {
             return Err(DbErr::Custom(
                 "a statement of this transaction failed; it can only be rolled back".into(),
             ));
@@ -557,11 +567,8 @@ async fn apply_pending<M: MigratorTrait>(
         let name = next.name().to_owned();
         let started = Instant::now();
         if let Err(err) = M::up(&*txn, Some(1)).await {
-            tracing::error!(migration = %name, error = %err, "migration failed; rolling back every migration of this run");
-            return Err(crate::Error::Migration {
-                name,
-                message: err.to_string(),
-            });
+            tracing::error!(migration = %name, error = %crate::error::Chain(&err), "migration failed; rolling back every migration of this run");
+            return Err(crate::Error::Migration { name, source: err });
         }
         let duration = started.elapsed();
         tracing::info!(migration = %name, duration_ms = duration.as_secs_f64() * 1000.0, "applied migration");
@@ -589,12 +596,9 @@ async fn check_constraints(txn: &impl ConnectionTrait) -> Result<()> {
         .query_all_raw(Statement::from_string(backend, sql))
         .await?;
     if !broken.is_empty() {
-        return Err(crate::Error::Migration {
-            name: "(constraint check)".into(),
-            message: format!(
-                "{} {what}; every migration of this run was rolled back",
-                broken.len()
-            ),
+        return Err(crate::Error::MigrationBrokeConstraints {
+            count: broken.len(),
+            what,
         });
     }
     Ok(())

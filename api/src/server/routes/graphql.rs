@@ -479,5 +479,18 @@ fn body(response: &async_graphql::Response) -> Vec<u8> {
 /// What is sent if a response cannot be written as JSON (no value of ours can fail to).
 fn unserializable(err: serde_json::Error) -> Vec<u8> {
     tracing::error!(error = %err, "a response could not be serialized");
-    br#"{"errors":[{"message":"internal error","extensions":{"code":code::INTERNAL}}]}"#.to_vec()
+    br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_fallback_body_is_an_internal_error_in_json() {
+        let err = serde_json::from_str::<u8>("x").unwrap_err();
+        let body: serde_json::Value = serde_json::from_slice(&super::unserializable(err)).unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            crate::graphql::error::code::INTERNAL
+        );
+    }
 }
