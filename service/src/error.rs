@@ -3,7 +3,7 @@
 //! Each message reads whole on its own (the command line and logs print it); the error it
 //! came from stays reachable through `source()`, and [`Chain`] prints the whole chain once.
 
-use crate::backup::BackupError;
+use crate::backup::error::BackupError;
 use crate::db::fault::{Fault, Unavailable, classify};
 use sea_orm::{DbErr, SqlErr};
 use std::fmt;

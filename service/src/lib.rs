@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod filter;
 pub mod loyalty;
+pub mod migrate;
 pub mod nodes;
 pub mod orders;
 pub mod pagination;

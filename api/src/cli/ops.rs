@@ -82,7 +82,7 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
         ..config.db()
     };
     let progress = Progress::start("migrating the target");
-    db::migrate_up(&target_config, None).await?;
+    service::migrate::up(&target_config, None).await?;
     let source = db::connect(&config.db()).await?;
     let target = db::connect(&target_config).await?;
     progress.step("checking the target is empty");

@@ -4,9 +4,9 @@
 //! Every file lives in one directory (`<data dir>/backups`, with `pre-migration/` inside), so the
 //! database and its backups can never disagree about where they are.
 
-mod error;
+pub(crate) mod error;
 mod json;
-pub mod raw;
+mod raw;
 mod snapshot;
 
 pub use error::BackupError;
@@ -100,6 +100,16 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
     let file = describe(&path)?;
     tracing::info!(name = %file.name, bytes = file.bytes, elapsed_ms = started.elapsed().as_millis() as u64, "backup written");
     Ok(file)
+}
+
+/// The backup taken before migrating a database that holds data, written into `dir`: a
+/// snapshot on SQLite; on PostgreSQL every table as `row_to_json` rows (see `raw`). Returns its
+/// path.
+pub async fn before_migration(db: &DatabaseConnection, dir: &Path) -> Result<PathBuf> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => Ok(create(db, dir, Format::Snapshot).await?.path),
+        _ => raw::dump_postgres(db, dir).await,
+    }
 }
 
 /// Every backup in `dir`, newest first.

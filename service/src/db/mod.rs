@@ -501,57 +501,28 @@ pub struct Applied {
 /// Key of the PostgreSQL advisory lock held while migrating (any constant; ours spells "shopgrph").
 const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 
+/// How many of `M`'s migrations are applied to `db`, and how many are pending.
+pub(crate) async fn migration_counts<M: MigratorTrait>(
+    db: &DatabaseConnection,
+) -> Result<(usize, usize)> {
+    let statuses = M::get_migration_with_status(db).await?;
+    let applied = statuses
+        .iter()
+        .filter(|m| m.status() == migration::MigrationStatus::Applied)
+        .count();
+    Ok((applied, statuses.len() - applied))
+}
+
 /// Applies every pending migration in one transaction, one step at a time so each is logged
 /// with its duration. Any failure rolls back all of them and names the migration that failed.
 ///
 /// The transaction also serialises concurrent start-ups: on SQLite it is `BEGIN IMMEDIATE`
 /// (a second process waits for the write lock), on PostgreSQL it first takes a
 /// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
-///
-/// When a database that already has tables is about to change, a backup is first written to
-/// `pre_migration_dir` (when given): a snapshot of a SQLite file, or every PostgreSQL table as
-/// `row_to_json` rows (the entities only know the schema after the migration).
-pub async fn migrate_up(
-    config: &DbConfig,
-    pre_migration_dir: Option<&std::path::Path>,
-) -> Result<Vec<Applied>> {
-    migrate_up_with::<Migrator>(config, pre_migration_dir).await
-}
-
-/// [`migrate_up`] with another list of migrations (tests use one that fails on purpose).
-pub async fn migrate_up_with<M: MigratorTrait>(
-    config: &DbConfig,
-    pre_migration_dir: Option<&std::path::Path>,
-) -> Result<Vec<Applied>> {
-    let db = connect_single(config).await?;
-    let outcome = apply_pending::<M>(&db, pre_migration_dir).await;
-    db.close().await?;
-    outcome
-}
-
-async fn apply_pending<M: MigratorTrait>(
+/// (`crate::migrate` takes a backup first.)
+pub(crate) async fn apply_pending<M: MigratorTrait>(
     db: &DatabaseConnection,
-    pre_migration_dir: Option<&std::path::Path>,
 ) -> Result<Vec<Applied>> {
-    if let Some(dir) = pre_migration_dir {
-        let statuses = M::get_migration_with_status(db).await?;
-        let applied = statuses
-            .iter()
-            .filter(|m| m.status() == migration::MigrationStatus::Applied)
-            .count();
-        let pending = statuses.len() - applied;
-        if applied > 0 && pending > 0 {
-            let written = match db.get_database_backend() {
-                DatabaseBackend::Sqlite => {
-                    crate::backup::create(db, dir, crate::backup::Format::Snapshot)
-                        .await?
-                        .path
-                }
-                _ => crate::backup::raw::dump_postgres(db, dir).await?,
-            };
-            tracing::info!(backup = %written.display(), pending, "pre-migration backup written");
-        }
-    }
     let txn = begin_write(db).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_string(
@@ -623,7 +594,7 @@ pub async fn migrate_fresh(config: &DbConfig) -> Result<()> {
 /// A pool of exactly one connection, for schema changes: the migrator sets per-connection
 /// state (SQLite's `PRAGMA foreign_keys = OFF` before dropping tables) that must apply to the
 /// statements that follow it, which a larger pool would spread over other connections.
-async fn connect_single(config: &DbConfig) -> Result<DatabaseConnection> {
+pub(crate) async fn connect_single(config: &DbConfig) -> Result<DatabaseConnection> {
     let single = DbConfig {
         max_connections: 1,
         min_connections: 1,
