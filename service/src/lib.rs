@@ -7,7 +7,6 @@
 pub mod access;
 pub mod auth;
 pub mod backup;
-pub mod bench_data;
 pub mod check;
 pub mod clock;
 pub mod db;

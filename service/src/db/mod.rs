@@ -416,7 +416,7 @@ const SEQUENCED_TABLES: [&str; 7] = [
 
 /// Sets every auto-increment sequence just past the largest id in its table, after rows were
 /// written with explicit ids (restores, generated data), so the next insert never collides.
-pub(crate) async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
+pub async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
     let backend = txn.get_database_backend();
     for name in SEQUENCED_TABLES {
         let sql = match backend {
@@ -440,7 +440,7 @@ pub(crate) async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
 /// posts page took 24 ms instead of 1 ms on freshly generated data). SQLite's planner does well
 /// on its own defaults for this schema, and statistics there would only change plans that were
 /// measured without them, so nothing is done.
-pub(crate) async fn refresh_statistics(db: &impl ConnectionTrait) -> Result<()> {
+pub async fn refresh_statistics(db: &impl ConnectionTrait) -> Result<()> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_unprepared("ANALYZE").await?;
     }
