@@ -1,7 +1,7 @@
 //! The loyalty ledger: every change of a balance writes a point transaction in the same
 //! transaction, so a balance always equals the sum of its user's ledger rows.
 
-use crate::access::Viewer;
+use crate::access::{self, Input, Refused, Viewer};
 use crate::filter::{Cmp, Logic};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::{Error, Result, clock, db, loyalty, users, validate};
@@ -328,16 +328,27 @@ fn positive(points: i64) -> Result<()> {
 }
 
 /// Moves points between two users in one transaction: both balances and a
-/// `transfer_out`/`transfer_in` pair, or nothing at all.
-#[tracing::instrument(skip(db))]
-pub async fn transfer(
+/// `transfer_out`/`transfer_in` pair, or nothing at all. The points are `from`'s (the
+/// caller's when omitted; only admins move someone else's); `to` is read after that rule.
+#[tracing::instrument(skip(db, to))]
+pub async fn transfer<I: Input<i32>>(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    from: Option<i32>,
+    to: I,
+    points: i64,
+) -> std::result::Result<(user::Model, user::Model), Refused<I::Error>> {
+    let from = viewer.acting_for(from)?;
+    let to = access::read(to)?;
+    Ok(transfer_between(db, from, to, points).await?)
+}
+
+async fn transfer_between(
+    db: &DatabaseConnection,
     from: i32,
     to: i32,
     points: i64,
 ) -> Result<(user::Model, user::Model)> {
-    viewer.require_self_or_admin(from)?;
     positive(points)?;
     if from == to {
         return Err(Error::invalid(
@@ -382,15 +393,16 @@ pub async fn transfer(
     .await
 }
 
-/// Spends points: one `redeem` row, or nothing.
+/// Spends points: one `redeem` row, or nothing. The points are `user_id`'s (the caller's
+/// when omitted; only admins spend someone else's).
 #[tracing::instrument(skip(db))]
 pub async fn redeem(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    user_id: i32,
+    user_id: Option<i32>,
     points: i64,
 ) -> Result<user::Model> {
-    viewer.require_self_or_admin(user_id)?;
+    let user_id = viewer.acting_for(user_id)?;
     positive(points)?;
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
@@ -405,9 +417,21 @@ pub async fn redeem(
 }
 
 /// A manual correction by staff: positive adds, negative takes (never below zero). It does
-/// not count towards the tier, which only earned points do.
+/// not count towards the tier, which only earned points do. Admins only; `user_id` is read
+/// after that.
+#[tracing::instrument(skip(db, user_id))]
+pub async fn adjust<I: Input<i32>>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: I,
+    points: i64,
+) -> std::result::Result<user::Model, Refused<I::Error>> {
+    viewer.require_admin()?;
+    Ok(correct(db, access::read(user_id)?, points).await?)
+}
+
 #[tracing::instrument(skip(db))]
-pub async fn adjust(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<user::Model> {
+async fn correct(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<user::Model> {
     if points == 0 {
         return Err(Error::invalid("points", "must not be 0"));
     }

@@ -28,33 +28,44 @@ pub struct PostFilter {
     pub title: TextCmp,
     pub published_at: Cmp<DateTime<Utc>>,
     pub created_at: Cmp<DateTime<Utc>>,
-    /// Which posts the caller may see at all.
+    /// Which posts the caller may see at all: published ones unless `seen_by` widened it.
     pub scope: PostScope,
     /// Nested filters: `and`, `or`, `not`.
     pub logic: Logic<PostFilter>,
 }
 
 impl PostFilter {
+    /// The filter limited to the posts `viewer` may see: published ones, their own drafts,
+    /// every draft for admins. For lists read without a caller at hand (a nested page's
+    /// loader); `list` and `count` limit their filter themselves.
+    pub fn seen_by(self, viewer: &Viewer) -> Self {
+        Self {
+            scope: viewer.post_scope(),
+            ..self
+        }
+    }
+
+    /// The filter's condition within its own scope.
     fn condition(&self) -> Condition {
-        let scope = match self.scope {
-            PostScope::All => Condition::all(),
-            PostScope::Published => {
-                Condition::all().add(post::Column::Status.eq(PostStatus::Published))
-            }
-            PostScope::PublishedOrBy(author) => Condition::any()
-                .add(post::Column::Status.eq(PostStatus::Published))
-                .add(post::Column::AuthorId.eq(author)),
-        };
+        self.within(self.scope)
+    }
+
+    /// The filter's condition within `scope`; nested filters only narrow the outer one, so
+    /// their scopes play no part.
+    fn within(&self, scope: PostScope) -> Condition {
+        Condition::all().add(scope.condition()).add(self.fields())
+    }
+
+    fn fields(&self) -> Condition {
         self.logic.condition(
             Condition::all()
-                .add(scope)
                 .add(self.id.condition(post::Column::Id))
                 .add(self.author_id.condition(post::Column::AuthorId))
                 .add(self.status.condition(post::Column::Status))
                 .add(self.title.condition(post::Column::Title))
                 .add(self.published_at.condition(post::Column::PublishedAt))
                 .add(self.created_at.condition(post::Column::CreatedAt)),
-            Self::condition,
+            Self::fields,
         )
     }
 }
@@ -113,27 +124,38 @@ impl SortKey for PostSort {
 
 /// One post by id.
 #[tracing::instrument(skip(db))]
-pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<post::Model>> {
+pub(crate) async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<post::Model>> {
     Ok(post::Entity::find_by_id(id).one(db).await?)
 }
 
-/// One page of posts.
+/// Post `id` if `viewer` may see it (drafts are their author's and admins').
+#[tracing::instrument(skip(db))]
+pub async fn find(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<Option<post::Model>> {
+    Ok(get(db, id).await?.filter(|p| viewer.can_read_post(p)))
+}
+
+/// One page of the posts `viewer` may see.
 #[tracing::instrument(skip(db))]
 pub async fn list(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     filter: &PostFilter,
     sort: Sort<PostSort>,
     page: &PageArgs,
 ) -> Result<Page<post::Model>> {
-    let select = post::Entity::find().filter(filter.condition());
+    let select = post::Entity::find().filter(filter.within(viewer.post_scope()));
     pagination::fetch_page(db, select, sort, page).await
 }
 
-/// How many posts match `filter`.
+/// How many of the posts `viewer` may see match `filter`.
 #[tracing::instrument(skip(db))]
-pub async fn count(db: &impl ConnectionTrait, filter: &PostFilter) -> Result<u64> {
+pub async fn count(db: &impl ConnectionTrait, viewer: &Viewer, filter: &PostFilter) -> Result<u64> {
     Ok(post::Entity::find()
-        .filter(filter.condition())
+        .filter(filter.within(viewer.post_scope()))
         .count(db)
         .await?)
 }
@@ -216,7 +238,8 @@ impl PostColumns {
     }
 }
 
-/// The same page of posts for each of `author_ids`, in one statement, reading `columns`.
+/// The same page of posts for each of `author_ids`, in one statement, reading `columns`;
+/// only the posts `filter`'s scope lets through (see [`PostFilter::seen_by`]).
 #[tracing::instrument(skip(db, author_ids), fields(keys = author_ids.len()))]
 pub async fn pages_by_authors(
     db: &impl ConnectionTrait,
@@ -243,7 +266,8 @@ pub async fn pages_by_authors(
     .await
 }
 
-/// How many posts matching `filter` each of `author_ids` has, in one statement.
+/// How many posts matching `filter` (and its scope) each of `author_ids` has, in one
+/// statement.
 #[tracing::instrument(skip(db, author_ids), fields(keys = author_ids.len()))]
 pub async fn counts_by_authors(
     db: &impl ConnectionTrait,
@@ -375,9 +399,8 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result
 /// they can see but did not write is FORBIDDEN.
 async fn writable(db: &impl ConnectionTrait, viewer: &Viewer, id: i32) -> Result<post::Model> {
     viewer.require_caller()?;
-    let post = get(db, id)
+    let post = find(db, viewer, id)
         .await?
-        .filter(|p| viewer.can_read_post(p))
         .ok_or_else(|| Error::not_found("post", id))?;
     viewer.require_self_or_admin(post.author_id)?;
     Ok(post)

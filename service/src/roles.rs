@@ -1,6 +1,6 @@
 //! Roles and who holds them.
 
-use crate::access::Viewer;
+use crate::access::{self, Input, Refused, Viewer};
 use crate::{Error, Result, db, users};
 use entity::{role, user, user_role};
 use sea_orm::{
@@ -69,15 +69,20 @@ pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Res
     Ok(())
 }
 
-/// Gives user `user_id` the role called `name`, in one transaction.
-/// Admins only.
-pub async fn grant_named(
+/// Gives user `user_id` the role called `name`, in one transaction. Admins only; `user_id`
+/// is read after that.
+pub async fn grant_named<I: Input<i32>>(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    user_id: i32,
+    user_id: I,
     name: &str,
-) -> Result<user::Model> {
+) -> std::result::Result<user::Model, Refused<I::Error>> {
     viewer.require_admin()?;
+    let user_id = access::read(user_id)?;
+    Ok(grant_to(db, user_id, name).await?)
+}
+
+async fn grant_to(db: &DatabaseConnection, user_id: i32, name: &str) -> Result<user::Model> {
     let txn = db::begin_write(db).await?;
     let user = users::get(&txn, user_id)
         .await?
@@ -88,14 +93,25 @@ pub async fn grant_named(
     Ok(user)
 }
 
-/// Takes the role called `name` from `user_id`. Admins cannot drop their own admin role.
-pub async fn revoke_named(
+/// Takes the role called `name` from `user_id`. Admins only (`user_id` is read after that),
+/// and they cannot drop their own admin role.
+pub async fn revoke_named<I: Input<i32>>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: I,
+    name: &str,
+) -> std::result::Result<user::Model, Refused<I::Error>> {
+    viewer.require_admin()?;
+    let user_id = access::read(user_id)?;
+    Ok(revoke_from(db, viewer, user_id, name).await?)
+}
+
+async fn revoke_from(
     db: &DatabaseConnection,
     viewer: &Viewer,
     user_id: i32,
     name: &str,
 ) -> Result<user::Model> {
-    viewer.require_admin()?;
     if name == ADMIN && viewer.user_id == Some(user_id) {
         return Err(Error::invalid(
             "role",

@@ -205,7 +205,7 @@ pub async fn demo(
                 .create(
                     &Viewer::SYSTEM,
                     NewOrder {
-                        customer_id: customer.id,
+                        customer_id: Some(customer.id),
                         items: vec![
                             NewLine {
                                 product_id: a.id,

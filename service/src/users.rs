@@ -1,6 +1,6 @@
 //! Users: reading, listing, and the create/update/delete rules.
 
-use crate::access::Viewer;
+use crate::access::{self, Input, Refused, Viewer};
 use crate::filter::{Cmp, Logic, TextCmp};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use crate::projection::{Columns, read};
@@ -166,21 +166,32 @@ fn decode(rows: &[QueryResult], columns: Columns<user::Entity>) -> Result<Vec<us
         .collect()
 }
 
-/// One page of users.
-#[tracing::instrument(skip(db))]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: &UserFilter,
-    sort: Sort<UserSort>,
-    page: &PageArgs,
-) -> Result<Page<user::Model>> {
-    let select = user::Entity::find().filter(filter.condition());
-    pagination::fetch_page(db, select, sort, page).await
+/// Whether `viewer` may read user `user_id`'s private fields (email, status, card number,
+/// balances, spending, roles, orders and ledger): the user themself and admins.
+/// UNAUTHENTICATED for anonymous callers, FORBIDDEN for others.
+pub fn private_fields(viewer: &Viewer, user_id: i32) -> Result<()> {
+    viewer.require_self_or_admin(user_id)
 }
 
-/// How many users match `filter`.
+/// One page of users. Admins only; `filter` and `sort` are read after that.
+#[tracing::instrument(skip(db, filter, sort))]
+pub async fn list<E>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: std::result::Result<&UserFilter, E>,
+    sort: std::result::Result<Sort<UserSort>, E>,
+    page: &PageArgs,
+) -> std::result::Result<Page<user::Model>, Refused<E>> {
+    viewer.require_admin()?;
+    let (filter, sort) = (access::read(filter)?, access::read(sort)?);
+    let select = user::Entity::find().filter(filter.condition());
+    Ok(pagination::fetch_page(db, select, sort, page).await?)
+}
+
+/// How many users match `filter`. Admins only.
 #[tracing::instrument(skip(db))]
-pub async fn count(db: &impl ConnectionTrait, filter: &UserFilter) -> Result<u64> {
+pub async fn count(db: &impl ConnectionTrait, viewer: &Viewer, filter: &UserFilter) -> Result<u64> {
+    viewer.require_admin()?;
     Ok(user::Entity::find()
         .filter(filter.condition())
         .count(db)
@@ -195,9 +206,8 @@ pub struct NewUser {
     pub status: Option<UserStatus>,
 }
 
-/// Creates a user with the next loyalty card number (`LC-000042` for id 42).
+/// Creates a user with the next loyalty card number (`LC-000042` for id 42). Admins only.
 #[tracing::instrument(skip(db, input))]
-/// Admins only.
 pub async fn create(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -313,10 +323,19 @@ pub async fn update(
 }
 
 /// Deletes a user and, by cascade, their posts, roles and ledger. A user with orders is kept:
-/// orders are financial records.
-#[tracing::instrument(skip(db))]
-pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i32) -> Result<user::Model> {
+/// orders are financial records. Admins only; `id` is read after that.
+#[tracing::instrument(skip(db, id))]
+pub async fn delete<I: Input<i32>>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: I,
+) -> std::result::Result<user::Model, Refused<I::Error>> {
     viewer.require_admin()?;
+    Ok(delete_user(db, access::read(id)?).await?)
+}
+
+#[tracing::instrument(skip(db))]
+async fn delete_user(db: &DatabaseConnection, id: i32) -> Result<user::Model> {
     let txn = db::begin_write(db).await?;
     let current = get(&txn, id)
         .await?

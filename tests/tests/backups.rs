@@ -207,8 +207,18 @@ async fn backups_over_the_api(app: TestApp) {
         }
         request.send()
     };
-    assert_eq!(post(None).await.unwrap().status(), 401);
-    assert_eq!(post(Some(customer.clone())).await.unwrap().status(), 403);
+    // Refusals are coded as GraphQL's are, in the same shape.
+    for (token, status, code) in [
+        (None, 401, "UNAUTHENTICATED"),
+        (Some(customer.clone()), 403, "FORBIDDEN"),
+        (Some("not a token".to_owned()), 401, "UNAUTHENTICATED"),
+    ] {
+        let refused = post(token).await.unwrap();
+        assert_eq!(refused.status(), status);
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+        assert!(body["errors"][0]["message"].is_string(), "{body}");
+    }
     let created = post(Some(app.admin_token.clone())).await.unwrap();
     assert_eq!(created.status(), 201);
     let body: Value = created.json().await.unwrap();

@@ -208,7 +208,7 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
     let orders: Vec<NewOrder> = wanted
         .iter()
         .map(|(customer, lines, _)| NewOrder {
-            customer_id: *customer,
+            customer_id: Some(*customer),
             items: lines
                 .iter()
                 .map(|&(product_id, quantity)| NewLine {

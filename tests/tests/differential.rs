@@ -1,10 +1,10 @@
 //! The server's responses against async-graphql's stock executor on the same schema and data
-//! with no fast paths (`api::graphql::engine::reference`): a corpus of queries — named and inline
+//! with no fast paths (`api::graphql::reference`): a corpus of queries — named and inline
 //! fragments, aliases, `@skip`/`@include`, field errors at every depth in nullable and
 //! non-null positions, lists, nulls, persisted and plain — for each kind of caller, compared
 //! byte for byte (`data` and `errors`; `extensions.cost` is the server's own addition).
 
-use api::graphql::engine::reference::Reference;
+use api::graphql::reference::ReferenceServer;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{JWT_SECRET, TestApp, both_backends};
@@ -16,8 +16,14 @@ const CORPUS: &[&str] = &[
     "{ z: products(first: 3) { totalCount nodes { name id priceCents } } a: posts(first: 5) { nodes { title id } totalCount } }",
     "{ posts(first: 10) { edges { cursor node { id title author { name id } } } pageInfo { hasNextPage endCursor hasPreviousPage startCursor } } }",
     "{ users(first: 10) { nodes { id name posts(first: 3) { totalCount nodes { id title status } } } } }",
-    // The same key selected twice merges.
+    // The same key selected twice merges, at the root and inside objects on the direct path.
     "{ products(first: 2) { nodes { id } nodes { name id } } products(first: 2) { totalCount } }",
+    "{ posts(first: 3) { nodes { author { id } title author { name id } } } }",
+    // Aliases of one field with other arguments; variables below the root; `__typename` at
+    // every level.
+    "{ users(first: 3) { nodes { a: posts(first: 1) { totalCount } b: posts(first: 2) { nodes { title } } } } }",
+    "query($n: Int) { users(first: $n) { nodes { id posts(first: $n) { nodes { id } } } } }",
+    "{ orders(first: 2) { __typename nodes { __typename customer { __typename name } items { __typename quantity product { __typename name } } } } }",
     // Fragments, named and inline, with type conditions and nesting.
     "query Q { posts(first: 4) { nodes { ...P ... on Post { author { ...U } } } } } fragment P on Post { id title } fragment U on User { name id }",
     "{ products(first: 3) { nodes { ... { id } ... on Product { slug name } __typename } } __typename }",
@@ -60,13 +66,13 @@ async fn responses_match_the_stock_executor(app: TestApp) {
     app.create_order(&a_id, &[(hat, 1), (mug, 2)]).await;
     app.create_order(&b_id, &[(mug, 1)]).await;
 
-    let reference = Reference::new(app.db.clone(), app.events.clone(), JWT_SECRET.as_bytes());
+    let reference = ReferenceServer::new(app.db.clone(), app.events.clone(), JWT_SECRET.as_bytes());
     let callers = [
         ("anonymous", None),
         ("customer", Some(a_token.as_str())),
         ("admin", Some(app.admin_token.as_str())),
     ];
-    let variables = json!({ "yes": true, "no": false });
+    let variables = json!({ "yes": true, "no": false, "n": 2 });
     let mut compared = 0;
     for (who, token) in callers {
         for query in CORPUS {
@@ -107,7 +113,7 @@ async fn responses_match_the_stock_executor(app: TestApp) {
 
 /// The stock executor's body for `query`, with nothing the server adds.
 async fn stock(
-    reference: &Reference,
+    reference: &ReferenceServer,
     token: Option<&str>,
     query: &str,
     variables: &Value,

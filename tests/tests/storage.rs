@@ -442,7 +442,10 @@ async fn a_full_disk_keeps_every_acknowledged_write_and_no_partial_backup() {
     // A backup that runs out of space says so and leaves nothing behind.
     let (status, body) = backup(&app).await;
     assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
-    assert_eq!(body["code"], "STORAGE_FULL");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "STORAGE_FULL",
+        "{body}"
+    );
     assert_eq!(
         backup_files(&app),
         Vec::<String>::new(),

@@ -1,5 +1,6 @@
 //! Authentication at the edge: signed tokens and turning a request's credentials into the
-//! [`Viewer`](service::access::Viewer) every resolver checks against.
+//! [`Viewer`](service::access::Viewer) that resolvers hand to the service, which applies every
+//! rule.
 
 pub mod throttle;
 pub mod token;

@@ -1,10 +1,8 @@
 //! Argument shapes shared by many fields: global ids and Relay paging.
 
 use super::error::bad_input;
+pub use super::global_id::{Kind, global_id, name};
 use async_graphql::{Enum, ID};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-pub use service::nodes::Kind;
 use service::pagination::PageArgs;
 
 /// Reads the global id of a `kind` row (see [`global_id`]); anything else, a malformed id or
@@ -30,59 +28,13 @@ pub fn parse_ids(field: &str, kind: Kind, ids: &[ID]) -> async_graphql::Result<V
 
 /// Reads a global id of any type.
 pub fn parse_global(field: &str, id: &ID) -> async_graphql::Result<(Kind, i32)> {
-    let malformed = || bad_input(field, format!("{field} is not a shopgraph id"));
-    let bytes = URL_SAFE_NO_PAD
-        .decode(id.as_str())
-        .map_err(|_| malformed())?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| malformed())?;
-    let (type_name, row) = text.split_once(':').ok_or_else(malformed)?;
-    let kind = KINDS
-        .iter()
-        .copied()
-        .find(|kind| name(*kind) == type_name)
-        .ok_or_else(malformed)?;
-    // Only the canonical spelling: one row, one id.
-    let row = row
-        .parse::<i32>()
-        .ok()
-        .filter(|n| *n > 0 && n.to_string() == row)
-        .ok_or_else(malformed)?;
-    Ok((kind, row))
+    super::global_id::decode(id.as_str())
+        .ok_or_else(|| bad_input(field, format!("{field} is not a shopgraph id")))
 }
 
 /// Reads a list of global ids of any types.
 pub fn parse_ids_any(field: &str, ids: &[ID]) -> async_graphql::Result<Vec<(Kind, i32)>> {
     ids.iter().map(|id| parse_global(field, id)).collect()
-}
-
-/// Every type with global ids.
-const KINDS: [Kind; 7] = [
-    Kind::User,
-    Kind::Post,
-    Kind::Product,
-    Kind::Order,
-    Kind::OrderItem,
-    Kind::PointTransaction,
-    Kind::Role,
-];
-
-/// The GraphQL type a kind of row is.
-pub fn name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::User => "User",
-        Kind::Post => "Post",
-        Kind::Product => "Product",
-        Kind::Order => "Order",
-        Kind::OrderItem => "OrderItem",
-        Kind::PointTransaction => "PointTransaction",
-        Kind::Role => "Role",
-    }
-}
-
-/// The global id of row `id` of `kind`: `Type:id` in unpadded URL-safe base64, so ids are
-/// unique across types (Relay's Global Object Identification). Clients treat it as opaque.
-pub fn global_id(kind: Kind, id: i32) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", name(kind))))
 }
 
 /// Which way a list is sorted.
@@ -119,6 +71,7 @@ pub fn page_args(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graphql::global_id::KINDS;
 
     #[test]
     fn global_ids_round_trip_and_name_their_type() {

@@ -4,6 +4,7 @@
 use super::engine::direct::Direct;
 use super::error::GqlResult;
 use super::loaders::{ChildCountKey, Loaders};
+use super::viewer::viewer;
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{ContainerType, Context, Object};
 use service::pagination::{self, Page};
@@ -30,11 +31,12 @@ impl ListTotal {
     /// batch of parents for nested lists, run only when this field is selected).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let db = ctx.data::<DatabaseConnection>()?;
+        let viewer = viewer(ctx);
         let count = match &self.0 {
-            CountOf::Users(f) => users::count(db, f).await,
-            CountOf::Posts(f) => posts::count(db, f).await,
+            CountOf::Users(f) => users::count(db, &viewer, f).await,
+            CountOf::Posts(f) => posts::count(db, &viewer, f).await,
             CountOf::Products(f) => products::count(db, f).await,
-            CountOf::Orders(f) => orders::count(db, f).await,
+            CountOf::Orders(f) => orders::count(db, &viewer, f).await,
             CountOf::PostsOfAuthor(key) => {
                 let loaders = ctx.data::<Loaders>()?;
                 return Ok(loaders

@@ -1,124 +1,10 @@
 //! The one place where service errors become GraphQL errors with a stable `extensions.code`.
 
-use crate::graphql::args::Kind;
+pub use super::engine::codes::{ErrorCode, code, outcome};
+use crate::graphql::global_id::{Kind, global_id, name};
 use async_graphql::{Error, ErrorExtensions};
+use service::access::Refused;
 use std::sync::Arc;
-
-/// Declares [`ErrorCode`], the schema's enum of every `extensions.code`, and a `&str` constant
-/// in [`code`] for each, so a code cannot be raised without being documented in the schema.
-macro_rules! error_codes {
-    ($($(#[doc = $doc:literal])+ $name:ident => $variant:ident,)+) => {
-        /// Every value `extensions.code` can take on an error shopgraph answers. Match on the
-        /// code, never on the message; the extra extensions each code carries are listed with
-        /// it.
-        #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
-        #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
-        pub enum ErrorCode {
-            $($(#[doc = $doc])+ $variant,)+
-        }
-
-        impl ErrorCode {
-            /// Every code, in the order the schema lists them.
-            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant,)+];
-
-            /// The code as it appears in `extensions.code`.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(ErrorCode::$variant => stringify!($name),)+
-                }
-            }
-        }
-
-        /// Codes clients can match on, as strings.
-        pub mod code {
-            $(pub const $name: &str = stringify!($name);)+
-        }
-    };
-}
-
-error_codes! {
-    /// Not signed in (or a token that expired, or an account that was deactivated), or a wrong
-    /// email or password at `login`.
-    UNAUTHENTICATED => Unauthenticated,
-    /// Signed in, but this caller may not do this (another user's private data, an admin-only
-    /// field).
-    FORBIDDEN => Forbidden,
-    /// An argument or input field is outside its domain: email shape, empty or too long text,
-    /// a number out of range, a page size, a cursor or an id that is malformed or names the
-    /// wrong type. `field` names the input at fault.
-    BAD_USER_INPUT => BadUserInput,
-    /// A mutation names a row that does not exist. `entity` and `id` say which.
-    NOT_FOUND => NotFound,
-    /// The write clashes with existing data: a taken email, sku or slug, deleting a user who
-    /// has orders, a product that was ordered or an order that was paid. `field` names the
-    /// input at fault when there is one.
-    CONFLICT => Conflict,
-    /// Not enough units left for an order line. `productId`, `requested` and `available`.
-    OUT_OF_STOCK => OutOfStock,
-    /// An order status change the life cycle does not allow. `from` and `to`.
-    INVALID_TRANSITION => InvalidTransition,
-    /// A transfer, redemption or correction larger than the balance. `available` and
-    /// `requested`.
-    INSUFFICIENT_POINTS => InsufficientPoints,
-    /// The disk (or the SQLite file's size cap) has no room for the write; nothing of it was
-    /// kept. `retryAfter` in seconds. HTTP 507 when nothing else was answered.
-    STORAGE_FULL => StorageFull,
-    /// The database cannot serve now: a dropped connection, a restart, contention past its
-    /// retries, no free connection. `retryAfter` in seconds and, for writes, `outcome`:
-    /// `NOT_APPLIED` (nothing was written; send it again), `UNKNOWN` (the connection broke
-    /// during the commit; check before resending) or `APPLIED` (committed; only reading the
-    /// result back failed). HTTP 503 when nothing else was answered and nothing was applied.
-    UNAVAILABLE => Unavailable,
-    /// Too many sign-in attempts on one account or from one address, or too many requests
-    /// from one address when that limit is on. `retryAfter` in seconds; HTTP 429.
-    RATE_LIMITED => RateLimited,
-    /// A stored amount does not fit `SafeInt` (only data from before the bounds could).
-    OUT_OF_RANGE => OutOfRange,
-    /// The document is not valid GraphQL syntax, or nests deeper than the parser allows.
-    /// HTTP 400 for `application/graphql-response+json` clients.
-    GRAPHQL_PARSE_FAILED => GraphqlParseFailed,
-    /// The document does not fit the schema (an unknown field, a wrong argument type, a
-    /// missing variable). HTTP 400 for `application/graphql-response+json` clients.
-    GRAPHQL_VALIDATION_FAILED => GraphqlValidationFailed,
-    /// The selection nests deeper than `SHOPGRAPH_MAX_DEPTH` (introspection aside). HTTP 400.
-    QUERY_TOO_DEEP => QueryTooDeep,
-    /// The query's cost is above `SHOPGRAPH_MAX_COMPLEXITY`, or it has more selections than
-    /// `SHOPGRAPH_MAX_SELECTIONS` once fragments are expanded. `cost` with `requested` and
-    /// `limit`. HTTP 400.
-    QUERY_TOO_COMPLEX => QueryTooComplex,
-    /// The query text is longer than `SHOPGRAPH_MAX_QUERY_BYTES`. HTTP 400.
-    QUERY_TOO_LARGE => QueryTooLarge,
-    /// A persisted query's hash is not (or no longer) known: send the query text with it.
-    PERSISTED_QUERY_NOT_FOUND => PersistedQueryNotFound,
-    /// The HTTP request is malformed: not JSON, no query, a bad `extensions` entry.
-    BAD_REQUEST => BadRequest,
-    /// A mutation over `GET`, or a method `/graphql` does not serve. HTTP 405 with `Allow`.
-    METHOD_NOT_ALLOWED => MethodNotAllowed,
-    /// The request body is larger than `SHOPGRAPH_MAX_BODY_BYTES`. HTTP 413.
-    PAYLOAD_TOO_LARGE => PayloadTooLarge,
-    /// The request body did not arrive within its time limit. HTTP 408.
-    REQUEST_TIMEOUT => RequestTimeout,
-    /// The body is not `application/json`. HTTP 415.
-    UNSUPPORTED_MEDIA_TYPE => UnsupportedMediaType,
-    /// The request did not finish within `SHOPGRAPH_REQUEST_TIMEOUT_MS`; nothing of it was
-    /// kept. HTTP 504.
-    TIMEOUT => Timeout,
-    /// A WebSocket connection asked for more subscriptions than `SHOPGRAPH_WS_MAX_SUBSCRIPTIONS`.
-    /// `limit`.
-    TOO_MANY_SUBSCRIPTIONS => TooManySubscriptions,
-    /// Anything unexpected: logged with detail on the server, shown without SQL or internals.
-    INTERNAL => Internal,
-}
-
-/// What became of a write that met UNAVAILABLE (`extensions.outcome`).
-pub mod outcome {
-    /// Nothing was written: the request may be sent again as it is.
-    pub const NOT_APPLIED: &str = "NOT_APPLIED";
-    /// The connection broke while the commit was on its way: it may have happened.
-    pub const UNKNOWN: &str = "UNKNOWN";
-    /// The mutation's write was committed; reading its result back failed.
-    pub const APPLIED: &str = "APPLIED";
-}
 
 /// Seconds a client should wait before trying again after `err`, for errors worth retrying.
 pub fn retry_after(err: &service::Error) -> Option<u32> {
@@ -144,10 +30,7 @@ pub fn to_graphql(err: &service::Error) -> Error {
             // Named as the client names it: the GraphQL type and the global id.
             let kind = node_kind(entity);
             let (entity, id) = match (kind, id.parse::<i32>()) {
-                (Some(kind), Ok(row)) => (
-                    crate::graphql::args::name(kind).to_owned(),
-                    crate::graphql::args::global_id(kind, row).0,
-                ),
+                (Some(kind), Ok(row)) => (name(kind).to_owned(), global_id(kind, row).0),
                 _ => ((*entity).to_owned(), id.clone()),
             };
             Error::new(format!("no {entity} with id {id}")).extend_with(move |_, e| {
@@ -166,7 +49,7 @@ pub fn to_graphql(err: &service::Error) -> Error {
             requested,
             available,
         } => {
-            let product = crate::graphql::args::global_id(Kind::Product, *product_id).0;
+            let product = global_id(Kind::Product, *product_id).0;
             Error::new(format!(
                 "product {product} has {available} in stock, {requested} requested"
             ))
@@ -272,25 +155,6 @@ fn unavailable_logged(what: &str, cause: &dyn std::fmt::Display) {
     }
 }
 
-/// Corrects, in a mutation's response, the UNAVAILABLE errors met below a root field: a root
-/// field's selection is resolved only once its write has committed, so what failed there was
-/// a read of the result, and the write is APPLIED. Told NOT_APPLIED, a client would send it
-/// again and, say, place the order twice.
-pub fn after_commit(errors: &mut [async_graphql::ServerError]) {
-    for error in errors.iter_mut().filter(|e| e.path.len() > 1) {
-        let Some(extensions) = error.extensions.as_mut() else {
-            continue;
-        };
-        let unavailable = extensions.get("code") == Some(&code::UNAVAILABLE.into());
-        if unavailable && extensions.get("outcome") == Some(&outcome::NOT_APPLIED.into()) {
-            extensions.set("outcome", outcome::APPLIED);
-            error.message = "the write was applied, but reading its result back failed; \
-                             query it again rather than repeating the write"
-                .to_owned();
-        }
-    }
-}
-
 /// The kind of row a service error's `entity` names.
 fn node_kind(entity: &str) -> Option<Kind> {
     Some(match entity {
@@ -386,40 +250,22 @@ impl<T> GqlResult<T> for Result<T, Arc<service::Error>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use async_graphql::{PathSegment, ServerError};
-
-    fn unavailable(path: &[&str], outcome: &str) -> ServerError {
-        let mut error = ServerError::new("the connection to the database was lost", None);
-        error.path = path
-            .iter()
-            .map(|p| PathSegment::Field((*p).into()))
-            .collect();
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", code::UNAVAILABLE);
-        extensions.set("outcome", outcome);
-        error
+/// A service function that read the API's arguments after its rule: a refusal is coded as
+/// any service error, an argument that could not be read keeps the error it was read with.
+impl<T> GqlResult<T> for Result<T, Refused<Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|refused| match refused {
+            Refused::Service(e) => to_graphql(&e),
+            Refused::Input(e) => e,
+        })
     }
+}
 
-    fn outcome_of(error: &ServerError) -> &async_graphql::Value {
-        error.extensions.as_ref().unwrap().get("outcome").unwrap()
-    }
-
-    #[test]
-    fn a_read_below_a_mutation_field_reports_the_write_applied() {
-        let mut errors = vec![
-            unavailable(&["createOrder", "customer"], outcome::NOT_APPLIED),
-            // The root field itself: its write did not happen.
-            unavailable(&["createOrder"], outcome::NOT_APPLIED),
-            // The commit broke: still unknown.
-            unavailable(&["other", "id"], outcome::UNKNOWN),
-        ];
-        after_commit(&mut errors);
-        assert_eq!(*outcome_of(&errors[0]), outcome::APPLIED.into());
-        assert!(errors[0].message.contains("applied"));
-        assert_eq!(*outcome_of(&errors[1]), outcome::NOT_APPLIED.into());
-        assert_eq!(*outcome_of(&errors[2]), outcome::UNKNOWN.into());
+impl<T> GqlResult<T> for Result<T, Refused<&Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|refused| match refused {
+            Refused::Service(e) => to_graphql(&e),
+            Refused::Input(e) => e.clone(),
+        })
     }
 }

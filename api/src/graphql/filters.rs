@@ -345,18 +345,13 @@ pub struct PostFilter {
 }
 
 impl PostFilter {
-    /// The service filter, limited to the posts `scope` lets the caller see.
-    pub fn into_service(
-        f: Option<Self>,
-        scope: service::access::PostScope,
-    ) -> Res<service::posts::PostFilter> {
+    /// The service filter, not yet limited to the posts a caller may see: the service does
+    /// that (`posts::list`, or `PostFilter::seen_by` for a nested list's loader).
+    pub fn into_service(f: Option<Self>) -> Res<service::posts::PostFilter> {
         let mut left = MAX_NESTED;
-        let filter = Self::convert(f.unwrap_or_default(), 0, &mut left)?;
-        Ok(service::posts::PostFilter { scope, ..filter })
+        Self::convert(f.unwrap_or_default(), 0, &mut left)
     }
 
-    /// The filter without a scope: nested filters are only ever combined with the outer one,
-    /// which carries the caller's.
     fn convert(f: Self, depth: usize, left: &mut usize) -> Res<service::posts::PostFilter> {
         Ok(service::posts::PostFilter {
             id: IdFilter::cmp(&f.id, "filter.id", Kind::Post)?,
@@ -365,7 +360,7 @@ impl PostFilter {
             title: StringFilter::cmp(&f.title, "filter.title")?,
             published_at: DateTimeFilter::cmp(&f.published_at),
             created_at: DateTimeFilter::cmp(&f.created_at),
-            scope: service::access::PostScope::All,
+            scope: Default::default(),
             logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }
@@ -450,7 +445,6 @@ impl OrderFilter {
             status: OrderStatusFilter::cmp(&f.status, "filter.status")?,
             total_cents: IntFilter::cmp(&f.total_cents, "filter.totalCents")?,
             created_at: DateTimeFilter::cmp(&f.created_at),
-            scope_customer: None,
             logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }

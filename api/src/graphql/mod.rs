@@ -3,24 +3,28 @@
 pub mod args;
 pub mod columns;
 pub mod connection;
+pub mod costs;
 pub mod engine;
 pub mod error;
 pub mod filters;
+pub mod global_id;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod reference;
 pub mod subscription;
 pub mod types;
 pub mod viewer;
 
 use crate::auth::token::TokenKeys;
-use async_graphql::{Schema, SchemaBuilder};
 use connection::Conn;
+use engine::plain::PlainBuilder;
 use service::DatabaseConnection;
 use service::events::EventBus;
 
-/// The schema type served by shopgraph.
-pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+/// The schema behind the engine's request pipeline, as shopgraph serves it.
+pub type AppGateway =
+    engine::gateway::Gateway<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// What `DateTime` values are, for clients and code generators (async-graphql's own text
 /// speaks of Rust types).
@@ -29,9 +33,9 @@ const DATE_TIME: &str = "A point in time: an RFC 3339 string in UTC, e.g. \
 (`Z`, `+02:00`); they are converted to UTC.";
 
 /// The schema's shape without any data: what `shopgraph schema` prints.
-pub fn schema_builder()
--> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
-    Schema::build(
+pub fn schema_builder() -> PlainBuilder<query::Query, mutation::Mutation, subscription::Subscription>
+{
+    PlainBuilder::new(
         query::Query::default(),
         mutation::Mutation::default(),
         subscription::Subscription::default(),
@@ -91,7 +95,7 @@ pub struct Limits {
 }
 
 /// The schema with its dependencies attached, behind its request pipeline; does no I/O.
-pub fn build_schema(deps: SchemaDeps) -> engine::gateway::Gateway {
+pub fn build_schema(deps: SchemaDeps) -> AppGateway {
     let checkout = service::orders::Checkout::new(deps.db.clone(), deps.events.clone());
     let mut builder = schema_builder()
         .data(deps.db)
@@ -106,9 +110,8 @@ pub fn build_schema(deps: SchemaDeps) -> engine::gateway::Gateway {
     if !deps.limits.suggestions {
         builder = builder.disable_suggestions();
     }
-    // No extensions: see `gateway` for why persisted queries and error codes live there, and
-    // `direct`, whose objects would not call their per-field hooks. No async-graphql depth or
-    // complexity limit either: `cost` checks both first, with introspection left out.
+    // The builder takes no extension and no async-graphql limit (see `engine::plain`): `cost`
+    // checks depth and complexity first, with introspection left out.
     let limits = engine::gateway::Limits {
         max_query_bytes: deps.limits.max_query_bytes,
         cache_entries: deps.limits.document_cache_entries,
@@ -119,8 +122,7 @@ pub fn build_schema(deps: SchemaDeps) -> engine::gateway::Gateway {
             max_cost: deps.limits.max_complexity as u64,
         },
     };
-    let costs = engine::cost::CostModel::from_sdl(&sdl()).expect("the schema's own SDL parses");
-    engine::gateway::Gateway::new(builder.finish(), costs, limits)
+    engine::gateway::Gateway::new(builder.finish(), costs::model(&sdl()), limits)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -1,17 +1,10 @@
-//! Backups the running server takes: on a schedule, and when an admin asks for one.
+//! Backups the running server takes on a schedule (admins ask for one through
+//! `service::backup::take`, as the schedule does).
 
 use service::DatabaseConnection;
-use service::backup::{self, Format};
-use std::path::{Path, PathBuf};
+use service::access::Viewer;
+use std::path::PathBuf;
 use std::time::Duration;
-
-/// A backup taken by the running server (schedule, mutation, admin endpoint): the database's
-/// native format, counted in the metrics by outcome.
-pub async fn take(db: &DatabaseConnection, dir: &Path) -> service::Result<backup::BackupFile> {
-    let outcome = backup::create(db, dir, Format::native_for(db)).await;
-    super::metrics::backup_taken(outcome.is_ok());
-    outcome
-}
 
 /// Takes a backup every `every` (a snapshot on SQLite, JSON elsewhere) and keeps the newest
 /// `keep`, for as long as the process runs.
@@ -21,14 +14,12 @@ pub fn schedule(db: DatabaseConnection, dir: PathBuf, every: Duration, keep: usi
         ticks.tick().await; // the first tick is immediate; the first backup comes after `every`
         loop {
             ticks.tick().await;
-            match take(&db, &dir).await {
-                Ok(file) => {
-                    tracing::info!(name = %file.name, "scheduled backup written");
-                    if let Err(err) = service::backup::prune(&dir, keep, None) {
-                        tracing::warn!(error = %err, "pruning old backups failed");
-                    }
+            // A failure is logged by `take`.
+            if let Ok(file) = service::backup::take(&db, &Viewer::SYSTEM, &dir).await {
+                tracing::info!(name = %file.name, "scheduled backup written");
+                if let Err(err) = service::backup::prune(&dir, keep, None) {
+                    tracing::warn!(error = %err, "pruning old backups failed");
                 }
-                Err(err) => tracing::error!(error = %err, "scheduled backup failed"),
             }
         }
     });

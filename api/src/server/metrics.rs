@@ -80,12 +80,6 @@ pub fn migration_applied(name: &str, duration: Duration) {
         .set(duration.as_secs_f64());
 }
 
-/// Records a backup taken by this process.
-pub fn backup_taken(ok: bool) {
-    let outcome = if ok { "success" } else { "failure" };
-    metrics::counter!("shopgraph_backups_total", "outcome" => outcome).increment(1);
-}
-
 #[cfg(test)]
 mod tests {
     use super::operation_label;

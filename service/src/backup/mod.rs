@@ -8,9 +8,11 @@ pub(crate) mod error;
 mod json;
 mod raw;
 mod snapshot;
+mod taken;
 
 pub use error::BackupError;
 pub use json::{Dump, TableDump, export, import};
+pub use taken::{take, taken};
 
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};

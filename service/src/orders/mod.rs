@@ -1,15 +1,19 @@
 //! Orders and their items: reading and listing (also per customer, many at once). Orders come
-//! in at the `checkout` and are written by `place`; their life cycle is in `status`.
+//! in at the `checkout` and are written by `place`; their life cycle is in `status`; `watch`
+//! follows them as they change.
 
 mod checkout;
 mod place;
 mod status;
+mod watch;
 
 pub use checkout::{Checkout, MAX_LINES, MAX_QUANTITY, NewLine, NewOrder, merge_lines};
 pub use place::Placed;
 pub use status::{can_become, change_status, delete};
+pub use watch::{OrderFeed, created, status_changes};
 
 use crate::Result;
+use crate::access::{self, Refused, Viewer};
 use crate::filter::{Cmp, Logic};
 use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use chrono::{DateTime, Utc};
@@ -29,21 +33,14 @@ pub struct OrderFilter {
     pub status: Cmp<OrderStatus>,
     pub total_cents: Cmp<i64>,
     pub created_at: Cmp<DateTime<Utc>>,
-    /// Only this customer's orders, whatever else the filter says (what a customer may see).
-    pub scope_customer: Option<i32>,
     /// Nested filters: `and`, `or`, `not`.
     pub logic: Logic<OrderFilter>,
 }
 
 impl OrderFilter {
     fn condition(&self) -> Condition {
-        let scope = match self.scope_customer {
-            Some(customer) => Condition::all().add(order::Column::CustomerId.eq(customer)),
-            None => Condition::all(),
-        };
         self.logic.condition(
             Condition::all()
-                .add(scope)
                 .add(self.id.condition(order::Column::Id))
                 .add(self.customer_id.condition(order::Column::CustomerId))
                 .add(self.status.condition(order::Column::Status))
@@ -104,8 +101,25 @@ impl SortKey for OrderSort {
 
 /// One order by id.
 #[tracing::instrument(skip(db))]
-pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<order::Model>> {
+pub(crate) async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<order::Model>> {
     Ok(order::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Order `id` if `viewer` may see it (their own; admins see all). Sign in first.
+#[tracing::instrument(skip(db))]
+pub async fn find(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<Option<order::Model>> {
+    viewer.require_signed_in()?;
+    Ok(get(db, id).await?.filter(|o| viewer.can_read_order(o)))
+}
+
+/// Whether `viewer` may see `order`, for orders read in batches without a caller at hand
+/// (a DataLoader's).
+pub fn readable(viewer: &Viewer, order: &order::Model) -> bool {
+    viewer.can_read_order(order)
 }
 
 /// Orders with any of `ids` (for DataLoaders).
@@ -117,22 +131,33 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<order:
         .await?)
 }
 
-/// One page of orders.
-#[tracing::instrument(skip(db))]
-pub async fn list(
+/// One page of the orders `viewer` may see: their own, or everyone's for admins, whatever
+/// the filter says. Sign in first; `filter` and `sort` are read after that.
+#[tracing::instrument(skip(db, filter, sort))]
+pub async fn list<E>(
     db: &impl ConnectionTrait,
-    filter: &OrderFilter,
-    sort: Sort<OrderSort>,
+    viewer: &Viewer,
+    filter: std::result::Result<&OrderFilter, E>,
+    sort: std::result::Result<Sort<OrderSort>, E>,
     page: &PageArgs,
-) -> Result<Page<order::Model>> {
-    let select = order::Entity::find().filter(filter.condition());
-    pagination::fetch_page(db, select, sort, page).await
+) -> std::result::Result<Page<order::Model>, Refused<E>> {
+    let scope = viewer.order_scope()?;
+    let (filter, sort) = (access::read(filter)?, access::read(sort)?);
+    let select = order::Entity::find()
+        .filter(scope)
+        .filter(filter.condition());
+    Ok(pagination::fetch_page(db, select, sort, page).await?)
 }
 
-/// How many orders match `filter`.
+/// How many of the orders `viewer` may see match `filter`.
 #[tracing::instrument(skip(db))]
-pub async fn count(db: &impl ConnectionTrait, filter: &OrderFilter) -> Result<u64> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &OrderFilter,
+) -> Result<u64> {
     Ok(order::Entity::find()
+        .filter(viewer.order_scope()?)
         .filter(filter.condition())
         .count(db)
         .await?)

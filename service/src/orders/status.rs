@@ -1,7 +1,7 @@
 //! An order's life cycle: PENDING → PAID → SHIPPED → DELIVERED, and PENDING or PAID →
 //! CANCELLED. Cancelling gives the stock back and takes back the points the order earned.
 
-use crate::access::Viewer;
+use crate::access::{self, Input, Refused, Viewer};
 use crate::events::{EventBus, OrderEvent};
 use crate::points::{self, Entry};
 use crate::{Error, Result, clock, db, users};
@@ -78,9 +78,20 @@ pub async fn change_status(
 
 /// Deletes a pending or cancelled order with its items. A pending order first gives back its
 /// stock and points, as a cancellation would. The ledger keeps its rows (their order link
-/// becomes NULL): points history is not rewritten.
+/// becomes NULL): points history is not rewritten. Admins only; `order_id` is read after
+/// that.
+#[tracing::instrument(skip(db, order_id))]
+pub async fn delete<I: Input<i32>>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    order_id: I,
+) -> std::result::Result<order::Model, Refused<I::Error>> {
+    viewer.require_admin()?;
+    Ok(delete_order(db, access::read(order_id)?).await?)
+}
+
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &DatabaseConnection, order_id: i32) -> Result<order::Model> {
+async fn delete_order(db: &DatabaseConnection, order_id: i32) -> Result<order::Model> {
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
         let current = crate::orders::get(&txn, order_id)

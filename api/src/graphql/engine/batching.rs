@@ -114,3 +114,77 @@ impl Wake for SelfWake {
         self.task.wake_by_ref();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{BatchSpawner, batch_channel};
+    use async_graphql::futures_util::future::join_all;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+    use tokio::sync::watch;
+
+    /// A loader reduced to its batching: keys wait in `pending` until the batch the first of
+    /// them started takes them all (only that key's resolver waits for it). Unlike a
+    /// DataLoader's, its batch is ready on its first poll, with no timer, so when it runs is
+    /// `drive`'s choice alone.
+    #[derive(Default)]
+    struct Batches {
+        pending: Mutex<Vec<u32>>,
+        sizes: Mutex<Vec<usize>>,
+    }
+
+    impl Batches {
+        async fn load(self: &Arc<Self>, key: u32, spawner: &BatchSpawner) {
+            let (done, mut finished) = watch::channel(false);
+            let first = {
+                let mut pending = self.pending.lock().expect("not poisoned");
+                pending.push(key);
+                pending.len() == 1
+            };
+            if first {
+                let batches = self.clone();
+                spawner.spawn(Box::pin(async move {
+                    let keys = std::mem::take(&mut *batches.pending.lock().expect("not poisoned"));
+                    batches.sizes.lock().expect("not poisoned").push(keys.len());
+                    let _ = done.send(true);
+                }));
+                let _ = finished.wait_for(|done| *done).await;
+            }
+        }
+    }
+
+    /// Yields `times` times, waking its task at once each time, as a long list does part-way
+    /// through its items.
+    struct Yield(u32);
+
+    impl Future for Yield {
+        type Output = ();
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 == 0 {
+                return Poll::Ready(());
+            }
+            self.0 -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn keys_asked_for_in_one_step_land_in_one_batch() {
+        let batches = Arc::new(Batches::default());
+        let (spawner, queue) = batch_channel();
+        // Resolvers reach their load after different numbers of yields: a batch run at the
+        // first yield would hold a third of the keys.
+        let loads = (0..60u32).map(|key| {
+            let (batches, spawner) = (&batches, &spawner);
+            async move {
+                Yield(key % 3).await;
+                batches.load(key, spawner).await;
+            }
+        });
+        queue.drive(join_all(loads)).await;
+        assert_eq!(*batches.sizes.lock().expect("not poisoned"), [60]);
+    }
+}

@@ -5,8 +5,9 @@
 //! - a field returning an object costs 1 for each object it can return;
 //! - a connection field (`first`/`last`) costs 1 for its page plus its page size times what
 //!   one row of its selection costs (`first`/`last` as given, literally or by variable, else
-//!   the default page of 20; at most 100); its `edges` and `pageInfo` wrappers cost nothing;
-//! - any other list of objects counts as its longest possible length ([`LIST_BOUNDS`]);
+//!   the default page; at most the largest page: [`Sizes`]); its `edges` and `pageInfo`
+//!   wrappers cost nothing;
+//! - any other list of objects counts as its longest possible length ([`Sizes::lists`]);
 //! - a fragment costs what its selection costs, wherever it is spread.
 //!
 //! So `users(first: 50) { nodes { name posts(first: 10) { nodes { title author { name } } } } }`
@@ -28,8 +29,8 @@
 //! nest: `types { fields { … } }` is the shape of every introspection query; a third level
 //! (`types { fields { type { fields … } } }`) grows with the cube of the schema and is refused.
 
+use super::codes::code;
 use super::error_codes::with_code;
-use crate::graphql::error::code;
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, FragmentDefinition, Selection, SelectionSet, Type,
     TypeDefinition, TypeKind, TypeSystemDefinition,
@@ -54,18 +55,17 @@ const TYPE_LISTS: [&str; 6] = [
     "enumValues",
 ];
 
-/// How long a list of objects outside a connection can be, by (type, field). A list missing
-/// here counts as [`DEFAULT_LIST_BOUND`]; a unit test makes sure every list in the schema is
-/// named.
-pub const LIST_BOUNDS: [(&str, &str, u64); 3] = [
-    ("Order", "items", service::orders::MAX_LINES as u64),
-    ("Query", "nodes", service::nodes::MAX_KEYS as u64),
-    // A user holds each role at most once: customer and admin.
-    ("User", "roles", 2),
-];
-
-/// The length assumed for a list of objects without a known bound.
-pub const DEFAULT_LIST_BOUND: u64 = service::pagination::MAX_PAGE_SIZE as u64;
+/// What the SDL does not say about how many objects a field returns.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    /// How long a list of objects outside a connection can be, by (type, field). A list not
+    /// named here counts as [`Sizes::max_page`] and is reported by [`CostModel::unbounded`].
+    pub lists: &'static [(&'static str, &'static str, u64)],
+    /// The page a connection returns when neither `first` nor `last` is given.
+    pub default_page: u64,
+    /// The largest page a connection returns.
+    pub max_page: u64,
+}
 
 /// The limits a request is held to.
 #[derive(Clone, Copy, Debug)]
@@ -79,10 +79,11 @@ pub struct Budget {
 }
 
 /// What each field of the schema costs, read from its SDL once at start-up.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CostModel {
     types: HashMap<String, HashMap<String, FieldCost>>,
-    /// Lists of objects outside connections that [`LIST_BOUNDS`] does not name.
+    sizes: Sizes,
+    /// Lists of objects outside connections that [`Sizes::lists`] does not name.
     unbounded: Vec<String>,
 }
 
@@ -99,8 +100,8 @@ struct FieldCost {
 }
 
 impl CostModel {
-    /// The model of the schema whose SDL is `sdl`.
-    pub fn from_sdl(sdl: &str) -> Result<Self, String> {
+    /// The model of the schema whose SDL is `sdl`, its lists and pages sized by `sizes`.
+    pub fn from_sdl(sdl: &str, sizes: Sizes) -> Result<Self, String> {
         let document = async_graphql::parser::parse_schema(sdl).map_err(|e| e.to_string())?;
         let definitions: Vec<&TypeDefinition> = document
             .definitions
@@ -163,9 +164,9 @@ impl CostModel {
                 let target = named(&f.ty.node);
                 let object = composite.contains(target);
                 let items = if is_list(&f.ty.node) && object && !pages.contains(parent) {
-                    list_bound(parent, &f.name.node).unwrap_or_else(|| {
+                    list_bound(&sizes, parent, &f.name.node).unwrap_or_else(|| {
                         unbounded.push(format!("{parent}.{}", f.name.node));
-                        DEFAULT_LIST_BOUND
+                        sizes.max_page
                     })
                 } else {
                     1
@@ -182,11 +183,15 @@ impl CostModel {
             }
             types.insert(parent.to_owned(), fields);
         }
-        Ok(Self { types, unbounded })
+        Ok(Self {
+            types,
+            sizes,
+            unbounded,
+        })
     }
 
-    /// Lists of objects outside connections that [`LIST_BOUNDS`] does not name (each counts
-    /// as [`DEFAULT_LIST_BOUND`]).
+    /// Lists of objects outside connections that [`Sizes::lists`] does not name (each counts
+    /// as [`Sizes::max_page`]).
     pub fn unbounded(&self) -> &[String] {
         &self.unbounded
     }
@@ -220,8 +225,9 @@ fn is_list(ty: &Type) -> bool {
     matches!(ty.base, BaseType::List(_))
 }
 
-fn list_bound(parent: &str, field: &str) -> Option<u64> {
-    LIST_BOUNDS
+fn list_bound(sizes: &Sizes, parent: &str, field: &str) -> Option<u64> {
+    sizes
+        .lists
         .iter()
         .find(|(t, f, _)| *t == parent && *f == field)
         .map(|(_, _, bound)| *bound)
@@ -422,8 +428,8 @@ impl<'a, 'm> Walk<'a, 'm> {
     }
 
     /// The page a connection field asks for: `first` or `last` (the larger if both), from the
-    /// document or its variables, else the default page; within 0..=100 (the resolver refuses
-    /// anything else).
+    /// document or its variables, else the default page; within 0 and the largest page (the
+    /// resolver refuses anything else).
     fn page(&self, field: &async_graphql::parser::types::Field) -> u64 {
         let mut page = None;
         for (name, value) in &field.arguments {
@@ -443,8 +449,10 @@ impl<'a, 'm> Walk<'a, 'm> {
                 page = Some(page.unwrap_or(0).max(given));
             }
         }
-        let size = page.unwrap_or(service::pagination::DEFAULT_PAGE_SIZE);
-        size.clamp(0, service::pagination::MAX_PAGE_SIZE) as u64
+        let sizes = self.model.sizes;
+        page.map_or(sizes.default_page, |given| {
+            u64::try_from(given).unwrap_or(0).min(sizes.max_page)
+        })
     }
 
     /// Counts `selections` more for the document as a whole, stopping at the limit instead of
@@ -502,7 +510,7 @@ fn too_costly(cost: u64, limit: u64) -> ServerError {
     let mut error = with_code(
         ServerError::new(
             format!(
-                "the query costs at least {cost}; at most {limit} is served (see the cost model in the README)"
+                "the query costs at least {cost}; at most {limit} is served (see the cost model in docs/API.md)"
             ),
             None,
         ),
@@ -531,152 +539,5 @@ fn nested(inner: Tally) -> Tally {
     Tally {
         nesting: inner.nesting + 1,
         ..inner
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const BUDGET: Budget = Budget {
-        max_selections: 1_000,
-        max_depth: 12,
-        max_cost: 25_000,
-    };
-
-    fn model() -> CostModel {
-        CostModel::from_sdl(&crate::graphql::sdl()).expect("the schema's SDL parses")
-    }
-
-    fn cost_of(query: &str, variables: serde_json::Value) -> Result<u64, String> {
-        let document = async_graphql::parser::parse_query(query).expect("parses");
-        let variables = Variables::from_json(variables);
-        check(&model(), &document, None, &variables, BUDGET).map_err(|e| e.message)
-    }
-
-    fn refused(query: &str) -> Option<String> {
-        cost_of(query, serde_json::json!({})).err()
-    }
-
-    /// `levels` fragments, each spreading the one before twice.
-    fn chain(levels: usize) -> String {
-        let mut query =
-            String::from("query { users { nodes { ...F0 } } }\nfragment F1 on User { id name }\n");
-        query = query.replace("...F0", &format!("...F{levels}"));
-        for level in 2..=levels {
-            query.push_str(&format!(
-                "fragment F{level} on User {{ ...F{prev} ...F{prev} }}\n",
-                prev = level - 1
-            ));
-        }
-        query
-    }
-
-    #[test]
-    fn pages_cost_what_they_fetch() {
-        let q2 = "{ users(first: 50) { nodes { id name posts(first: 10) { nodes { id title author { id name } } } } } }";
-        assert_eq!(
-            cost_of(q2, serde_json::json!({})),
-            Ok(1 + 50 * (1 + 1 + 10 * 2))
-        );
-        // The same through edges, a variable and a fragment.
-        let edges = "query($n: Int) { users(first: $n) { edges { cursor node { ...U } } pageInfo { hasNextPage } totalCount } }
-            fragment U on User { posts(first: 10) { edges { node { author { id } } } } }";
-        assert_eq!(
-            cost_of(edges, serde_json::json!({ "n": 50 })),
-            Ok(1 + 50 * (1 + 1 + 10 * 2))
-        );
-        // The default page is 20; scalars are free.
-        assert_eq!(
-            cost_of(
-                "{ products { totalCount nodes { name } } }",
-                serde_json::json!({})
-            ),
-            Ok(1 + 20)
-        );
-        assert_eq!(cost_of("{ __typename }", serde_json::json!({})), Ok(0));
-        // Lists outside connections count their bound: an order's lines.
-        assert_eq!(
-            cost_of(
-                "{ orders(first: 2) { nodes { items { product { name } } } } }",
-                serde_json::json!({})
-            ),
-            Ok(1 + 2 * (1 + 100 * 2))
-        );
-        let cube = "{ users(first: 100) { nodes { posts(first: 100) { nodes { author { posts(first: 100) { nodes { title } } } } } } } }";
-        assert!(refused(cube).is_some_and(|m| m.contains("costs at least")));
-    }
-
-    #[test]
-    fn every_list_of_objects_has_a_bound() {
-        assert_eq!(
-            model().unbounded(),
-            &[] as &[String],
-            "add them to LIST_BOUNDS"
-        );
-    }
-
-    #[test]
-    fn introspection_is_free_but_bounded() {
-        let query = include_str!("../../../../tests/introspection.graphql");
-        assert_eq!(cost_of(query, serde_json::json!({})), Ok(0));
-        let cube = "{ __schema { types { fields { type { fields { name } } } } } }";
-        assert!(refused(cube).is_some_and(|m| m.contains("introspection")));
-        assert_eq!(
-            refused("{ __type(name: \"User\") { fields { type { fields { name } } } } }"),
-            None
-        );
-    }
-
-    #[test]
-    fn ordinary_queries_pass() {
-        assert_eq!(refused(&chain(5)), None, "32 copies of two fields");
-        assert_eq!(
-            refused(
-                "query { me { ...A ...A } } fragment A on User { id ...B } fragment B on User { name }"
-            ),
-            None
-        );
-    }
-
-    #[test]
-    fn fragment_chains_are_refused_quickly() {
-        for levels in [12, 24, 30] {
-            assert!(
-                refused(&chain(levels)).is_some_and(|m| m.contains("selections")),
-                "{levels} levels"
-            );
-        }
-        // Past the nesting limit too: refused for that first.
-        assert!(refused(&chain(1_000)).is_some());
-    }
-
-    #[test]
-    fn depth_nesting_and_cycles() {
-        let deep = format!(
-            "{{ {}id{} }}",
-            "me { orders { nodes { customer { ".repeat(3),
-            " } } } }".repeat(3)
-        );
-        assert!(refused(&deep).is_some_and(|m| m.contains("deep")));
-        assert!(
-            refused("query { me { ...A } } fragment A on User { ...A ...A }")
-                .is_some_and(|m| m.contains("within itself"))
-        );
-        assert!(
-            refused(
-                "query { me { ...A } } fragment A on User { ...B } fragment B on User { ...A }"
-            )
-            .is_some_and(|m| m.contains("within itself"))
-        );
-        // Spreads nested past async-graphql's recursion limit, without a single extra field.
-        let mut spreads = String::from("query { me { ...S40 } }\nfragment S0 on User { id }\n");
-        for level in 1..=40 {
-            spreads.push_str(&format!(
-                "fragment S{level} on User {{ ...S{} }}\n",
-                level - 1
-            ));
-        }
-        assert!(refused(&spreads).is_some_and(|m| m.starts_with("The recursion depth")));
     }
 }

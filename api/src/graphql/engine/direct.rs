@@ -56,11 +56,10 @@ impl<T: ContainerType> OutputType for Direct<T> {
 /// (fields polled in selection order, keys in selection order, the first error failing the
 /// object), with one allocation for all of them instead of a box per field.
 ///
-/// Selection sets with fragments or custom directives take async-graphql's own path, so their
-/// semantics stay exactly its own; so does everything under the [`Stock`] reference. `@skip`/`@include` are gone by now: async-graphql removes
-/// skipped selections before execution. Schema extensions' per-field hooks are not called here;
-/// the schema registers none (`gateway` does their work around execution), and one that needs
-/// them must not be added without taking [`Direct`] out.
+/// Selection sets with fragments or directives take async-graphql's own path, so their
+/// semantics stay exactly its own; so does everything under the [`Stock`] reference.
+/// Extensions' per-field hooks are not called here: the schema can register none (see
+/// [`super::plain`]).
 pub async fn resolve_fields<T: ContainerType + ?Sized>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,

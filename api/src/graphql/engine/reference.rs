@@ -1,61 +1,48 @@
-//! async-graphql's own executor on shopgraph's schema and data, with none of the request
-//! path's fast paths: objects resolved by `resolve_container` (not [`super::direct`]), loader
-//! batches spawned on the runtime (not [`super::batching`]), no document cache, no turn.
-//! The differential test holds every response of the server to this one, byte for byte.
+//! async-graphql's own executor with none of the request path's fast paths: objects resolved by
+//! `resolve_container` (not [`super::direct`]), no document cache, no cost walk, no turn. The
+//! schema side gives it the schema and each request's data (loaders whose batches run on the
+//! runtime, not through [`super::batching`]); the differential test holds every response of
+//! the server to this one, byte for byte.
 
-use super::batching::BatchSpawner;
-use crate::auth::token::TokenKeys;
-use crate::auth::{PrincipalCache, credentials_for};
-use crate::graphql::loaders::Loaders;
-use crate::graphql::{AppSchema, schema_builder};
-use async_graphql::{Request, Response};
-use service::DatabaseConnection;
-use service::events::EventBus;
-use std::time::Duration;
+use super::codes::code;
+use super::error_codes::{code_errors, with_code};
+use super::plain::{PlainBuilder, PlainSchema};
+use async_graphql::{ObjectType, Request, Response, ServerError, SubscriptionType};
 
 /// Put in a schema's data, it sends [`super::direct::Direct`] objects down async-graphql's
 /// own path.
 pub struct Stock;
 
-/// The stock executor over a database.
-pub struct Reference {
-    schema: AppSchema,
-    db: DatabaseConnection,
-    keys: TokenKeys,
-    principals: PrincipalCache,
+/// A schema on the stock executor.
+pub struct Reference<Q, M, S> {
+    schema: PlainSchema<Q, M, S>,
 }
 
-impl Reference {
-    /// The schema over `db`, reading tokens signed with `jwt_secret`.
-    pub fn new(db: DatabaseConnection, events: EventBus, jwt_secret: &[u8]) -> Self {
-        let checkout = service::orders::Checkout::new(db.clone(), events.clone());
-        let schema = schema_builder()
-            .data(db.clone())
-            .data(events)
-            .data(checkout)
-            .data(TokenKeys::new(jwt_secret, Duration::from_secs(3600)))
-            .data(Stock)
-            .finish();
+impl<Q, M, S> Reference<Q, M, S>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    /// The schema `builder` makes, on the stock executor.
+    pub fn new(builder: PlainBuilder<Q, M, S>) -> Self {
         Self {
-            schema,
-            db,
-            keys: TokenKeys::new(jwt_secret, Duration::from_secs(3600)),
-            principals: PrincipalCache::new(Duration::ZERO, 1),
+            schema: builder.data(Stock).finish(),
         }
     }
 
-    /// Executes `request` for the caller `authorization` names (`Bearer <token>`), coding its
-    /// errors as the server does. `None` if the credentials are refused.
-    pub async fn execute(&self, authorization: Option<&str>, request: Request) -> Option<Response> {
-        let credentials = credentials_for(&self.db, &self.keys, &self.principals, authorization)
-            .await
-            .ok()?;
-        let loaders = Loaders::new(&self.db, &BatchSpawner::Runtime, Duration::from_millis(1));
-        let mut response = self
-            .schema
-            .execute(request.data(loaders).data(credentials.viewer))
-            .await;
-        super::error_codes::code_errors(&mut response.errors);
-        Some(response)
+    /// Executes `request`, coding its errors as the server does.
+    pub async fn execute(&self, mut request: Request) -> Response {
+        let document = match async_graphql::parser::parse_query(&request.query) {
+            Ok(document) => document,
+            Err(error) => {
+                let error = with_code(ServerError::from(error), code::GRAPHQL_PARSE_FAILED);
+                return Response::from_errors(vec![error]);
+            }
+        };
+        request.set_parsed_query(document.clone());
+        let mut response = self.schema.execute(request).await;
+        code_errors(&mut response.errors, &document);
+        response
     }
 }

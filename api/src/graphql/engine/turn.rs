@@ -4,7 +4,8 @@
 //! merely waiting (an order queued at the checkout for the database's one writer) needs
 //! neither CPU nor much memory, so it hands its turn back meanwhile: otherwise a few queued
 //! orders would hold every turn, and the orders behind them could not even join the queue to
-//! be written in the same group.
+//! be written in the same group. A semaphore rather than tower's `ConcurrencyLimit`, whose
+//! permit lasts the whole request and cannot be handed back meanwhile.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -51,5 +52,41 @@ impl Turn {
             self.take().await;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Turn;
+    use async_graphql::futures_util::FutureExt;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
+
+    #[tokio::test]
+    async fn a_turn_given_back_is_taken_again_before_going_on() {
+        let turns = Arc::new(Semaphore::new(1));
+        let (waiting, other) = (Turn::new(turns.clone()), Turn::new(turns.clone()));
+        waiting.take().await;
+        // While it waits aside, another request takes the only turn...
+        let mut going_on = pin!(waiting.wait_aside(async {
+            other.take().await;
+            "waited"
+        }));
+        // ...so it may not go on until that one finishes.
+        assert!(going_on.as_mut().now_or_never().is_none());
+        other.finish();
+        assert_eq!(going_on.await, "waited");
+        assert_eq!(turns.available_permits(), 0, "held again");
+        waiting.finish();
+        assert_eq!(turns.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn waiting_aside_without_a_turn_takes_none() {
+        let turns = Arc::new(Semaphore::new(1));
+        let turn = Turn::new(turns.clone());
+        assert_eq!(turn.wait_aside(async { 7 }).await, 7);
+        assert_eq!(turns.available_permits(), 1);
     }
 }

@@ -29,10 +29,11 @@ pub struct BackupMutation;
 impl BackupMutation {
     /// Writes a backup now: a snapshot on SQLite, a JSON export on PostgreSQL.
     async fn create_backup(&self, ctx: &Context<'_>) -> async_graphql::Result<Backup> {
-        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let dir = ctx.data::<BackupsDir>()?;
-        let file = crate::server::backups::take(db, &dir.0).await.gql()?;
+        let file = service::backup::take(db, &viewer(ctx), &dir.0)
+            .await
+            .gql()?;
         Ok(Backup {
             name: file.name,
             format: file.format.into(),

@@ -20,7 +20,8 @@ impl RoleMutation {
         #[graphql(desc = "The user who gets the role.")] user_id: ID,
         #[graphql(desc = "The role to give.")] role: RoleName,
     ) -> async_graphql::Result<User> {
-        let id = parse_id("userId", Kind::User, &user_id)?;
+        // Read here, refused (if malformed) only once the caller may grant roles.
+        let id = parse_id("userId", Kind::User, &user_id);
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User::from(
             roles::grant_named(db, &viewer(ctx), id, role.name())
@@ -37,11 +38,11 @@ impl RoleMutation {
         #[graphql(desc = "The user who loses the role.")] user_id: ID,
         #[graphql(desc = "The role to take.")] role: RoleName,
     ) -> async_graphql::Result<User> {
-        let viewer = viewer(ctx);
-        let id = parse_id("userId", Kind::User, &user_id)?;
+        // Read here, refused (if malformed) only once the caller may revoke roles.
+        let id = parse_id("userId", Kind::User, &user_id);
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(User::from(
-            roles::revoke_named(db, &viewer, id, role.name())
+            roles::revoke_named(db, &viewer(ctx), id, role.name())
                 .await
                 .gql()?,
         ))

@@ -149,7 +149,8 @@ impl UserMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The user to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
-        let id = parse_id("id", Kind::User, &id)?;
+        // Read here, refused (if malformed) only once the caller may delete users.
+        let id = parse_id("id", Kind::User, &id);
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(global_id(
             Kind::User,

@@ -27,11 +27,9 @@ impl PostQuery {
         let found = async {
             let id = parse_id("id", Kind::Post, &id)?;
             let db = ctx.data::<DatabaseConnection>()?;
-            let viewer = viewer(ctx);
-            Ok(posts::get(db, id)
+            Ok(posts::find(db, &viewer(ctx), id)
                 .await
                 .gql()?
-                .filter(|p| viewer.can_read_post(p))
                 .map(Post::from))
         }
         .await;
@@ -69,9 +67,10 @@ impl PostQuery {
         order_by: Option<Vec<PostSortInput>>,
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
+        let filter = PostFilter::into_service(filter)?;
         let sort = PostSortInput::or(order_by, Sort::by(PostSort::Id, false))?;
-        let page = posts::list(db, &filter, sort, &page_args(first, after, last, before))
+        let args = page_args(first, after, last, before);
+        let page = posts::list(db, &viewer(ctx), &filter, sort, &args)
             .await
             .gql()?;
         Ok(connection(

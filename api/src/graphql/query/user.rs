@@ -79,13 +79,21 @@ impl UserQuery {
         )]
         order_by: Option<Vec<UserSortInput>>,
     ) -> async_graphql::Result<Conn<User>> {
-        viewer(ctx).require_admin().gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = UserFilter::into_service(filter)?;
-        let sort = UserSortInput::or(order_by, Sort::by(UserSort::Id, false))?;
-        let page = users::list(db, &filter, sort, &page_args(first, after, last, before))
-            .await
-            .gql()?;
+        // Read here, refused (if malformed) only once the caller is an admin.
+        let filter = UserFilter::into_service(filter);
+        let sort = UserSortInput::or(order_by, Sort::by(UserSort::Id, false));
+        let args = page_args(first, after, last, before);
+        let page = users::list(
+            db,
+            &viewer(ctx),
+            filter.as_ref(),
+            sort.as_ref().copied(),
+            &args,
+        )
+        .await
+        .gql()?;
+        let (filter, sort) = (filter?, sort?);
         Ok(connection(
             page,
             CountOf::Users(filter),

@@ -56,7 +56,7 @@ impl PointTransaction {
             .load_one(id)
             .await
             .gql()?
-            .filter(|o| viewer.can_read_order(o))
+            .filter(|o| service::orders::readable(&viewer, o))
             .map(|o| Order::from(Arc::unwrap_or_clone(o))))
     }
 

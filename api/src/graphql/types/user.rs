@@ -146,10 +146,11 @@ impl User {
         Ok(roles.into_iter().map(Role).collect())
     }
 
-    /// Lets private fields through for the user themself and admins.
+    /// Lets private fields through for those the service shows them to (and to the owner
+    /// who just signed in).
     fn allowed(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         if self.1 != Disclosure::Owner {
-            viewer(ctx).require_self_or_admin(self.0.id).gql()?;
+            service::users::private_fields(&viewer(ctx), self.0.id).gql()?;
         }
         Ok(())
     }
@@ -273,7 +274,7 @@ impl User {
         order_by: Option<Vec<PostSortInput>>,
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
-        let filter = PostFilter::into_service(filter, viewer(ctx).post_scope())?;
+        let filter = PostFilter::into_service(filter)?.seen_by(&viewer(ctx));
         let sort = PostSortInput::or(order_by, Sort::by(PostSort::CreatedAt, true))?;
         let page = page_args(first, after, last, before);
         let columns = Post::columns(&ctx.look_ahead());

@@ -1,60 +1,65 @@
-//! Admin endpoints outside GraphQL, for scripts and cron jobs.
+//! Admin endpoints outside GraphQL, for scripts and cron jobs. They take the same service
+//! path as their GraphQL mutations and answer errors as GraphQL does
+//! (`{"errors": [{"message": …, "extensions": {"code": …}}]}`, coded by `graphql::error`),
+//! with the HTTP status the code calls for.
 
 use super::AppState;
-use crate::graphql::error::code;
+use crate::graphql::error::{auth_error, code, request_error, to_graphql};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// `POST /api/admin/backups` with an admin's `Authorization: Bearer <token>`: writes a backup
-/// and answers `{"name": …}`.
+/// and answers `{"name": …, "bytes": …}`.
 pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let refuse = |status: StatusCode, code: &str, message: String| {
-        (
-            status,
-            Json(serde_json::json!({ "error": message, "code": code })),
-        )
-            .into_response()
-    };
     let viewer = match state.viewer(&headers).await {
         Ok(viewer) => viewer,
-        Err(err) => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                code::UNAUTHENTICATED,
-                err.to_string(),
-            );
-        }
+        Err(err) => return refuse(auth_error(&err)),
     };
-    match viewer.require_admin() {
-        Ok(()) => {}
-        Err(service::Error::Unauthenticated(m)) => {
-            return refuse(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, m);
-        }
-        Err(err) => return refuse(StatusCode::FORBIDDEN, code::FORBIDDEN, err.to_string()),
-    }
-    match crate::server::backups::take(&state.db, &state.backups_dir).await {
+    match service::backup::take(&state.db, &viewer, &state.backups_dir).await {
         Ok(file) => (
             StatusCode::CREATED,
             Json(serde_json::json!({ "name": file.name, "bytes": file.bytes })),
         )
             .into_response(),
-        Err(err @ service::Error::StorageFull(_)) => {
-            tracing::error!(error = %err, "backup over HTTP failed: no room; nothing of it was kept");
-            refuse(
-                StatusCode::INSUFFICIENT_STORAGE,
-                code::STORAGE_FULL,
-                "there is no room left for the backup; nothing of it was kept".into(),
-            )
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "backup over HTTP failed");
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code::INTERNAL,
-                "the backup failed; see the server log".into(),
-            )
-        }
+        Err(err) => refuse(to_graphql(&err)),
+    }
+}
+
+/// `error` as the body of a refused request, with the status its code calls for and, for
+/// errors worth retrying, `Retry-After`.
+fn refuse(error: async_graphql::Error) -> Response {
+    let error = request_error(error);
+    let extension = |name: &str| error.extensions.as_ref().and_then(|x| x.get(name));
+    let status = match extension("code") {
+        Some(async_graphql::Value::String(code)) => status_for(code),
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let retry_after = match extension("retryAfter") {
+        Some(async_graphql::Value::Number(n)) => n.as_u64(),
+        _ => None,
+    };
+    let mut response = (status, Json(serde_json::json!({ "errors": [error] }))).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// The HTTP status for an error `code`.
+fn status_for(code: &str) -> StatusCode {
+    match code {
+        code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
+        code::FORBIDDEN => StatusCode::FORBIDDEN,
+        code::BAD_USER_INPUT => StatusCode::BAD_REQUEST,
+        code::NOT_FOUND => StatusCode::NOT_FOUND,
+        code::CONFLICT => StatusCode::CONFLICT,
+        code::RATE_LIMITED => StatusCode::TOO_MANY_REQUESTS,
+        code::STORAGE_FULL => StatusCode::INSUFFICIENT_STORAGE,
+        code::UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

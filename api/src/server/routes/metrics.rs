@@ -35,6 +35,13 @@ pub async fn render(State(state): State<AppState>) -> Response {
         metrics::gauge!("shopgraph_last_backup_timestamp_seconds")
             .set(newest.modified.timestamp() as f64);
     }
+    let (written, failed) = service::backup::taken();
+    for (outcome, n) in [("success", written), ("failure", failed)] {
+        // A series appears with its first backup, as it did when counted one by one.
+        if n > 0 {
+            metrics::counter!("shopgraph_backups_total", "outcome" => outcome).absolute(n);
+        }
+    }
     // No recorder (start-up logged why): say so, rather than an empty page a scraper would
     // read as "no metrics".
     let Some(recorder) = handle() else {

@@ -10,7 +10,7 @@ pub mod ws;
 
 use crate::auth::token::TokenKeys;
 use crate::auth::{AuthError, PrincipalCache, viewer_for};
-use crate::graphql::engine::gateway::Gateway;
+use crate::graphql::AppGateway;
 use crate::graphql::error::code;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,7 +27,7 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub gateway: Gateway,
+    pub gateway: AppGateway,
     pub db: DatabaseConnection,
     pub loader_delay: Duration,
     pub keys: TokenKeys,
