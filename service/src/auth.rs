@@ -17,7 +17,7 @@ pub const PASSWORD_MAX: usize = 128;
 /// Checks a new password's length.
 pub fn check_password(password: &str) -> Result<()> {
     let len = password.chars().count();
-    if len < PASSWORD_MIN || len > PASSWORD_MAX {
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&len) {
         return Err(Error::invalid(
             "password",
             format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"),

@@ -149,10 +149,10 @@ impl Error {
     /// Both backends name the column in their message (`UNIQUE constraint failed: users.email`
     /// on SQLite, `users_email_key` on PostgreSQL), which is what we match on.
     pub fn on_unique(err: DbErr, fields: &[&str]) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
-            if let Some(field) = fields.iter().find(|f| message.contains(*f)) {
-                return Self::conflict(*field, format!("{field} is already taken"));
-            }
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err()
+            && let Some(field) = fields.iter().find(|f| message.contains(*f))
+        {
+            return Self::conflict(*field, format!("{field} is already taken"));
         }
         Self::from(err)
     }

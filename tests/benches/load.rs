@@ -212,10 +212,10 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
             .next()
             .expect("server logs until ready")
             .expect("log line");
-        if let Ok(event) = serde_json::from_str::<Value>(&line) {
-            if let Some(address) = event["fields"]["address"].as_str() {
-                break address.to_owned();
-            }
+        if let Ok(event) = serde_json::from_str::<Value>(&line)
+            && let Some(address) = event["fields"]["address"].as_str()
+        {
+            break address.to_owned();
         }
     };
     let startup = started.elapsed();

@@ -191,8 +191,7 @@ pub async fn export(db: &DatabaseConnection) -> Result<Dump> {
     let schema_version = db::migration_status(db)
         .await?
         .into_iter()
-        .filter(|m| m.applied)
-        .last()
+        .rfind(|m| m.applied)
         .map(|m| m.name)
         .unwrap_or_default();
     Ok(Dump {

@@ -38,7 +38,7 @@ async fn open(path: &Path) -> Result<DatabaseConnection> {
         slow_statement: Duration::from_secs(10),
         sqlite_max_bytes: None,
     };
-    Ok(db::connect_readonly_sqlite(&config).await?)
+    db::connect_readonly_sqlite(&config).await
 }
 
 pub(super) async fn verify(path: &Path) -> Result<Verified> {

@@ -185,7 +185,7 @@ impl Desk {
                 // outcome of a commit that may have happened is never tried again.
                 orders
                     .iter()
-                    .map(|_| Err(err.again().unwrap_or_else(|| lost_answer())))
+                    .map(|_| Err(err.again().unwrap_or_else(lost_answer)))
                     .collect()
             }
             Err(err) if orders.len() > 1 => {
