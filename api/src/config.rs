@@ -430,15 +430,13 @@ impl Config {
             let file = std::path::Path::new(path);
             if let Some(dir) = file.parent() {
                 if !dir.as_os_str().is_empty() && path != ":memory:" {
-                    service::backup::private_dir(dir)
-                        .map_err(|e| std::io::Error::other(e.to_string()))?;
+                    service::backup::private_dir(dir).map_err(std::io::Error::other)?;
                 }
             }
             // A new database file is the owner's alone (SQLite would follow the umask).
             if !file.exists() && path != ":memory:" {
                 std::fs::File::create(file)?;
-                service::backup::private_file(file)
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                service::backup::private_file(file).map_err(std::io::Error::other)?;
             }
         }
         Ok(())

@@ -43,8 +43,9 @@ async fn run() -> ExitCode {
     match api::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = %err, "shopgraph failed");
-            eprintln!("shopgraph: {err}");
+            let chain = service::error::Chain(&err);
+            tracing::error!(error = %chain, "shopgraph failed");
+            eprintln!("shopgraph: {chain}");
             ExitCode::FAILURE
         }
     }

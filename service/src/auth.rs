@@ -17,7 +17,7 @@ pub const PASSWORD_MAX: usize = 128;
 /// Checks a new password's length.
 pub fn check_password(password: &str) -> Result<()> {
     let len = password.chars().count();
-    if len < PASSWORD_MIN || len > PASSWORD_MAX {
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&len) {
         return Err(Error::invalid(
             "password",
             format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"),
@@ -49,19 +49,18 @@ pub async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         let hash = Argon2::default().hash_password(password.as_bytes(), &salt);
-        hashed(hash.map(|hash| hash.to_string()).map_err(|e| {
-            Error::Database(sea_orm::DbErr::Custom(format!(
-                "password hashing failed: {e}"
-            )))
-        }))
+        hashed(
+            hash.map(|hash| hash.to_string())
+                .map_err(|e| Error::internal("password hashing", e)),
+        )
     })
-    .await
-    .map_err(|e| Error::Database(sea_orm::DbErr::Custom(format!("hashing task failed: {e}"))))?
+    .await?
 }
 
-/// Whether `password` matches `hash`, off the async runtime.
-async fn password_matches(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// Whether `password` matches `hash`, off the async runtime. A stored hash that does not parse
+/// matches nothing.
+async fn password_matches(hash: String, password: String) -> Result<bool> {
+    let matches = tokio::task::spawn_blocking(move || {
         hashed(
             PasswordHash::new(&hash)
                 .map(|parsed| {
@@ -72,8 +71,8 @@ async fn password_matches(hash: String, password: String) -> bool {
                 .unwrap_or(false),
         )
     })
-    .await
-    .unwrap_or(false)
+    .await?;
+    Ok(matches)
 }
 
 /// A hash of nothing in particular, verified when an email is unknown so that a wrong email
@@ -113,7 +112,7 @@ pub async fn login(db: &DatabaseConnection, email: &str, password: &str) -> Resu
         hash.clone().unwrap_or_else(|| DECOY_HASH.into()),
         password.into(),
     )
-    .await;
+    .await?;
     match found {
         Some(user) if matches && hash.is_some() && user.status == UserStatus::Active => Ok(user),
         _ => Err(refused()),
@@ -185,9 +184,10 @@ mod tests {
     async fn passwords_hash_and_verify() {
         let hash = hash_password("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(password_matches(hash.clone(), "correct horse".into()).await);
-        assert!(!password_matches(hash, "wrong horse".into()).await);
-        assert!(!password_matches(DECOY_HASH.into(), "anything".into()).await);
+        let matches = |hash: &str, password: &str| password_matches(hash.into(), password.into());
+        assert!(matches(&hash, "correct horse").await.unwrap());
+        assert!(!matches(&hash, "wrong horse").await.unwrap());
+        assert!(!matches(DECOY_HASH, "anything").await.unwrap());
         assert!(
             PasswordHash::new(DECOY_HASH).is_ok(),
             "the decoy must parse to cost the same"

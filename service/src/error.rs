@@ -1,7 +1,13 @@
 //! The service layer's error: it speaks the domain, never SQL.
+//!
+//! Each message reads whole on its own (the command line and logs print it); the error it
+//! came from stays reachable through `source()`, and [`Chain`] prints the whole chain once.
 
+use crate::backup::error::BackupError;
 use crate::db::fault::{Fault, Unavailable, classify};
 use sea_orm::{DbErr, SqlErr};
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Result of a service call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -38,14 +44,28 @@ pub enum Error {
     #[error("{available} points available, {requested} requested")]
     InsufficientPoints { available: i64, requested: i64 },
     /// A file could not be read or written.
-    #[error("file error: {0}")]
-    Io(String),
-    /// A backup is damaged or cannot be restored here.
-    #[error("backup error: {0}")]
-    Backup(String),
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `create the directory`…).
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A backup is damaged, or cannot be restored here.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     /// A schema migration failed; nothing of the run was applied.
-    #[error("migration {name} failed: {message}")]
-    Migration { name: String, message: String },
+    #[error("migration {name} failed: {source}")]
+    Migration {
+        name: String,
+        #[source]
+        source: DbErr,
+    },
+    /// A migration run would leave rows or constraints that do not hold; nothing of it was
+    /// applied.
+    #[error("{count} {what}; every migration of this run was rolled back")]
+    MigrationBrokeConstraints { count: usize, what: &'static str },
     /// There is no room to store the write (a full disk, or the SQLite file's size limit);
     /// nothing of it was kept. Writes succeed again once space is freed.
     #[error("no room left to store this ({0})")]
@@ -62,7 +82,22 @@ pub enum Error {
     },
     /// Anything the database reported that is not the caller's fault.
     #[error("database error: {0}")]
-    Database(DbErr),
+    Database(#[source] DbErr),
+    /// The service's own code broke a rule it keeps (a bug, never the caller's fault): `what`
+    /// says which.
+    #[error("internal error: {what}")]
+    Invariant { what: &'static str },
+    /// A task the service runs on another thread (password hashing) panicked or was cancelled.
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A library call failed that is neither the caller's nor the database's doing: `what` says
+    /// which.
+    #[error("{what} failed: {source}")]
+    Internal {
+        what: &'static str,
+        #[source]
+        source: Cause,
+    },
 }
 
 /// The underlying error, kept for the log (shared, so one failure can answer many callers).
@@ -114,20 +149,36 @@ impl Error {
     /// Both backends name the column in their message (`UNIQUE constraint failed: users.email`
     /// on SQLite, `users_email_key` on PostgreSQL), which is what we match on.
     pub fn on_unique(err: DbErr, fields: &[&str]) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
-            if let Some(field) = fields.iter().find(|f| message.contains(*f)) {
-                return Self::conflict(*field, format!("{field} is already taken"));
-            }
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err()
+            && let Some(field) = fields.iter().find(|f| message.contains(*f))
+        {
+            return Self::conflict(*field, format!("{field} is already taken"));
         }
         Self::from(err)
     }
 
-    /// A file error: a full disk is [`Error::StorageFull`], anything else [`Error::Io`].
-    pub fn io(err: std::io::Error) -> Self {
+    /// A file error while doing `action` to `path`: a full disk is [`Error::StorageFull`],
+    /// anything else [`Error::Io`].
+    pub fn io(action: &'static str, path: &Path, err: std::io::Error) -> Self {
         if err.kind() == std::io::ErrorKind::StorageFull {
             Self::StorageFull(std::sync::Arc::new(err))
         } else {
-            Self::Io(err.to_string())
+            Self::Io {
+                action,
+                path: path.to_owned(),
+                source: err,
+            }
+        }
+    }
+
+    /// A failed library call (see [`Error::Internal`]).
+    pub fn internal(
+        what: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal {
+            what,
+            source: std::sync::Arc::new(source),
         }
     }
 
@@ -153,5 +204,49 @@ impl Error {
             }),
             _ => None,
         }
+    }
+}
+
+/// An error and its causes on one line, `outer: inner: …`, for logs and the command line. A
+/// cause whose text the line already holds (a message that quotes its source) is not repeated.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(err) = cause {
+            let text = err.to_string();
+            if !line.contains(&text) {
+                line.push_str(": ");
+                line.push_str(&text);
+            }
+            cause = err.source();
+        }
+        f.write_str(&line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_names_every_cause_once() {
+        let quoted = Error::io(
+            "write",
+            Path::new("/backups/x.json"),
+            std::io::Error::other("disk on fire"),
+        );
+        assert_eq!(
+            Chain(&quoted).to_string(),
+            "cannot write /backups/x.json: disk on fire"
+        );
+
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let silent = Outer(std::io::Error::other("inner"));
+        assert_eq!(Chain(&silent).to_string(), "outer: inner");
     }
 }

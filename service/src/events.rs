@@ -7,7 +7,7 @@
 //! what other instances wrote, so a subscriber on one instance sees orders placed through
 //! another.
 
-use crate::Result;
+use crate::{Error, Result};
 use entity::{OrderStatus, order};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,9 @@ impl EventBus {
                 order_id,
                 from: from.map(|s| status_name(s).to_owned()),
             };
-            values.push(serde_json::to_string(&notice).unwrap_or_default().into());
+            let payload = serde_json::to_string(&notice)
+                .map_err(|e| Error::internal("encoding an order event notice", e))?;
+            values.push(payload.into());
             calls.push(format!("pg_notify($1, ${})", values.len()));
         }
         txn.execute_raw(Statement::from_sql_and_values(

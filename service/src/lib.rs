@@ -7,7 +7,6 @@
 pub mod access;
 pub mod auth;
 pub mod backup;
-pub mod bench_data;
 pub mod check;
 pub mod clock;
 pub mod db;
@@ -15,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod filter;
 pub mod loyalty;
+pub mod migrate;
 pub mod nodes;
 pub mod orders;
 pub mod pagination;

@@ -9,7 +9,7 @@
 use crate::{Error, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, WindowStatement,
 };
@@ -17,7 +17,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryTrait, Select,
     Value,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde_json::Value as Json;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -50,7 +51,7 @@ impl PageArgs {
 }
 
 /// A sort column's value as stored in a cursor.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
 pub enum SortValue {
     Int(i64),
     Text(String),
@@ -58,6 +59,22 @@ pub enum SortValue {
 }
 
 impl SortValue {
+    /// The value as a cursor holds it, `{"Int": 5}`, `{"Text": "Ada"}`, `{"Time": "…Z"}` or
+    /// `{"Time": null}`: what `Deserialize` reads back.
+    fn to_json(&self) -> Json {
+        let (tag, value) = match self {
+            SortValue::Int(v) => ("Int", Json::from(*v)),
+            SortValue::Text(v) => ("Text", Json::from(v.as_str())),
+            SortValue::Time(v) => (
+                "Time",
+                v.map_or(Json::Null, |t| {
+                    Json::from(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                }),
+            ),
+        };
+        Json::Object(serde_json::Map::from_iter([(tag.to_owned(), value)]))
+    }
+
     fn into_value(self) -> Option<Value> {
         match self {
             SortValue::Int(v) => Some(Value::from(v)),
@@ -181,14 +198,14 @@ impl<K: SortKey> Sort<K> {
 }
 
 /// A position in an ordering: what an opaque cursor holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "k")]
     key: Cow<'static, str>,
     #[serde(rename = "v")]
     value: SortValue,
     /// The values of the further sort columns, if any.
-    #[serde(rename = "w", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "w", default)]
     more: Vec<SortValue>,
     id: i32,
 }
@@ -196,8 +213,16 @@ pub struct Cursor {
 impl Cursor {
     /// The opaque text clients see.
     pub fn encode(&self) -> String {
-        // Serialising plain data to a Vec cannot fail.
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+        let mut fields = serde_json::Map::new();
+        fields.insert("k".to_owned(), Json::from(&*self.key));
+        fields.insert("v".to_owned(), self.value.to_json());
+        if !self.more.is_empty() {
+            let more = self.more.iter().map(SortValue::to_json).collect();
+            fields.insert("w".to_owned(), Json::Array(more));
+        }
+        fields.insert("id".to_owned(), Json::from(self.id));
+        // Built as a JSON `Value` (keys are strings by type), whose `to_string` cannot fail.
+        URL_SAFE_NO_PAD.encode(Json::Object(fields).to_string())
     }
 
     /// Reads a cursor in any ordering (paging checks that it is the list's own ordering).
@@ -518,5 +543,24 @@ mod tests {
         assert_eq!(Cursor::decode("after", &text, "name").unwrap(), cursor);
         assert!(Cursor::decode("after", &text, "created_at").is_err());
         assert!(Cursor::decode("after", "not-a-cursor!", "name").is_err());
+    }
+
+    #[test]
+    fn every_kind_of_sort_value_survives_a_cursor() {
+        let at = DateTime::parse_from_rfc3339("2025-03-04T05:06:07.123456789Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cursor = Cursor {
+            key: "created_at,name".into(),
+            value: SortValue::Time(Some(at)),
+            more: vec![
+                SortValue::Text("Ada \"the\" \u{e9}l\u{e8}ve".into()),
+                SortValue::Int(i64::MIN),
+                SortValue::Time(None),
+            ],
+            id: i32::MAX,
+        };
+        let text = cursor.encode();
+        assert_eq!(Cursor::parse(&text).unwrap(), cursor);
     }
 }

@@ -1,6 +1,7 @@
 //! The load benchmark: `cargo bench -p tests --bench load [-- options]`.
 //!
-//! Seeds the standard data once (cached by seed and size under `target/bench-data`), starts the
+//! Seeds the standard data once (`shopgraph seed`'s demo data, then the rows
+//! `tests::bench_data` generates; cached by seed and size under `target/bench-data`), starts the
 //! release `shopgraph` binary as a separate process for each scenario, drives it over HTTP with
 //! N concurrent keep-alive connections for a fixed time after a warm-up, and prints one table:
 //! requests/s, p50/p95/p99 latency, errors, SQL statements per request, and the server's peak
@@ -136,6 +137,36 @@ fn shopgraph(binary: &Path, data_dir: &Path, url: &Option<String>, args: &[&str]
     assert!(status.success(), "shopgraph {args:?} failed");
 }
 
+/// Writes the generated rows after the demo data `shopgraph seed` left (so its admin signs in).
+async fn generate(data_dir: &Path, options: &Options) {
+    use tests::bench_data::{Spec, generate};
+    let url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("shopgraph.db").display()));
+    let connected = service::db::connect(&tests::db_config(&url))
+        .await
+        .expect("the seeded database opens");
+    let spec = Spec {
+        users: options.users,
+        orders: options.orders,
+        ..Spec::STANDARD
+    };
+    let started = Instant::now();
+    let generated = generate(&connected.db, spec, |table, rows| {
+        eprintln!("wrote {rows} {table}")
+    })
+    .await
+    .expect("generating the benchmark data");
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} rows in {secs:.2} s ({:.0} rows/s)",
+        generated.rows,
+        generated.rows as f64 / secs
+    );
+    connected.db.close().await.expect("the database closes");
+}
+
 struct Server {
     child: Child,
     address: String,
@@ -181,10 +212,10 @@ fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
             .next()
             .expect("server logs until ready")
             .expect("log line");
-        if let Ok(event) = serde_json::from_str::<Value>(&line) {
-            if let Some(address) = event["fields"]["address"].as_str() {
-                break address.to_owned();
-            }
+        if let Ok(event) = serde_json::from_str::<Value>(&line)
+            && let Some(address) = event["fields"]["address"].as_str()
+        {
+            break address.to_owned();
         }
     };
     let startup = started.elapsed();
@@ -783,26 +814,7 @@ async fn main() {
         std::fs::create_dir_all(&data_dir).unwrap();
         let started = Instant::now();
         shopgraph(&binary, &data_dir, &options.database_url, &["seed"]);
-        let users = options.users.to_string();
-        let orders = options.orders.to_string();
-        shopgraph(
-            &binary,
-            &data_dir,
-            &options.database_url,
-            &[
-                "seed",
-                "--users",
-                &users,
-                "--posts-per-user",
-                "10",
-                "--products",
-                "1000",
-                "--orders",
-                &orders,
-                "--seed",
-                "42",
-            ],
-        );
+        generate(&data_dir, &options).await;
         eprintln!("seeded {name} in {:.1} s", started.elapsed().as_secs_f64());
         if options.database_url.is_none() {
             std::fs::write(&seeded_marker, "").unwrap();

@@ -1,6 +1,6 @@
 //! Generated benchmark data: deterministic, idempotent, consistent.
 
-use service::bench_data::{Spec, generate};
+use tests::bench_data::{Spec, generate};
 use tests::{TestApp, both_backends, spawn_app};
 
 both_backends!(generated_data_is_deterministic_and_consistent);

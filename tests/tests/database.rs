@@ -31,13 +31,13 @@ async fn migrations_go_down_and_up(app: TestApp) {
         .unwrap();
     let status = db::migration_status(&app.db).await.unwrap();
     assert!(!status.last().unwrap().applied);
-    let applied = db::migrate_up(&db_config(&app.database_url), None)
+    let applied = service::migrate::up(&db_config(&app.database_url), None)
         .await
         .unwrap();
     assert_eq!(applied.len(), 1);
     assert_eq!(applied[0].name, status.last().unwrap().name);
     assert!(
-        db::migrate_up(&db_config(&app.database_url), None)
+        service::migrate::up(&db_config(&app.database_url), None)
             .await
             .unwrap()
             .is_empty()
@@ -53,7 +53,7 @@ async fn concurrent_start_ups_migrate_once(app: TestApp) {
     let config = db_config(&app.database_url);
     let runs = (0..4).map(|_| {
         let config = config.clone();
-        tokio::spawn(async move { db::migrate_up(&config, None).await })
+        tokio::spawn(async move { service::migrate::up(&config, None).await })
     });
     let mut applied = 0;
     for run in runs {
@@ -138,11 +138,13 @@ async fn a_failed_migration_changes_nothing(app: TestApp) {
         .unwrap()
         .fingerprint();
     let pre = tempfile::tempdir().unwrap();
-    let err =
-        db::migrate_up_with::<broken::Migrator>(&db_config(&app.database_url), Some(pre.path()))
-            .await
-            .unwrap_err()
-            .to_string();
+    let err = service::migrate::up_with::<broken::Migrator>(
+        &db_config(&app.database_url),
+        Some(pre.path()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("m20991231_000001_broken_on_purpose"),
         "names the migration: {err}"

@@ -206,7 +206,7 @@ async fn subscriptions_end_when_their_rights_end(backend: Backend) {
     let keys =
         api::auth::token::TokenKeys::new(tests::JWT_SECRET.as_bytes(), Duration::from_secs(60));
     let now = chrono::Utc::now().timestamp() as u64;
-    let short = keys.issue_at(db_id(&dave), now, now + 2);
+    let short = keys.issue_at(db_id(&dave), now, now + 2).unwrap();
     let mut expiring = WsClient::connect(app.address, Some(&short))
         .await
         .expect("connects");

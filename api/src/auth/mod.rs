@@ -19,7 +19,7 @@ use token::TokenKeys;
 pub enum AuthError {
     #[error("the Authorization header must be `Bearer <token>`")]
     MalformedHeader,
-    #[error("{0}")]
+    #[error(transparent)]
     Token(#[from] token::TokenError),
     #[error("the account of this token no longer exists or is inactive")]
     UnknownAccount,

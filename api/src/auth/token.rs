@@ -29,6 +29,11 @@ pub enum TokenError {
     Invalid,
 }
 
+/// Why a token could not be signed: never expected with an HMAC key, and never an empty token.
+#[derive(Debug, thiserror::Error)]
+#[error("signing a token failed: {0}")]
+pub struct SigningError(#[source] jsonwebtoken::errors::Error);
+
 /// Why start-up refused the configured secret.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -76,25 +81,24 @@ impl TokenKeys {
     }
 
     /// A token for `user_id`, valid for the configured time.
-    pub fn issue(&self, user_id: i32) -> String {
+    pub fn issue(&self, user_id: i32) -> Result<String, SigningError> {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
-        let claims = Claims {
-            sub: user_id.to_string(),
-            iat: now,
-            exp: now + self.ttl.as_secs(),
-        };
-        // HS256 over plain claims cannot fail to encode.
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
+        self.issue_at(user_id, now, now + self.ttl.as_secs())
     }
 
-    /// A token with explicit times, for tests of expiry.
-    pub fn issue_at(&self, user_id: i32, issued_at: u64, expires_at: u64) -> String {
+    /// A token with explicit times (tests of expiry use it directly).
+    pub fn issue_at(
+        &self,
+        user_id: i32,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Result<String, SigningError> {
         let claims = Claims {
             sub: user_id.to_string(),
             iat: issued_at,
             exp: expires_at,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(SigningError)
     }
 
     /// The user id of a valid token.
@@ -124,7 +128,7 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_refuse_forgeries() {
         let keys = TokenKeys::new(&[7u8; 32], Duration::from_secs(60));
-        let token = keys.issue(42);
+        let token = keys.issue(42).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), 42);
         let other = TokenKeys::new(&[8u8; 32], Duration::from_secs(60));
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
@@ -132,7 +136,7 @@ mod tests {
             keys.verify("not.a.token"),
             Err(TokenError::Invalid)
         ));
-        let old = keys.issue_at(42, 1_000, 2_000);
+        let old = keys.issue_at(42, 1_000, 2_000).unwrap();
         assert!(matches!(keys.verify(&old), Err(TokenError::Expired)));
     }
 }

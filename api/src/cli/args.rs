@@ -2,7 +2,7 @@
 //! `crate::config::Config`).
 
 use crate::config::{Config, ServeArgs};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// shopgraph: a GraphQL backend for shops, on SQLite or PostgreSQL.
@@ -28,9 +28,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
-    /// Add small demo data, or with sizes, generated benchmark data; running it again changes
-    /// nothing.
-    Seed(SeedArgs),
+    /// Add small demo data; running it again changes nothing.
+    Seed,
     /// Create, list, verify, prune and restore backups.
     Backup {
         #[command(subcommand)]
@@ -51,24 +50,6 @@ pub enum Command {
     },
     /// Ask the running server whether it is ready (for container health checks; no curl needed).
     Healthcheck,
-}
-
-/// Sizes for generated benchmark data (any of them switches from demo to generated data; the
-/// others default to the standard benchmark size: 10,000 users, 10 posts each, 1,000 products,
-/// 50,000 orders).
-#[derive(Clone, Debug, Default, Args)]
-pub struct SeedArgs {
-    #[arg(long)]
-    pub users: Option<u32>,
-    #[arg(long)]
-    pub posts_per_user: Option<u32>,
-    #[arg(long)]
-    pub products: Option<u32>,
-    #[arg(long)]
-    pub orders: Option<u32>,
-    /// Random seed: the same seed and sizes always give the same rows.
-    #[arg(long)]
-    pub seed: Option<u64>,
 }
 
 /// What `backup` does.

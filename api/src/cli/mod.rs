@@ -8,7 +8,7 @@ mod progress;
 use crate::config::{Config, ServeArgs};
 use crate::server::{Application, migrate};
 use crate::{Result, graphql, telemetry};
-use args::{Cli, Command, MigrateAction, SeedArgs};
+use args::{Cli, Command, MigrateAction};
 use service::db;
 
 /// Runs the command line.
@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Seed(args) => seed(&config, args).await,
+        Command::Seed => seed(&config).await,
         Command::Backup { action } => ops::backup(&config, action).await,
         Command::Check { full } => ops::check(&config, full).await,
         Command::Healthcheck => healthcheck::run(&config).await,
@@ -66,56 +66,11 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
     Ok(())
 }
 
-/// Writes generated benchmark data, reporting rows per second.
-async fn generate(db: &service::DatabaseConnection, args: SeedArgs) -> Result<()> {
-    use service::bench_data::{Spec, generate};
-    let standard = Spec::STANDARD;
-    let spec = Spec {
-        users: args.users.unwrap_or(standard.users),
-        posts_per_user: args.posts_per_user.unwrap_or(standard.posts_per_user),
-        products: args.products.unwrap_or(standard.products),
-        orders: args.orders.unwrap_or(standard.orders),
-        seed: args.seed.unwrap_or(standard.seed),
-    };
-    let started = std::time::Instant::now();
-    let progress = progress::Progress::start("generating rows in memory");
-    let generated = generate(db, spec, |table, rows| {
-        progress.step(&format!("wrote {rows} {table}"))
-    })
-    .await?;
-    if !generated.written {
-        progress.finish("the generated data is already there; nothing changed");
-        return Ok(());
-    }
-    let secs = started.elapsed().as_secs_f64();
-    progress.finish(&format!(
-        "wrote {} rows in {secs:.1} s ({:.0} rows/s)",
-        generated.rows,
-        generated.rows as f64 / secs
-    ));
-    println!(
-        "{} rows in {secs:.2} s ({:.0} rows/s)",
-        generated.rows,
-        generated.rows as f64 / secs
-    );
-    Ok(())
-}
-
-async fn seed(config: &Config, args: SeedArgs) -> Result<()> {
+async fn seed(config: &Config) -> Result<()> {
     config.prepare_storage()?;
     let db_config = config.db();
     migrate(config).await?;
     let connected = db::connect(&db_config).await?;
-    if args
-        .users
-        .or(args.posts_per_user)
-        .or(args.products)
-        .or(args.orders)
-        .is_some()
-        || args.seed.is_some()
-    {
-        return generate(&connected.db, args).await;
-    }
     let progress = progress::Progress::start("seeding demo data");
     let events = service::events::EventBus::default();
     let report =

@@ -82,7 +82,7 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
         ..config.db()
     };
     let progress = Progress::start("migrating the target");
-    db::migrate_up(&target_config, None).await?;
+    service::migrate::up(&target_config, None).await?;
     let source = db::connect(&config.db()).await?;
     let target = db::connect(&target_config).await?;
     progress.step("checking the target is empty");
@@ -100,9 +100,7 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
     progress.step("verifying");
     let copied = backup::export(&target.db).await?;
     if copied.fingerprint() != dump.fingerprint() {
-        return Err(Error::Service(service::Error::Backup(
-            "the copy differs from the source".into(),
-        )));
+        return Err(Error::CopyDiffers);
     }
     progress.finish("copied and verified");
     for (table, rows, checksum) in copied.fingerprint() {

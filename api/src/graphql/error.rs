@@ -115,11 +115,21 @@ pub fn to_graphql(err: &service::Error) -> Error {
                 );
             })
         }
-        E::Database(_) | E::Migration { .. } | E::Io(_) | E::Backup(_) => {
-            tracing::error!(error = %err, debug = ?err, "unexpected error while serving a request");
-            internal()
-        }
+        E::Database(_)
+        | E::Migration { .. }
+        | E::MigrationBrokeConstraints { .. }
+        | E::Io { .. }
+        | E::Backup(_)
+        | E::Invariant { .. }
+        | E::Task(_)
+        | E::Internal { .. } => unexpected(err),
     }
+}
+
+/// An error nobody should meet: logged with its whole chain, answered as INTERNAL.
+pub fn unexpected(err: &(dyn std::error::Error + 'static)) -> Error {
+    tracing::error!(error = %service::error::Chain(err), debug = ?err, "unexpected error while serving a request");
+    internal()
 }
 
 /// Logs an unavailable database at most every few seconds, with how many were not logged: a

@@ -280,7 +280,7 @@ pub fn show_generated_password(report: &service::seed::SeedReport) {
 pub async fn migrate(config: &Config) -> Result<bool> {
     tracing::info!("applying pending migrations");
     let started = Instant::now();
-    let applied = db::migrate_up(&config.db(), Some(&config.pre_migration_dir())).await?;
+    let applied = service::migrate::up(&config.db(), Some(&config.pre_migration_dir())).await?;
     for m in &applied {
         crate::server::metrics::migration_applied(&m.name, m.duration);
     }

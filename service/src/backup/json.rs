@@ -1,7 +1,7 @@
 //! Logical backups: every table as JSON rows in primary-key order, with the schema version,
 //! row counts and a SHA-256 per table, written and read the same way on SQLite and PostgreSQL.
 
-use super::io;
+use super::BackupError;
 use crate::{Error, Result, clock, db};
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{order, order_item, point_transaction, post, product, role, user, user_role};
@@ -47,22 +47,26 @@ impl Dump {
     /// Checks every table's row count and checksum.
     pub fn verify(&self) -> Result<()> {
         if self.format != "shopgraph-backup" || self.format_version > FORMAT_VERSION {
-            return Err(Error::Backup(format!(
-                "unknown backup format {} v{}",
-                self.format, self.format_version
-            )));
+            return Err(BackupError::UnknownFormat {
+                format: self.format.clone(),
+                version: self.format_version,
+            }
+            .into());
         }
         for table in &self.tables {
             if table.rows.len() as u64 != table.row_count {
-                return Err(Error::Backup(format!(
-                    "{}: {} rows, header says {}",
-                    table.name,
-                    table.rows.len(),
-                    table.row_count
-                )));
+                return Err(BackupError::RowCount {
+                    table: table.name.clone(),
+                    rows: table.rows.len() as u64,
+                    header: table.row_count,
+                }
+                .into());
             }
-            if checksum(&table.rows) != table.checksum {
-                return Err(Error::Backup(format!("{}: checksum mismatch", table.name)));
+            if checksum(&table.rows)? != table.checksum {
+                return Err(BackupError::Checksum {
+                    table: table.name.clone(),
+                }
+                .into());
             }
         }
         Ok(())
@@ -77,8 +81,9 @@ impl Dump {
     }
 }
 
-fn checksum(rows: &[Vec<serde_json::Value>]) -> String {
-    hex::encode(Sha256::digest(serde_json::to_vec(rows).unwrap_or_default()))
+fn checksum(rows: &[Vec<serde_json::Value>]) -> Result<String> {
+    let canonical = serde_json::to_vec(rows).map_err(BackupError::Encode)?;
+    Ok(hex::encode(Sha256::digest(canonical)))
 }
 
 /// A value as canonical JSON: integers, strings, booleans, timestamps as RFC 3339 UTC with
@@ -101,7 +106,10 @@ fn to_json(value: Value) -> serde_json::Value {
 
 /// The JSON of a column back into a value of its type.
 fn from_json(json: &serde_json::Value, column_type: &ColumnType, column: &str) -> Result<Value> {
-    let bad = || Error::Backup(format!("bad value for {column}: {json}"));
+    let bad = || BackupError::BadValue {
+        column: column.to_owned(),
+        value: json.to_string(),
+    };
     if json.is_null() {
         return Ok(match column_type {
             ColumnType::Integer => Value::Int(None),
@@ -147,7 +155,7 @@ where
         name: E::default().table_name().to_owned(),
         columns: columns.iter().map(|c| c.as_str().to_owned()).collect(),
         row_count: rows.len() as u64,
-        checksum: checksum(&rows),
+        checksum: checksum(&rows)?,
         rows,
     })
 }
@@ -183,8 +191,7 @@ pub async fn export(db: &DatabaseConnection) -> Result<Dump> {
     let schema_version = db::migration_status(db)
         .await?
         .into_iter()
-        .filter(|m| m.applied)
-        .last()
+        .rfind(|m| m.applied)
         .map(|m| m.name)
         .unwrap_or_default();
     Ok(Dump {
@@ -260,10 +267,10 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
         .map(|m| m.name().to_owned())
         .collect();
     if !dump.schema_version.is_empty() && !known.contains(&dump.schema_version) {
-        return Err(Error::Backup(format!(
-            "the backup's schema ({}) is newer than this shopgraph knows; upgrade shopgraph first",
-            dump.schema_version
-        )));
+        return Err(BackupError::NewerSchema {
+            schema: dump.schema_version.clone(),
+        }
+        .into());
     }
     let table = |name: &str| dump.tables.iter().find(|t| t.name == name);
     let backend = db.get_database_backend();
@@ -291,10 +298,7 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
             .query_all_raw(Statement::from_string(backend, "PRAGMA foreign_key_check"))
             .await?;
         if !broken.is_empty() {
-            return Err(Error::Backup(format!(
-                "{} rows break foreign keys; nothing was restored",
-                broken.len()
-            )));
+            return Err(BackupError::BrokenForeignKeys { rows: broken.len() }.into());
         }
     }
     txn.commit().await?;
@@ -303,11 +307,16 @@ pub async fn import(db: &DatabaseConnection, dump: &Dump) -> Result<()> {
 
 /// Writes a dump as JSON.
 pub(super) fn write(dump: &Dump, path: &Path) -> Result<()> {
+    let io = |err| Error::io("write", path, err);
     let file = std::fs::File::create(path).map_err(io)?;
     let mut out = std::io::BufWriter::new(file);
-    serde_json::to_writer(&mut out, dump).map_err(|e| match e.io_error_kind() {
-        Some(kind) => io(kind.into()),
-        None => Error::Backup(e.to_string()),
+    serde_json::to_writer(&mut out, dump).map_err(|e| {
+        if e.is_io() {
+            // The file's own error, as the writer met it.
+            io(e.into())
+        } else {
+            BackupError::Encode(e).into()
+        }
     })?;
     // Dropping a BufWriter flushes it but swallows the error: a disk that fills on the last
     // buffer would leave a cut-off file that looks whole.
@@ -317,7 +326,7 @@ pub(super) fn write(dump: &Dump, path: &Path) -> Result<()> {
 
 /// Reads a dump written by [`write`].
 pub(super) fn read(path: &Path) -> Result<Dump> {
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
     serde_json::from_reader(std::io::BufReader::new(file))
-        .map_err(|e| Error::Backup(format!("not a readable backup: {e}")))
+        .map_err(|e| BackupError::Unreadable(e).into())
 }

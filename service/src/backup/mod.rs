@@ -4,11 +4,13 @@
 //! Every file lives in one directory (`<data dir>/backups`, with `pre-migration/` inside), so the
 //! database and its backups can never disagree about where they are.
 
+pub(crate) mod error;
 mod json;
-pub mod raw;
+mod raw;
 mod snapshot;
 mod taken;
 
+pub use error::BackupError;
 pub use json::{Dump, TableDump, export, import};
 pub use taken::{take, taken};
 
@@ -91,7 +93,7 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
             }
         }
         private_file(&partial)?;
-        std::fs::rename(&partial, &path).map_err(io)
+        std::fs::rename(&partial, &path).map_err(|e| Error::io("rename", &partial, e))
     };
     if let Err(e) = written.await {
         let _ = std::fs::remove_file(&partial);
@@ -100,6 +102,16 @@ pub async fn create(db: &DatabaseConnection, dir: &Path, format: Format) -> Resu
     let file = describe(&path)?;
     tracing::info!(name = %file.name, bytes = file.bytes, elapsed_ms = started.elapsed().as_millis() as u64, "backup written");
     Ok(file)
+}
+
+/// The backup taken before migrating a database that holds data, written into `dir`: a
+/// snapshot on SQLite; on PostgreSQL every table as `row_to_json` rows (see `raw`). Returns its
+/// path.
+pub async fn before_migration(db: &DatabaseConnection, dir: &Path) -> Result<PathBuf> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => Ok(create(db, dir, Format::Snapshot).await?.path),
+        _ => raw::dump_postgres(db, dir).await,
+    }
 }
 
 /// Every backup in `dir`, newest first.
@@ -126,7 +138,7 @@ pub fn prune(dir: &Path, keep: usize, max_age_days: Option<u32>) -> Result<Vec<B
         let too_old = max_age_days
             .is_some_and(|d| now - file.modified > chrono::Duration::days(i64::from(d)));
         if i >= keep || too_old {
-            std::fs::remove_file(&file.path).map_err(io)?;
+            std::fs::remove_file(&file.path).map_err(|e| Error::io("remove", &file.path, e))?;
             removed.push(file);
         }
     }
@@ -182,7 +194,9 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(io)
+    builder
+        .create(dir)
+        .map_err(|e| Error::io("create the directory", dir, e))
 }
 
 /// Makes a file readable by its owner only.
@@ -190,13 +204,14 @@ pub fn private_file(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io("restrict access to", path, e))?;
     }
     Ok(())
 }
 
 fn describe(path: &Path) -> Result<BackupFile> {
-    let meta = std::fs::metadata(path).map_err(io)?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
     let modified: DateTime<Utc> = meta
         .modified()
         .map(DateTime::from)
@@ -212,8 +227,4 @@ fn describe(path: &Path) -> Result<BackupFile> {
         bytes: meta.len(),
         modified,
     })
-}
-
-fn io(err: std::io::Error) -> Error {
-    Error::io(err)
 }

@@ -2,7 +2,7 @@
 //! entities describe the schema *after* the migration, so the JSON backup cannot read the
 //! tables as they are *before* it. Each row is kept as PostgreSQL's own `row_to_json`.
 
-use super::{io, private_file};
+use super::{BackupError, private_file};
 use crate::{Error, Result};
 use chrono::Utc;
 use sea_orm::{
@@ -28,8 +28,8 @@ pub async fn dump_postgres(db: &DatabaseConnection, dir: &Path) -> Result<PathBu
         ))
         .await?
         .iter()
-        .filter_map(|r| r.try_get::<String>("", "tablename").ok())
-        .collect();
+        .map(|r| r.try_get::<String>("", "tablename"))
+        .collect::<std::result::Result<_, _>>()?;
     let mut out = serde_json::Map::new();
     for table in tables {
         let quoted = format!("\"{}\"", table.replace('"', "\"\""));
@@ -39,11 +39,14 @@ pub async fn dump_postgres(db: &DatabaseConnection, dir: &Path) -> Result<PathBu
                 format!("SELECT row_to_json(t)::text AS row FROM {quoted} t"),
             ))
             .await?;
+        // Every row or none: a backup that skipped what it could not read would look whole.
         let rows: Vec<serde_json::Value> = rows
             .iter()
-            .filter_map(|r| r.try_get::<String>("", "row").ok())
-            .filter_map(|text| serde_json::from_str(&text).ok())
-            .collect();
+            .map(|r| {
+                let text = r.try_get::<String>("", "row")?;
+                Ok(serde_json::from_str(&text).map_err(BackupError::Unreadable)?)
+            })
+            .collect::<Result<_>>()?;
         out.insert(table, serde_json::Value::Array(rows));
     }
     txn.commit().await?;
@@ -55,11 +58,8 @@ pub async fn dump_postgres(db: &DatabaseConnection, dir: &Path) -> Result<PathBu
         "created_at": Utc::now().to_rfc3339(),
         "tables": out,
     });
-    std::fs::write(
-        &path,
-        serde_json::to_vec(&document).map_err(|e| Error::Backup(e.to_string()))?,
-    )
-    .map_err(io)?;
+    let bytes = serde_json::to_vec(&document).map_err(BackupError::Encode)?;
+    std::fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))?;
     private_file(&path)?;
     Ok(path)
 }

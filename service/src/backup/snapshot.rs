@@ -1,7 +1,7 @@
 //! SQLite snapshots: `VACUUM INTO` writes a consistent copy from one read transaction, so it is
 //! safe while the server keeps writing (WAL lets writers go on meanwhile).
 
-use super::{Format, Verified, io};
+use super::{Format, Verified};
 use crate::{Error, Result, db};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use std::path::Path;
@@ -12,7 +12,7 @@ pub(super) async fn vacuum_into(db: &DatabaseConnection, path: &Path) -> Result<
         .to_str()
         .ok_or_else(|| Error::invalid("path", "backup path must be UTF-8"))?;
     if path.exists() {
-        std::fs::remove_file(path).map_err(io)?;
+        std::fs::remove_file(path).map_err(|e| Error::io("remove", path, e))?;
     }
     db.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Sqlite,
@@ -38,7 +38,7 @@ async fn open(path: &Path) -> Result<DatabaseConnection> {
         slow_statement: Duration::from_secs(10),
         sqlite_max_bytes: None,
     };
-    Ok(db::connect_readonly_sqlite(&config).await?)
+    db::connect_readonly_sqlite(&config).await
 }
 
 pub(super) async fn verify(path: &Path) -> Result<Verified> {

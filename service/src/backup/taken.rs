@@ -23,7 +23,7 @@ pub async fn take(db: &DatabaseConnection, viewer: &Viewer, dir: &Path) -> Resul
         Ok(_) => WRITTEN.fetch_add(1, Ordering::Relaxed),
         Err(err) => {
             // Logged here, whoever asked: a failed backup needs an operator's eye.
-            tracing::error!(error = %err, "backup failed; nothing of it was kept");
+            tracing::error!(error = %crate::error::Chain(err), "backup failed; nothing of it was kept");
             FAILED.fetch_add(1, Ordering::Relaxed)
         }
     };

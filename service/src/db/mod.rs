@@ -262,7 +262,11 @@ impl WriteTxn {
     /// unknown (the server may have committed before the connection broke): that is
     /// [`crate::Error::Unavailable`] with `outcome_unknown`, never retried here.
     pub async fn commit(self) -> Result<()> {
-        self.usable()?;
+        if self.has_failed() {
+            return Err(crate::Error::Invariant {
+                what: "a transaction was committed after one of its statements failed",
+            });
+        }
         let backend = self.txn.get_database_backend();
         let health = self.shared.clone();
         match self.txn.commit().await {
@@ -290,8 +294,14 @@ impl WriteTxn {
         }
     }
 
+    fn has_failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Refuses a statement after a failed one. `ConnectionTrait` can only answer a `DbErr`, and
+    /// this is the database's own answer on PostgreSQL ("current transaction is aborted").
     fn usable(&self) -> std::result::Result<(), DbErr> {
-        if self.failed.load(std::sync::atomic::Ordering::Acquire) {
+        if self.has_failed() {
             return Err(DbErr::Custom(
                 "a statement of this transaction failed; it can only be rolled back".into(),
             ));
@@ -406,7 +416,7 @@ const SEQUENCED_TABLES: [&str; 7] = [
 
 /// Sets every auto-increment sequence just past the largest id in its table, after rows were
 /// written with explicit ids (restores, generated data), so the next insert never collides.
-pub(crate) async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
+pub async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
     let backend = txn.get_database_backend();
     for name in SEQUENCED_TABLES {
         let sql = match backend {
@@ -430,7 +440,7 @@ pub(crate) async fn reset_sequences(txn: &impl ConnectionTrait) -> Result<()> {
 /// posts page took 24 ms instead of 1 ms on freshly generated data). SQLite's planner does well
 /// on its own defaults for this schema, and statistics there would only change plans that were
 /// measured without them, so nothing is done.
-pub(crate) async fn refresh_statistics(db: &impl ConnectionTrait) -> Result<()> {
+pub async fn refresh_statistics(db: &impl ConnectionTrait) -> Result<()> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_unprepared("ANALYZE").await?;
     }
@@ -491,57 +501,28 @@ pub struct Applied {
 /// Key of the PostgreSQL advisory lock held while migrating (any constant; ours spells "shopgrph").
 const MIGRATION_LOCK_KEY: i64 = 0x73686f7067727068;
 
+/// How many of `M`'s migrations are applied to `db`, and how many are pending.
+pub(crate) async fn migration_counts<M: MigratorTrait>(
+    db: &DatabaseConnection,
+) -> Result<(usize, usize)> {
+    let statuses = M::get_migration_with_status(db).await?;
+    let applied = statuses
+        .iter()
+        .filter(|m| m.status() == migration::MigrationStatus::Applied)
+        .count();
+    Ok((applied, statuses.len() - applied))
+}
+
 /// Applies every pending migration in one transaction, one step at a time so each is logged
 /// with its duration. Any failure rolls back all of them and names the migration that failed.
 ///
 /// The transaction also serialises concurrent start-ups: on SQLite it is `BEGIN IMMEDIATE`
 /// (a second process waits for the write lock), on PostgreSQL it first takes a
 /// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
-///
-/// When a database that already has tables is about to change, a backup is first written to
-/// `pre_migration_dir` (when given): a snapshot of a SQLite file, or every PostgreSQL table as
-/// `row_to_json` rows (the entities only know the schema after the migration).
-pub async fn migrate_up(
-    config: &DbConfig,
-    pre_migration_dir: Option<&std::path::Path>,
-) -> Result<Vec<Applied>> {
-    migrate_up_with::<Migrator>(config, pre_migration_dir).await
-}
-
-/// [`migrate_up`] with another list of migrations (tests use one that fails on purpose).
-pub async fn migrate_up_with<M: MigratorTrait>(
-    config: &DbConfig,
-    pre_migration_dir: Option<&std::path::Path>,
-) -> Result<Vec<Applied>> {
-    let db = connect_single(config).await?;
-    let outcome = apply_pending::<M>(&db, pre_migration_dir).await;
-    db.close().await?;
-    outcome
-}
-
-async fn apply_pending<M: MigratorTrait>(
+/// (`crate::migrate` takes a backup first.)
+pub(crate) async fn apply_pending<M: MigratorTrait>(
     db: &DatabaseConnection,
-    pre_migration_dir: Option<&std::path::Path>,
 ) -> Result<Vec<Applied>> {
-    if let Some(dir) = pre_migration_dir {
-        let statuses = M::get_migration_with_status(db).await?;
-        let applied = statuses
-            .iter()
-            .filter(|m| m.status() == migration::MigrationStatus::Applied)
-            .count();
-        let pending = statuses.len() - applied;
-        if applied > 0 && pending > 0 {
-            let written = match db.get_database_backend() {
-                DatabaseBackend::Sqlite => {
-                    crate::backup::create(db, dir, crate::backup::Format::Snapshot)
-                        .await?
-                        .path
-                }
-                _ => crate::backup::raw::dump_postgres(db, dir).await?,
-            };
-            tracing::info!(backup = %written.display(), pending, "pre-migration backup written");
-        }
-    }
     let txn = begin_write(db).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_string(
@@ -557,11 +538,8 @@ async fn apply_pending<M: MigratorTrait>(
         let name = next.name().to_owned();
         let started = Instant::now();
         if let Err(err) = M::up(&*txn, Some(1)).await {
-            tracing::error!(migration = %name, error = %err, "migration failed; rolling back every migration of this run");
-            return Err(crate::Error::Migration {
-                name,
-                message: err.to_string(),
-            });
+            tracing::error!(migration = %name, error = %crate::error::Chain(&err), "migration failed; rolling back every migration of this run");
+            return Err(crate::Error::Migration { name, source: err });
         }
         let duration = started.elapsed();
         tracing::info!(migration = %name, duration_ms = duration.as_secs_f64() * 1000.0, "applied migration");
@@ -589,12 +567,9 @@ async fn check_constraints(txn: &impl ConnectionTrait) -> Result<()> {
         .query_all_raw(Statement::from_string(backend, sql))
         .await?;
     if !broken.is_empty() {
-        return Err(crate::Error::Migration {
-            name: "(constraint check)".into(),
-            message: format!(
-                "{} {what}; every migration of this run was rolled back",
-                broken.len()
-            ),
+        return Err(crate::Error::MigrationBrokeConstraints {
+            count: broken.len(),
+            what,
         });
     }
     Ok(())
@@ -619,7 +594,7 @@ pub async fn migrate_fresh(config: &DbConfig) -> Result<()> {
 /// A pool of exactly one connection, for schema changes: the migrator sets per-connection
 /// state (SQLite's `PRAGMA foreign_keys = OFF` before dropping tables) that must apply to the
 /// statements that follow it, which a larger pool would spread over other connections.
-async fn connect_single(config: &DbConfig) -> Result<DatabaseConnection> {
+pub(crate) async fn connect_single(config: &DbConfig) -> Result<DatabaseConnection> {
     let single = DbConfig {
         max_connections: 1,
         min_connections: 1,

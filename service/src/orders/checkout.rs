@@ -10,7 +10,7 @@ use super::place::{self, Placed};
 use crate::access::Viewer;
 use crate::events::EventBus;
 use crate::{Error, Result, db};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
@@ -132,15 +132,18 @@ impl Checkout {
             tokio::spawn(Shift(self.0.clone()).work());
         }
         outcome.await.unwrap_or_else(|_| {
-            Err(Error::Database(DbErr::Custom(
-                "the checkout stopped before the order was written".into(),
-            )))
+            Err(Error::Invariant {
+                what: "the checkout stopped before the order was written",
+            })
         })
     }
 }
 
+/// A group's write returned fewer outcomes than it had orders.
 fn lost_answer() -> Error {
-    Error::Database(DbErr::Custom("no outcome".into()))
+    Error::Invariant {
+        what: "an order of the group got no outcome",
+    }
 }
 
 impl Desk {
@@ -182,7 +185,7 @@ impl Desk {
                 // outcome of a commit that may have happened is never tried again.
                 orders
                     .iter()
-                    .map(|_| Err(err.again().unwrap_or_else(|| lost_answer())))
+                    .map(|_| Err(err.again().unwrap_or_else(lost_answer)))
                     .collect()
             }
             Err(err) if orders.len() > 1 => {

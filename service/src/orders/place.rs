@@ -9,7 +9,7 @@ use crate::points::{self, Entry};
 use crate::{Error, Result, clock, db, loyalty};
 use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A placed order and its items, in line order.
@@ -100,9 +100,9 @@ pub(super) async fn group(
             .zip(&accepted)
             .all(|(o, a)| o.customer_id == a.customer_id && o.total_cents == a.total);
     if !in_step {
-        return Err(Error::Database(DbErr::Custom(
-            "the new orders came back in an unexpected order".into(),
-        )));
+        return Err(Error::Invariant {
+            what: "the new orders came back in an unexpected order",
+        });
     }
 
     let rows = accepted.iter().zip(&written).flat_map(|(a, o)| {
@@ -158,7 +158,9 @@ pub(super) async fn group(
 }
 
 fn lost_order() -> Error {
-    Error::Database(DbErr::Custom("an accepted order was not written".into()))
+    Error::Invariant {
+        what: "an accepted order was not written",
+    }
 }
 
 /// Checks one order against the customers, catalog and stock as the orders before it in the

@@ -4,7 +4,7 @@ use crate::auth::throttle::{ClientAddress, SignInThrottle};
 use crate::auth::token::TokenKeys;
 use crate::graphql::args::{Kind, global_id, parse_id};
 use crate::graphql::error::GqlResult;
-use crate::graphql::error::rate_limited;
+use crate::graphql::error::{rate_limited, unexpected};
 use crate::graphql::types::User;
 use crate::graphql::types::enums::UserStatus;
 use crate::graphql::viewer::viewer;
@@ -82,7 +82,7 @@ impl UserMutation {
         .await
         .gql()?;
         Ok(AuthPayload {
-            token: keys.issue(user.id),
+            token: keys.issue(user.id).map_err(|e| unexpected(&e))?,
             user: User::signed_in(user),
         })
     }
@@ -99,7 +99,7 @@ impl UserMutation {
         let keys = ctx.data::<TokenKeys>()?;
         let user = auth::login(db, &email, &password).await.gql()?;
         Ok(AuthPayload {
-            token: keys.issue(user.id),
+            token: keys.issue(user.id).map_err(|e| unexpected(&e))?,
             user: User::signed_in(user),
         })
     }

@@ -3,11 +3,11 @@
 use super::AppState;
 use crate::server::metrics::handle;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 /// `GET /metrics`.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn render(State(state): State<AppState>) -> Response {
     let (open, idle) = service::db::pool_stats(&state.db);
     metrics::gauge!("shopgraph_db_pool_connections", "state" => "idle").set(f64::from(idle));
     metrics::gauge!("shopgraph_db_pool_connections", "state" => "in_use")
@@ -42,6 +42,14 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             metrics::counter!("shopgraph_backups_total", "outcome" => outcome).absolute(n);
         }
     }
-    let body = handle().map(|h| h.render()).unwrap_or_default();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    // No recorder (start-up logged why): say so, rather than an empty page a scraper would
+    // read as "no metrics".
+    let Some(recorder) = handle() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "metrics are unavailable\n").into_response();
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        recorder.render(),
+    )
+        .into_response()
 }

@@ -1,10 +1,9 @@
-//! Generated data for benchmarks: `shopgraph seed --users N --posts-per-user M --products P
-//! --orders O --seed S`. The same seed and sizes always give the same rows; a database that
-//! already holds them is left alone. Everything is computed in memory first (balances, tiers
-//! and ledger included, by the same loyalty rules as real orders) and written with batched
-//! inserts in one transaction.
+//! Generated data for the load benchmark (and its test): users, posts, products and orders of
+//! a given size. The same seed and sizes always give the same rows; a database that already
+//! holds them is left alone. Everything is computed in memory first (balances, tiers and
+//! ledger included, by the same loyalty rules as real orders) and written with batched inserts
+//! in one transaction. It lives here, not in the shipped binary, which never needs it.
 
-use crate::{Error, Result, db, loyalty, users};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::{
     OrderStatus, PointKind, PostStatus, UserStatus, order, order_item, point_transaction, post,
@@ -14,8 +13,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter,
 };
+use service::{Error, Result, db, loyalty, users};
 
 /// How much to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +75,11 @@ pub async fn generate(
     if spec.users == 0 {
         return Err(Error::invalid("users", "must be at least 1"));
     }
-    if users::by_email(db, &email(0)).await?.is_some() {
+    let done = user::Entity::find()
+        .filter(user::Column::Email.eq(email(0)))
+        .one(db)
+        .await?;
+    if done.is_some() {
         return Ok(Generated {
             rows: 0,
             written: false,
