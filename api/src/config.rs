@@ -2,7 +2,7 @@
 //! file, loaded before parsing). Read once in `main` and passed down.
 
 use clap::{Args, ValueEnum};
-use service::db::DbConfig;
+use service::ops::database::DbConfig;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -341,7 +341,7 @@ impl Config {
     /// `--db-max-connections`, with 0 resolved for the database in use.
     pub fn pool_size(&self) -> u32 {
         match self.db_max_connections {
-            0 if service::db::is_sqlite(&self.database_url()) => {
+            0 if service::ops::database::is_sqlite(&self.database_url()) => {
                 std::thread::available_parallelism().map_or(1, |n| n.get() as u32) + 1
             }
             0 => 8,
@@ -430,13 +430,13 @@ impl Config {
             let file = std::path::Path::new(path);
             if let Some(dir) = file.parent() {
                 if !dir.as_os_str().is_empty() && path != ":memory:" {
-                    service::backup::private_dir(dir).map_err(std::io::Error::other)?;
+                    service::ops::backup::private_dir(dir).map_err(std::io::Error::other)?;
                 }
             }
             // A new database file is the owner's alone (SQLite would follow the umask).
             if !file.exists() && path != ":memory:" {
                 std::fs::File::create(file)?;
-                service::backup::private_file(file).map_err(std::io::Error::other)?;
+                service::ops::backup::private_file(file).map_err(std::io::Error::other)?;
             }
         }
         Ok(())

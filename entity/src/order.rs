@@ -28,19 +28,11 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Customer,
-    #[sea_orm(has_many = "super::order_item::Entity")]
-    OrderItem,
 }
 
 impl Related<super::user::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Customer.def()
-    }
-}
-
-impl Related<super::order_item::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::OrderItem.def()
     }
 }
 

@@ -20,15 +20,6 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::order_item::Entity")]
-    OrderItem,
-}
-
-impl Related<super::order_item::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::OrderItem.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,8 +3,8 @@
 //! Each message reads whole on its own (the command line and logs print it); the error it
 //! came from stays reachable through `source()`, and [`Chain`] prints the whole chain once.
 
-use crate::backup::error::BackupError;
-use crate::db::fault::{Fault, Unavailable, classify};
+use crate::ops::backup::error::BackupError;
+use crate::store::db::fault::{Fault, Unavailable, classify};
 use sea_orm::{DbErr, SqlErr};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -104,7 +104,7 @@ pub enum Error {
 pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync>;
 
 impl From<DbErr> for Error {
-    /// Database errors by what they mean to the caller (see [`crate::db::fault`]).
+    /// Database errors by what they mean to the caller (see [`crate::store::db::fault`]).
     fn from(err: DbErr) -> Self {
         match classify(&err) {
             Fault::StorageFull => Self::StorageFull(std::sync::Arc::new(err)),

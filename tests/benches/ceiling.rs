@@ -307,7 +307,7 @@ pub async fn serve(path: &str, connections: u32) {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         // As shopgraph's pool: the worker thread never waits for the reader.
-        .row_buffer_size(service::db::ROW_BUFFER);
+        .row_buffer_size(service::ops::database::ROW_BUFFER);
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
         // As shopgraph's pool: no ping before each statement.

@@ -144,7 +144,7 @@ async fn generate(data_dir: &Path, options: &Options) {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("shopgraph.db").display()));
-    let connected = service::db::connect(&tests::db_config(&url))
+    let connected = service::ops::database::connect(&tests::db_config(&url))
         .await
         .expect("the seeded database opens");
     let spec = Spec {

@@ -14,9 +14,10 @@ use rand::{Rng, SeedableRng};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
-use service::{Error, Result, db, loyalty, users};
+use service::ops::database;
+use service::{Error, Result, loyalty, users};
 
 /// How much to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +91,8 @@ pub async fn generate(
         .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
         .single()
         .unwrap_or_else(Utc::now);
-    let txn = db::begin_write(db).await?;
+    // Nothing else writes while the benchmark's data is generated: a plain transaction.
+    let txn = db.begin().await?;
     // New rows take ids after any already there (the demo data, say).
     let user_base = next_id(&txn, "users").await?;
     let product_base = next_id(&txn, "products").await?;
@@ -234,9 +236,9 @@ pub async fn generate(
     rows += insert_all(&txn, orders, "orders", &mut progress).await?;
     rows += insert_all(&txn, items, "order_items", &mut progress).await?;
     rows += insert_all(&txn, ledger, "point_transactions", &mut progress).await?;
-    db::reset_sequences(&txn).await?;
+    database::reset_sequences(&txn).await?;
     txn.commit().await?;
-    db::refresh_statistics(db).await?;
+    database::refresh_statistics(db).await?;
     Ok(Generated {
         rows,
         written: true,

@@ -9,7 +9,7 @@ use clap::Parser;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use service::DatabaseConnection;
-use service::db::StatementCounter;
+use service::ops::database::StatementCounter;
 use std::net::SocketAddr;
 use std::sync::Once;
 use tempfile::TempDir;
@@ -187,9 +187,9 @@ mod errors {
 }
 
 /// Pool settings for a test's own connection to `url` (outside the server's pool).
-pub fn db_config(url: &str) -> service::db::DbConfig {
+pub fn db_config(url: &str) -> service::ops::database::DbConfig {
     use std::time::Duration;
-    service::db::DbConfig {
+    service::ops::database::DbConfig {
         url: url.to_owned(),
         max_connections: 4,
         min_connections: 1,

@@ -1,7 +1,7 @@
 //! Backups and restores, safe migrations.
 
 use serde_json::{Value, json};
-use service::backup::{self, Format};
+use service::ops::backup::{self, Format};
 use std::sync::Arc;
 use tests::{Backend, Kind, TestApp, both_backends, db_id, gid, spawn_app};
 
@@ -272,7 +272,7 @@ async fn copy_sqlite_into_postgres() {
     api::cli::ops::copy(&cli.config, &target)
         .await
         .expect("copied");
-    let copied = service::db::connect(&service::db::DbConfig {
+    let copied = service::ops::database::connect(&service::ops::database::DbConfig {
         url: target.clone(),
         ..cli.config.db()
     })

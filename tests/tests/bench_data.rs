@@ -25,9 +25,9 @@ async fn generated_data_is_deterministic_and_consistent(app: TestApp) {
     // The same seed elsewhere gives the same rows.
     let other = spawn_app(app.backend).await;
     generate(&other.db, spec, |_, _| {}).await.unwrap();
-    let ours = service::backup::export(&app.db).await.unwrap();
-    let theirs = service::backup::export(&other.db).await.unwrap();
-    let generated = |dump: &service::backup::Dump| {
+    let ours = service::ops::backup::export(&app.db).await.unwrap();
+    let theirs = service::ops::backup::export(&other.db).await.unwrap();
+    let generated = |dump: &service::ops::backup::Dump| {
         dump.tables
             .iter()
             .filter(|t| t.name != "users" && t.name != "user_roles" && t.name != "roles")

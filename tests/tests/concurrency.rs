@@ -224,7 +224,7 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let connected = service::db::connect(&tests::db_config(&url))
+            let connected = service::ops::database::connect(&tests::db_config(&url))
                 .await
                 .expect("connect");
             let checkout =

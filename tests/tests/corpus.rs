@@ -377,14 +377,14 @@ async fn edge_text_written_on_sqlite_copies_to_postgres() {
     api::cli::ops::copy(&cli.config, &target)
         .await
         .expect("copied to PostgreSQL");
-    let copied = service::db::connect(&tests::db_config(&target))
+    let copied = service::ops::database::connect(&tests::db_config(&target))
         .await
         .unwrap();
-    let want = service::backup::export(&sqlite.db)
+    let want = service::ops::backup::export(&sqlite.db)
         .await
         .unwrap()
         .fingerprint();
-    let got = service::backup::export(&copied.db)
+    let got = service::ops::backup::export(&copied.db)
         .await
         .unwrap()
         .fingerprint();

@@ -1,16 +1,19 @@
 //! Connection settings and migrations.
 
-use service::db;
+use service::ops::database;
 use tests::{Backend, TestApp, db_config, spawn_app};
 
 #[tokio::test]
 async fn every_sqlite_connection_has_our_pragmas() {
     let app = spawn_app(Backend::Sqlite).await;
     // A brand-new pool, so the connection checked has just been opened.
-    let fresh = db::connect(&db_config(&app.database_url)).await.unwrap().db;
+    let fresh = database::connect(&db_config(&app.database_url))
+        .await
+        .unwrap()
+        .db;
     for pool in [&app.db, &fresh] {
         let get = |name: &'static str| async move {
-            db::sqlite_pragma(pool, name).await.unwrap().unwrap()
+            database::sqlite_pragma(pool, name).await.unwrap().unwrap()
         };
         assert_eq!(get("journal_mode").await, "wal");
         assert_eq!(get("foreign_keys").await, "1");
@@ -21,23 +24,23 @@ async fn every_sqlite_connection_has_our_pragmas() {
 }
 
 async fn migrations_go_down_and_up(app: TestApp) {
-    let status = db::migration_status(&app.db).await.unwrap();
+    let status = database::migration_status(&app.db).await.unwrap();
     assert!(
         status.len() >= 4 && status.iter().all(|m| m.applied),
         "{status:?}"
     );
-    db::migrate_down(&db_config(&app.database_url), 1)
+    database::migrate_down(&db_config(&app.database_url), 1)
         .await
         .unwrap();
-    let status = db::migration_status(&app.db).await.unwrap();
+    let status = database::migration_status(&app.db).await.unwrap();
     assert!(!status.last().unwrap().applied);
-    let applied = service::migrate::up(&db_config(&app.database_url), None)
+    let applied = service::ops::migrate::up(&db_config(&app.database_url), None)
         .await
         .unwrap();
     assert_eq!(applied.len(), 1);
     assert_eq!(applied[0].name, status.last().unwrap().name);
     assert!(
-        service::migrate::up(&db_config(&app.database_url), None)
+        service::ops::migrate::up(&db_config(&app.database_url), None)
             .await
             .unwrap()
             .is_empty()
@@ -46,14 +49,14 @@ async fn migrations_go_down_and_up(app: TestApp) {
 
 async fn concurrent_start_ups_migrate_once(app: TestApp) {
     // Roll everything back, then let four "instances" migrate at once.
-    let total = db::migration_status(&app.db).await.unwrap().len();
-    db::migrate_down(&db_config(&app.database_url), total as u32)
+    let total = database::migration_status(&app.db).await.unwrap().len();
+    database::migrate_down(&db_config(&app.database_url), total as u32)
         .await
         .unwrap();
     let config = db_config(&app.database_url);
     let runs = (0..4).map(|_| {
         let config = config.clone();
-        tokio::spawn(async move { service::migrate::up(&config, None).await })
+        tokio::spawn(async move { service::ops::migrate::up(&config, None).await })
     });
     let mut applied = 0;
     for run in runs {
@@ -133,12 +136,12 @@ mod broken {
 
 async fn a_failed_migration_changes_nothing(app: TestApp) {
     app.create_user("ada@example.com", "Ada").await;
-    let before = service::backup::export(&app.db)
+    let before = service::ops::backup::export(&app.db)
         .await
         .unwrap()
         .fingerprint();
     let pre = tempfile::tempdir().unwrap();
-    let err = service::migrate::up_with::<broken::Migrator>(
+    let err = service::ops::migrate::up_with::<broken::Migrator>(
         &db_config(&app.database_url),
         Some(pre.path()),
     )
@@ -151,14 +154,14 @@ async fn a_failed_migration_changes_nothing(app: TestApp) {
     );
     assert!(err.contains("failed"), "{err}");
     assert_eq!(
-        service::backup::export(&app.db)
+        service::ops::backup::export(&app.db)
             .await
             .unwrap()
             .fingerprint(),
         before,
         "data unchanged"
     );
-    let status = db::migration_status(&app.db).await.unwrap();
+    let status = database::migration_status(&app.db).await.unwrap();
     assert!(status.iter().all(|m| m.applied), "no migration recorded");
     use sea_orm::ConnectionTrait;
     assert!(
@@ -187,7 +190,7 @@ async fn a_failed_migration_changes_nothing(app: TestApp) {
 tests::both_backends!(a_failed_migration_changes_nothing);
 
 async fn check_reports_a_healthy_database(app: TestApp) {
-    use service::check::{Status, database};
+    use service::ops::check::{Status, database};
     let findings = database(&app.db, true).await.unwrap();
     let failed: Vec<_> = findings.iter().filter(|f| f.status != Status::Ok).collect();
     assert!(failed.is_empty(), "{failed:?}");

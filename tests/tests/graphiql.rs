@@ -45,7 +45,7 @@ async fn graphiql_works_offline_in_chromium() {
         return;
     };
     let app = tests::spawn_app(Backend::Sqlite).await;
-    service::seed::demo(&app.db, &app.events, None)
+    service::ops::seed::demo(&app.db, &app.events, None)
         .await
         .expect("demo data");
 

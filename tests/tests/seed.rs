@@ -6,7 +6,7 @@ use tests::{TestApp, both_backends};
 both_backends!(seed_is_idempotent);
 
 async fn seed_is_idempotent(app: TestApp) {
-    let first = service::seed::demo(&app.db, &app.events, None)
+    let first = service::ops::seed::demo(&app.db, &app.events, None)
         .await
         .unwrap();
     assert!(first.generated_admin_password.is_some(), "shown once");
@@ -16,12 +16,12 @@ async fn seed_is_idempotent(app: TestApp) {
     );
     let count = "{ users { totalCount } posts { totalCount } products { totalCount } orders { totalCount } }";
     let before = app.data(count, json!({})).await;
-    let second = service::seed::demo(&app.db, &app.events, None)
+    let second = service::ops::seed::demo(&app.db, &app.events, None)
         .await
         .unwrap();
     assert_eq!(
         second,
-        service::seed::SeedReport::default(),
+        service::ops::seed::SeedReport::default(),
         "second run creates nothing"
     );
     assert_eq!(app.data(count, json!({})).await, before);

@@ -9,7 +9,7 @@ use crate::config::{Config, ServeArgs};
 use crate::server::{Application, migrate};
 use crate::{Result, graphql, telemetry};
 use args::{Cli, Command, MigrateAction};
-use service::db;
+use service::ops::database;
 
 /// Runs the command line.
 pub async fn run(cli: Cli) -> Result<()> {
@@ -45,16 +45,16 @@ async fn run_migrate(config: &Config, action: MigrateAction) -> Result<()> {
             migrate(config).await?;
         }
         MigrateAction::Down { steps } => {
-            db::migrate_down(&db_config, steps).await?;
+            database::migrate_down(&db_config, steps).await?;
             tracing::info!(steps, "rolled back");
         }
         MigrateAction::Fresh => {
-            db::migrate_fresh(&db_config).await?;
+            database::migrate_fresh(&db_config).await?;
             tracing::info!("dropped every table and applied all migrations");
         }
         MigrateAction::Status => {
-            let connected = db::connect(&db_config).await?;
-            for m in db::migration_status(&connected.db).await? {
+            let connected = database::connect(&db_config).await?;
+            for m in database::migration_status(&connected.db).await? {
                 println!(
                     "{}  {}",
                     if m.applied { "applied" } else { "pending" },
@@ -70,11 +70,11 @@ async fn seed(config: &Config) -> Result<()> {
     config.prepare_storage()?;
     let db_config = config.db();
     migrate(config).await?;
-    let connected = db::connect(&db_config).await?;
+    let connected = database::connect(&db_config).await?;
     let progress = progress::Progress::start("seeding demo data");
     let events = service::events::EventBus::default();
     let report =
-        service::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
+        service::ops::seed::demo(&connected.db, &events, config.admin_password.as_deref()).await?;
     progress.finish("seeded");
     crate::server::show_generated_password(&report);
     tracing::info!(

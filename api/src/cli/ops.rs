@@ -4,9 +4,9 @@ use super::args::{BackupAction, BackupFormat};
 use super::progress::Progress;
 use crate::config::Config;
 use crate::{Error, Result};
-use service::backup::{self, Format};
-use service::check::{Finding, Status};
-use service::db;
+use service::ops::backup::{self, Format};
+use service::ops::check::{Finding, Status};
+use service::ops::database;
 use std::path::Path;
 
 impl From<BackupFormat> for Format {
@@ -23,7 +23,7 @@ pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
     let dir = config.backups_dir();
     match action {
         BackupAction::Create { format } => {
-            let connected = db::connect(&config.db()).await?;
+            let connected = database::connect(&config.db()).await?;
             let progress = Progress::start("writing backup");
             let file = backup::create(&connected.db, &dir, format.into()).await?;
             progress.finish("backup written");
@@ -56,7 +56,7 @@ pub async fn backup(config: &Config, action: BackupAction) -> Result<()> {
             }
         }
         BackupAction::Restore { file } => {
-            let connected = db::connect(&config.db()).await?;
+            let connected = database::connect(&config.db()).await?;
             let progress = Progress::start("restoring (one transaction)");
             let dump = backup::restore(&connected.db, &file).await?;
             progress.finish("restored");
@@ -77,14 +77,14 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
             "the target must be a postgres:// URL",
         )));
     }
-    let target_config = db::DbConfig {
+    let target_config = database::DbConfig {
         url: to.to_owned(),
         ..config.db()
     };
     let progress = Progress::start("migrating the target");
-    service::migrate::up(&target_config, None).await?;
-    let source = db::connect(&config.db()).await?;
-    let target = db::connect(&target_config).await?;
+    service::ops::migrate::up(&target_config, None).await?;
+    let source = database::connect(&config.db()).await?;
+    let target = database::connect(&target_config).await?;
     progress.step("checking the target is empty");
     let existing = backup::export(&target.db).await?;
     if existing.tables.iter().any(|t| t.row_count > 0) {
@@ -112,8 +112,8 @@ pub async fn copy(config: &Config, to: &str) -> Result<()> {
 /// `shopgraph check`: prints a report; fails when any check failed.
 pub async fn check(config: &Config, full: bool) -> Result<()> {
     let mut findings = files(config);
-    match db::connect(&config.db()).await {
-        Ok(connected) => findings.extend(service::check::database(&connected.db, full).await?),
+    match database::connect(&config.db()).await {
+        Ok(connected) => findings.extend(service::ops::check::database(&connected.db, full).await?),
         Err(err) => findings.push(Finding::new("connectivity", Status::Fail, err.to_string())),
     }
     let mut failed = 0;
@@ -168,7 +168,7 @@ fn files(config: &Config) -> Vec<Finding> {
             }
         }
     }
-    match db::free_bytes(dir) {
+    match database::free_bytes(dir) {
         Some(free) if free < 512 * 1024 * 1024 => findings.push(Finding::new(
             "disk_space",
             Status::Warn,

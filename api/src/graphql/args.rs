@@ -3,7 +3,7 @@
 use super::error::bad_input;
 pub use super::global_id::{Kind, global_id, name};
 use async_graphql::{Enum, ID};
-use service::pagination::PageArgs;
+use service::list::PageArgs;
 
 /// Reads the global id of a `kind` row (see [`global_id`]); anything else, a malformed id or
 /// one of another type, is BAD_USER_INPUT naming `field`.

@@ -1,10 +1,10 @@
 //! Nested lookups read only the columns behind the fields a query selects under them, into the
-//! service's partial rows (see `service::projection`): a column not read is `None` there, not
+//! service's partial rows (see `service::rows`): a column not read is `None` there, not
 //! a placeholder, so a field can only answer a value that was read.
 
 use super::error::internal;
 use async_graphql::Lookahead;
-use service::projection::{Columns, OptionalColumn};
+use service::rows::{Columns, OptionalColumn};
 
 /// The columns behind the fields of `sources` (a GraphQL field name with the column that
 /// answers it) that are selected under `field`, fragments included.

@@ -7,7 +7,7 @@ use super::loaders::{ChildCountKey, Loaders};
 use super::viewer::viewer;
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{ContainerType, Context, Object};
-use service::pagination::{self, Page};
+use service::list::{Cursor, Page};
 use service::{DatabaseConnection, orders, points, posts, products, users};
 
 /// What `totalCount` counts: the same filter as the page, without paging.
@@ -71,13 +71,13 @@ impl ListTotal {
 
 /// An edge's cursor: a position that is only encoded when a client selects `cursor` (or
 /// `pageInfo`'s), not for every row of every page.
-pub struct EdgeCursor(pagination::Cursor);
+pub struct EdgeCursor(Cursor);
 
 impl CursorType for EdgeCursor {
     type Error = service::Error;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        pagination::Cursor::parse(s).map(Self)
+        Cursor::parse(s).map(Self)
     }
 
     fn encode_cursor(&self) -> String {
@@ -94,7 +94,7 @@ pub type Conn<N> = Connection<EdgeCursor, Direct<N>, ListTotal>;
 pub fn connection<M, N: ContainerType>(
     page: Page<M>,
     count: CountOf,
-    cursor: impl Fn(&M) -> pagination::Cursor,
+    cursor: impl Fn(&M) -> Cursor,
     node: impl Fn(M) -> N,
 ) -> Conn<N> {
     let mut conn =

@@ -16,8 +16,8 @@ pub const LISTS: [(&str, &str, u64); 3] = [
 /// The sizes the cost model counts with.
 pub const SIZES: Sizes = Sizes {
     lists: &LISTS,
-    default_page: service::pagination::DEFAULT_PAGE_SIZE as u64,
-    max_page: service::pagination::MAX_PAGE_SIZE as u64,
+    default_page: service::list::DEFAULT_PAGE_SIZE as u64,
+    max_page: service::list::MAX_PAGE_SIZE as u64,
 };
 
 /// The cost model of the schema whose SDL is `sdl`.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// Seconds a client should wait before trying again after `err`, for errors worth retrying.
 pub fn retry_after(err: &service::Error) -> Option<u32> {
-    use service::db::fault::Unavailable as U;
+    use service::ops::database::Unavailable as U;
     match err {
         // Space comes back when someone frees it: not within a second.
         service::Error::StorageFull(_) => Some(30),

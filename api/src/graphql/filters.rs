@@ -5,8 +5,8 @@ use super::error::{GqlResult, bad_input};
 use super::types::enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
-use service::filter::{Cmp, Logic, TextCmp};
-use service::pagination::Sort;
+use service::list::Sort;
+use service::list::{Cmp, Logic, TextCmp};
 
 type Res<T> = async_graphql::Result<T>;
 

@@ -9,7 +9,7 @@
 //! drops types no field returns), so the exported SDL is what the fields alone would make.
 
 use crate::graphql::args::page_args;
-use service::pagination::PageArgs;
+use service::list::PageArgs;
 
 /// A list field's arguments as the client gave them: the page asked for, and the filter and
 /// ordering still in their GraphQL input types (each field reads them in its own way and order).

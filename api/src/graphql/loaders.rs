@@ -4,10 +4,8 @@
 
 use super::engine::batching::BatchSpawner;
 use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
-use service::pagination::{Page, PageArgs, Positioned, Sort};
-use service::projection::{
-    Columns, PostColumn, PostRow, ProductColumn, ProductRow, UserColumn, UserRow,
-};
+use service::list::{Page, PageArgs, Positioned, Sort};
+use service::rows::{Columns, PostColumn, PostRow, ProductColumn, ProductRow, UserColumn, UserRow};
 use service::{DatabaseConnection, order, order_item, point_transaction, role};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -16,7 +14,7 @@ use std::time::Duration;
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<service::Error>>;
 
-/// A row by id, read with only `columns` (see `service::projection`).
+/// A row by id, read with only `columns` (see `service::rows`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ById<C> {
     pub id: i32,

@@ -1,5 +1,5 @@
 //! Backups the running server takes on a schedule (admins ask for one through
-//! `service::backup::take`, as the schedule does).
+//! `service::ops::backup::take`, as the schedule does).
 
 use service::DatabaseConnection;
 use service::access::Viewer;
@@ -15,9 +15,9 @@ pub fn schedule(db: DatabaseConnection, dir: PathBuf, every: Duration, keep: usi
         loop {
             ticks.tick().await;
             // A failure is logged by `take`.
-            if let Ok(file) = service::backup::take(&db, &Viewer::SYSTEM, &dir).await {
+            if let Ok(file) = service::ops::backup::take(&db, &Viewer::SYSTEM, &dir).await {
                 tracing::info!(name = %file.name, "scheduled backup written");
-                if let Err(err) = service::backup::prune(&dir, keep, None) {
+                if let Err(err) = service::ops::backup::prune(&dir, keep, None) {
                     tracing::warn!(error = %err, "pruning old backups failed");
                 }
             }

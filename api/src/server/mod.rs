@@ -14,8 +14,8 @@ use crate::config::{Config, ServeArgs};
 use crate::graphql::{Limits, SchemaDeps, build_schema};
 use routes::{AppState, router};
 use service::DatabaseConnection;
-use service::db::{self, StatementCounter};
 use service::events::EventBus;
+use service::ops::database::{self, StatementCounter};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,7 +53,7 @@ impl Application {
         } else {
             migrate(config).await?
         };
-        let connected = db::connect(&db_config).await?;
+        let connected = database::connect(&db_config).await?;
         let shutdown = tokio::sync::watch::Sender::new(false);
         let events = EventBus::default();
         events.listen_to_other_instances(&db_config.url, connected.db.clone());
@@ -62,7 +62,7 @@ impl Application {
         );
         if created && seed_demo {
             let report =
-                service::seed::demo(&connected.db, &events, config.admin_password.as_deref())
+                service::ops::seed::demo(&connected.db, &events, config.admin_password.as_deref())
                     .await?;
             show_generated_password(&report);
             tracing::info!(
@@ -113,7 +113,8 @@ impl Application {
             request_timeout: Duration::from_millis(config.request_timeout_ms.max(1)),
             executions: Arc::new(tokio::sync::Semaphore::new(config.concurrent_requests())),
             backups_dir: config.backups_dir(),
-            sqlite_path: db::is_sqlite(&config.database_url()).then(|| config.sqlite_path_of_url()),
+            sqlite_path: database::is_sqlite(&config.database_url())
+                .then(|| config.sqlite_path_of_url()),
             statements: connected.statements.clone(),
             sockets: crate::server::routes::ws::SocketLimits {
                 init_timeout: Duration::from_secs(config.ws_init_timeout_secs.max(1)),
@@ -199,7 +200,7 @@ impl Application {
     ) -> Result<()> {
         let db = self.state.db.clone();
         let shutdown = self.shutdown;
-        let checkpoints = db::checkpoint_in_background(&db, CHECKPOINT_EVERY);
+        let checkpoints = database::checkpoint_in_background(&db, CHECKPOINT_EVERY);
         let metrics = self.metrics_listener.map(|listener| {
             if let Ok(address) = listener.local_addr() {
                 tracing::info!(%address, "metrics at http://{address}/metrics");
@@ -235,7 +236,7 @@ impl Application {
             metrics.abort();
         }
         // The file on disk should stand on its own once we are gone: fold the WAL into it.
-        if let Err(err) = db::checkpoint(&db).await {
+        if let Err(err) = database::checkpoint(&db).await {
             tracing::warn!(error = %err, "WAL checkpoint at shutdown failed");
         }
         if let Err(err) = db.close().await {
@@ -262,15 +263,15 @@ fn forget_idle_limits(sign_ins: Arc<SignInThrottle>, requests: Option<Arc<Reques
 }
 
 /// How often the WAL is checkpointed in the background (SQLite), so that commits seldom reach
-/// the auto-checkpoint threshold (`db::connect`) and checkpoint it themselves.
+/// the auto-checkpoint threshold (`database::connect`) and checkpoint it themselves.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Prints a generated admin password once, on the terminal only (never into the logs).
-pub fn show_generated_password(report: &service::seed::SeedReport) {
+pub fn show_generated_password(report: &service::ops::seed::SeedReport) {
     if let Some(password) = &report.generated_admin_password {
         eprintln!(
             "\nCreated the admin account {} with the password:\n\n    {password}\n\nIt is shown only this once; set SHOPGRAPH_ADMIN_PASSWORD before seeding to choose it.\n",
-            service::seed::ADMIN_EMAIL
+            service::ops::seed::ADMIN_EMAIL
         );
     }
 }
@@ -280,7 +281,8 @@ pub fn show_generated_password(report: &service::seed::SeedReport) {
 pub async fn migrate(config: &Config) -> Result<bool> {
     tracing::info!("applying pending migrations");
     let started = Instant::now();
-    let applied = service::migrate::up(&config.db(), Some(&config.pre_migration_dir())).await?;
+    let applied =
+        service::ops::migrate::up(&config.db(), Some(&config.pre_migration_dir())).await?;
     for m in &applied {
         crate::server::metrics::migration_applied(&m.name, m.duration);
     }
@@ -292,7 +294,7 @@ pub async fn migrate(config: &Config) -> Result<bool> {
     }
     Ok(applied
         .first()
-        .is_some_and(|m| m.name == db::FIRST_MIGRATION))
+        .is_some_and(|m| m.name == database::FIRST_MIGRATION))
 }
 
 async fn shutdown_signal() {

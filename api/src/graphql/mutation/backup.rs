@@ -31,7 +31,7 @@ impl BackupMutation {
     async fn create_backup(&self, ctx: &Context<'_>) -> async_graphql::Result<Backup> {
         let db = ctx.data::<DatabaseConnection>()?;
         let dir = ctx.data::<BackupsDir>()?;
-        let file = service::backup::take(db, &viewer(ctx), &dir.0)
+        let file = service::ops::backup::take(db, &viewer(ctx), &dir.0)
             .await
             .gql()?;
         Ok(Backup {

@@ -8,8 +8,8 @@ use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
+use service::list::Sort;
 use service::orders::OrderSort;
-use service::pagination::Sort;
 use service::{DatabaseConnection, orders};
 
 #[derive(Default)]

@@ -8,7 +8,7 @@ use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
-use service::pagination::Sort;
+use service::list::Sort;
 use service::posts::PostSort;
 use service::{DatabaseConnection, posts};
 

@@ -8,7 +8,7 @@ use crate::graphql::filters::{FilterInput, ProductFilter, ProductSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Product;
 use async_graphql::{Context, ID, Object, OneofObject};
-use service::pagination::Sort;
+use service::list::Sort;
 use service::products::ProductSort;
 use service::{DatabaseConnection, products};
 

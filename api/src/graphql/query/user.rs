@@ -9,7 +9,7 @@ use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
-use service::pagination::Sort;
+use service::list::Sort;
 use service::users::UserSort;
 use service::{DatabaseConnection, users};
 

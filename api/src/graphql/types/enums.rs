@@ -98,7 +98,7 @@ impl RoleName {
 
 /// How a backup file was written.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(remote = "service::backup::Format")]
+#[graphql(remote = "service::ops::backup::Format")]
 pub enum BackupFormat {
     /// A consistent copy of the SQLite file, taken while the server writes (SQLite only).
     Snapshot,

@@ -12,7 +12,7 @@ use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::futures_util::future::try_join;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use service::projection::{ProductRow, UserRow};
+use service::rows::{ProductRow, UserRow};
 use std::borrow::Cow;
 use std::sync::Arc;
 

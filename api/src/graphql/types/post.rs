@@ -7,7 +7,7 @@ use crate::graphql::columns::{self, read};
 use crate::graphql::engine::direct::Direct;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use service::projection::{Columns, PostColumn as C, PostRow, UserRow};
+use service::rows::{Columns, PostColumn as C, PostRow, UserRow};
 use std::sync::Arc;
 
 /// An article written by a user, as it was read (a user's posts read only the columns behind

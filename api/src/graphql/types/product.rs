@@ -6,7 +6,7 @@ use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
-use service::projection::{Columns, ProductColumn as C, ProductRow};
+use service::rows::{Columns, ProductColumn as C, ProductRow};
 use std::sync::Arc;
 
 /// A product of the catalog, as it was read: an order item's `product` reads only the columns

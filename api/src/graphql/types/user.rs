@@ -20,12 +20,12 @@ use async_graphql::ContainerType;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
+use service::list::Sort;
+use service::list::{Cursor, Page, SortKey};
 use service::orders::OrderSort;
-use service::pagination::Sort;
-use service::pagination::{Cursor, Page, SortKey};
 use service::points::NEWEST_FIRST;
 use service::posts::PostSort;
-use service::projection::{Columns, UserColumn as C, UserRow};
+use service::rows::{Columns, UserColumn as C, UserRow};
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -350,7 +350,7 @@ impl User {
 ///
 /// `cursor` makes a row's cursor in the list's order: [`Sort::cursor`] for whole models, the
 /// one made as it was read for rows read with some columns
-/// ([`service::pagination::Positioned`]).
+/// ([`service::list::Positioned`]).
 async fn child_connection<K, F, C, L, M, N>(
     loader: &Uncached<L>,
     parent: i32,

@@ -17,7 +17,7 @@ pub async fn create_backup(State(state): State<AppState>, headers: HeaderMap) ->
         Ok(viewer) => viewer,
         Err(err) => return refuse(auth_error(&err)),
     };
-    match service::backup::take(&state.db, &viewer, &state.backups_dir).await {
+    match service::ops::backup::take(&state.db, &viewer, &state.backups_dir).await {
         Ok(file) => (
             StatusCode::CREATED,
             Json(serde_json::json!({ "name": file.name, "bytes": file.bytes })),

@@ -15,12 +15,12 @@ pub async fn live() -> Json<serde_json::Value> {
 /// database is unreachable, or its storage is full: reads go on, writes fail until space is
 /// freed, and this answers 200 again by itself once there is room).
 pub async fn ready(State(state): State<AppState>) -> Response {
-    if let Err(err) = service::db::ping(&state.db).await {
+    if let Err(err) = service::ops::database::ping(&state.db).await {
         tracing::warn!(error = %err, "readiness check failed");
         let body = serde_json::json!({ "status": "unavailable", "database": "unreachable" });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }
-    let writes = service::db::write_health(&state.db).await;
+    let writes = service::ops::database::write_health(&state.db).await;
     match writes.storage_full_since {
         None => Json(serde_json::json!({ "status": "ok", "database": "ok", "writes": "ok" }))
             .into_response(),

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> Response {
-    let (open, idle) = service::db::pool_stats(&state.db);
+    let (open, idle) = service::ops::database::pool_stats(&state.db);
     metrics::gauge!("shopgraph_db_pool_connections", "state" => "idle").set(f64::from(idle));
     metrics::gauge!("shopgraph_db_pool_connections", "state" => "in_use")
         .set(f64::from(open.saturating_sub(idle)));
     metrics::gauge!("shopgraph_sql_statements").set(state.statements.get() as f64);
-    let writes = service::db::write_health(&state.db).await;
+    let writes = service::ops::database::write_health(&state.db).await;
     metrics::gauge!("shopgraph_storage_full")
         .set(f64::from(u8::from(writes.storage_full_since.is_some())));
     metrics::counter!("shopgraph_storage_refused_writes_total").absolute(writes.refused_writes);
@@ -30,12 +30,12 @@ pub async fn render(State(state): State<AppState>) -> Response {
     }
     // The newest backup on disk, whoever took it (the server, or `shopgraph backup` beside it).
     if let Ok(Some(newest)) =
-        service::backup::list(&state.backups_dir).map(|l| l.into_iter().next())
+        service::ops::backup::list(&state.backups_dir).map(|l| l.into_iter().next())
     {
         metrics::gauge!("shopgraph_last_backup_timestamp_seconds")
             .set(newest.modified.timestamp() as f64);
     }
-    let (written, failed) = service::backup::taken();
+    let (written, failed) = service::ops::backup::taken();
     for (outcome, n) in [("success", written), ("failure", failed)] {
         // A series appears with its first backup, as it did when counted one by one.
         if n > 0 {

@@ -39,7 +39,7 @@ pub struct AppState {
     pub backups_dir: std::path::PathBuf,
     /// The SQLite file, when the database is one (for its size in metrics).
     pub sqlite_path: Option<std::path::PathBuf>,
-    pub statements: service::db::StatementCounter,
+    pub statements: service::ops::database::StatementCounter,
     /// How WebSockets are held (`ws`).
     pub sockets: ws::SocketLimits,
     /// Turns `true` when the server starts shutting down (WebSockets close with 1001).

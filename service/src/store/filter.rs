@@ -3,7 +3,7 @@
 //! The GraphQL layer owns the input shapes and converts them into these; everything here is
 //! plain data so it can be part of a DataLoader key (hence `Hash + Eq`).
 
-use crate::{Error, Result, validate};
+use crate::{Error, Result, domain::validate};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, Value};
 

@@ -1,10 +1,14 @@
 //! Posts: reading, listing (also per author, many authors at once), and the write rules.
 
-use crate::access::{PostScope, Viewer};
-use crate::filter::{Cmp, Logic, TextCmp};
-use crate::pagination::{self, Page, PageArgs, Positioned, Sort, SortKey, SortValue};
-use crate::projection::{self, Columns, PartialRow, PostColumn, PostRow};
-use crate::{Error, Result, clock, db, users, validate};
+use crate::domain::access::{PostScope, Viewer};
+use crate::store::filter::{Cmp, Logic, TextCmp};
+use crate::store::pagination::{self, Page, PageArgs, Positioned, Sort, SortKey, SortValue};
+use crate::store::projection::{self, Columns, PartialRow, PostColumn, PostRow};
+use crate::{
+    Error, Result,
+    domain::{clock, users, validate},
+    store::db,
+};
 use chrono::{DateTime, Utc};
 use entity::{PostStatus, post};
 use sea_orm::{

@@ -1,6 +1,6 @@
 //! `shopgraph check`: what can be checked about a database from the inside.
 
-use crate::{Result, db};
+use crate::{Result, store::db};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
 /// How one check went.

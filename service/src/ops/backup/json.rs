@@ -2,7 +2,7 @@
 //! row counts and a SHA-256 per table, written and read the same way on SQLite and PostgreSQL.
 
 use super::BackupError;
-use crate::{Error, Result, clock, db};
+use crate::{Error, Result, domain::clock, store::db};
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{order, order_item, point_transaction, post, product, role, user, user_role};
 use migration::{Migrator, MigratorTrait};

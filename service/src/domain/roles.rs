@@ -1,7 +1,7 @@
 //! Roles and who holds them.
 
-use crate::access::{self, Input, Refused, Viewer};
-use crate::{Error, Result, db, users};
+use crate::domain::access::{self, Input, Refused, Viewer};
+use crate::{Error, Result, domain::users, store::db};
 use entity::{role, user, user_role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,

@@ -1,7 +1,11 @@
 //! Accounts: sign-up, sign-in and the signed-in principal. Passwords are hashed with argon2id
 //! on a blocking thread (hashing is deliberately slow and would stall the async runtime).
 
-use crate::{Error, Result, db, roles, users, validate};
+use crate::{
+    Error, Result,
+    domain::{roles, users, validate},
+    store::db,
+};
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,

@@ -2,7 +2,7 @@
 //! safe while the server keeps writing (WAL lets writers go on meanwhile).
 
 use super::{Format, Verified};
-use crate::{Error, Result, db};
+use crate::{Error, Result, store::db};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use std::path::Path;
 use std::time::Duration;

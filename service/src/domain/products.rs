@@ -1,10 +1,14 @@
 //! The catalog: reading, listing and creating products. Prices are integer cents.
 
-use crate::access::Viewer;
-use crate::filter::{Cmp, Logic, TextCmp};
-use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::projection::{self, Columns, ProductColumn, ProductRow};
-use crate::{Error, Result, clock, db, validate};
+use crate::domain::access::Viewer;
+use crate::store::filter::{Cmp, Logic, TextCmp};
+use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::store::projection::{self, Columns, ProductColumn, ProductRow};
+use crate::{
+    Error, Result,
+    domain::{clock, validate},
+    store::db,
+};
 use entity::{order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{

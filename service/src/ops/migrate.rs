@@ -2,8 +2,8 @@
 //! about to change (`backup`), then the migrations in one transaction (`db`). It sits above
 //! both, so that the database layer never needs the backups.
 
-use crate::db::{self, Applied, DbConfig};
-use crate::{Result, backup};
+use crate::store::db::{self, Applied, DbConfig};
+use crate::{Result, ops::backup};
 use migration::{Migrator, MigratorTrait};
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! may see a row: a row the viewer may not see is left out, as if it did not exist.
 
 use crate::Result;
-use crate::access::Viewer;
+use crate::domain::access::Viewer;
 use entity::{order, order_item, point_transaction, post, product, role, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};

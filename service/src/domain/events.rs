@@ -146,7 +146,7 @@ impl EventBus {
             if notice.instance == self.instance {
                 continue;
             }
-            match crate::orders::get(db, notice.order_id).await {
+            match crate::domain::orders::get(db, notice.order_id).await {
                 Ok(Some(order)) => {
                     let event = match notice.from.as_deref().and_then(parse_status) {
                         Some(from) => OrderEvent::StatusChanged { order, from },

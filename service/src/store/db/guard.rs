@@ -117,7 +117,7 @@ mod tests {
     /// released a savepoint inside it: acknowledged, and gone once the pool closed.
     #[tokio::test]
     async fn an_acknowledged_write_after_a_transaction_sqlite_ended_is_committed() {
-        use crate::db::{DbConfig, begin_write, connect};
+        use crate::store::db::{DbConfig, begin_write, connect};
         use sea_orm::ConnectionTrait;
         use std::time::Duration;
         let dir = tempfile::tempdir().unwrap();
@@ -164,7 +164,7 @@ mod tests {
             .await
             .unwrap();
         acknowledged.commit().await.unwrap();
-        let health = crate::db::health::shared(&db).health.report();
+        let health = crate::store::db::health::shared(&db).health.report();
         assert_eq!(
             health.discarded_connections, 1,
             "the connection SQLite left was closed"
@@ -190,7 +190,7 @@ mod tests {
     /// next write gets.
     #[tokio::test]
     async fn a_panic_inside_a_write_rolls_it_back() {
-        use crate::db::{DbConfig, begin_write, connect};
+        use crate::store::db::{DbConfig, begin_write, connect};
         use sea_orm::ConnectionTrait;
         use std::time::Duration;
         let dir = tempfile::tempdir().unwrap();

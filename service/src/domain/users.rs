@@ -1,10 +1,14 @@
 //! Users: reading, listing, and the create/update/delete rules.
 
-use crate::access::{self, Input, Refused, Viewer};
-use crate::filter::{Cmp, Logic, TextCmp};
-use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::projection::{self, Columns, UserColumn, UserRow};
-use crate::{Error, Result, clock, db, validate};
+use crate::domain::access::{self, Input, Refused, Viewer};
+use crate::store::filter::{Cmp, Logic, TextCmp};
+use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::store::projection::{self, Columns, UserColumn, UserRow};
+use crate::{
+    Error, Result,
+    domain::{clock, validate},
+    store::db,
+};
 use entity::{Tier, UserStatus, order, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,

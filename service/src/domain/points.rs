@@ -1,10 +1,14 @@
 //! The loyalty ledger: every change of a balance writes a point transaction in the same
 //! transaction, so a balance always equals the sum of its user's ledger rows.
 
-use crate::access::{self, Input, Refused, Viewer};
-use crate::filter::{Cmp, Logic};
-use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
-use crate::{Error, Result, clock, db, loyalty, users, validate};
+use crate::domain::access::{self, Input, Refused, Viewer};
+use crate::store::filter::{Cmp, Logic};
+use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::{
+    Error, Result,
+    domain::{clock, loyalty, users, validate},
+    store::db,
+};
 use chrono::{DateTime, Utc};
 use entity::{PointKind, point_transaction, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};

@@ -4,9 +4,13 @@
 //! were placed alone, after the ones before it in the group: one that breaks a rule gets its
 //! own error and writes nothing, and the others go through.
 
-use crate::events::{EventBus, OrderEvent};
-use crate::points::{self, Entry};
-use crate::{Error, Result, clock, db, loyalty};
+use crate::domain::events::{EventBus, OrderEvent};
+use crate::domain::points::{self, Entry};
+use crate::{
+    Error, Result,
+    domain::{clock, loyalty},
+    store::db,
+};
 use entity::{OrderStatus, PointKind, UserStatus, order, order_item, product, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -193,7 +197,7 @@ fn accept(
             .price_cents
             .checked_mul(i64::from(quantity))
             .and_then(|line| total.checked_add(line))
-            .filter(|t| *t <= crate::validate::MAX_AMOUNT)
+            .filter(|t| *t <= crate::domain::validate::MAX_AMOUNT)
             .ok_or_else(|| Error::invalid("items", "the order's total is too large"))?;
         // The catalog's price now, never the client's.
         priced.push((product_id, quantity, product.price_cents));

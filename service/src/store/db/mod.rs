@@ -519,7 +519,7 @@ pub(crate) async fn migration_counts<M: MigratorTrait>(
 /// The transaction also serialises concurrent start-ups: on SQLite it is `BEGIN IMMEDIATE`
 /// (a second process waits for the write lock), on PostgreSQL it first takes a
 /// transaction-scoped advisory lock. Either way the second instance then finds nothing pending.
-/// (`crate::migrate` takes a backup first.)
+/// (`crate::ops::migrate` takes a backup first.)
 pub(crate) async fn apply_pending<M: MigratorTrait>(
     db: &DatabaseConnection,
 ) -> Result<Vec<Applied>> {

@@ -184,7 +184,7 @@ pub async fn restore(db: &DatabaseConnection, path: &Path) -> Result<Dump> {
         None => return Err(Error::invalid("file", "not a backup (.db or .json)")),
     };
     import(db, &dump).await?;
-    crate::db::refresh_statistics(db).await?;
+    crate::store::db::refresh_statistics(db).await?;
     Ok(dump)
 }
 

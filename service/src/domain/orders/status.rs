@@ -1,10 +1,14 @@
 //! An order's life cycle: PENDING → PAID → SHIPPED → DELIVERED, and PENDING or PAID →
 //! CANCELLED. Cancelling gives the stock back and takes back the points the order earned.
 
-use crate::access::{self, Input, Refused, Viewer};
-use crate::events::{EventBus, OrderEvent};
-use crate::points::{self, Entry};
-use crate::{Error, Result, clock, db, users};
+use crate::domain::access::{self, Input, Refused, Viewer};
+use crate::domain::events::{EventBus, OrderEvent};
+use crate::domain::points::{self, Entry};
+use crate::{
+    Error, Result,
+    domain::{clock, users},
+    store::db,
+};
 use entity::{OrderStatus, PointKind, order, order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -37,7 +41,7 @@ pub async fn change_status(
     viewer.require_caller()?;
     let (order, from) = db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
-        let current = crate::orders::get(&txn, order_id)
+        let current = crate::domain::orders::get(&txn, order_id)
             .await?
             .filter(|o| viewer.can_read_order(o))
             .ok_or_else(|| Error::not_found("order", order_id))?;
@@ -94,7 +98,7 @@ pub async fn delete<I: Input<i32>>(
 async fn delete_order(db: &DatabaseConnection, order_id: i32) -> Result<order::Model> {
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
-        let current = crate::orders::get(&txn, order_id)
+        let current = crate::domain::orders::get(&txn, order_id)
             .await?
             .ok_or_else(|| Error::not_found("order", order_id))?;
         match current.status {

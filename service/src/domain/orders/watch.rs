@@ -1,8 +1,8 @@
 //! Following orders as they change (what GraphQL subscriptions serve): each feed lets
 //! through only the events its caller may see.
 
-use crate::access::Viewer;
-use crate::events::{EventBus, OrderEvent};
+use crate::domain::access::Viewer;
+use crate::domain::events::{EventBus, OrderEvent};
 use crate::{Error, Result};
 use entity::order;
 use sea_orm::ConnectionTrait;

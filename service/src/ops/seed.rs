@@ -2,13 +2,16 @@
 //! orders. Every step first looks for what it would create, so running it again changes
 //! nothing, and a run that was interrupted finishes the job the next time.
 
-use crate::access::Viewer;
-use crate::events::EventBus;
-use crate::orders::{NewLine, NewOrder};
-use crate::posts::NewPost;
-use crate::products::NewProduct;
-use crate::users::NewUser;
-use crate::{Result, auth, orders, posts, products, roles, users};
+use crate::domain::access::Viewer;
+use crate::domain::events::EventBus;
+use crate::domain::orders::{NewLine, NewOrder};
+use crate::domain::posts::NewPost;
+use crate::domain::products::NewProduct;
+use crate::domain::users::NewUser;
+use crate::{
+    Result,
+    domain::{auth, orders, posts, products, roles, users},
+};
 use entity::post;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 

@@ -13,9 +13,9 @@ pub use status::{can_become, change_status, delete};
 pub use watch::{OrderFeed, created, status_changes};
 
 use crate::Result;
-use crate::access::{self, Refused, Viewer};
-use crate::filter::{Cmp, Logic};
-use crate::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::domain::access::{self, Refused, Viewer};
+use crate::store::filter::{Cmp, Logic};
+use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
 use chrono::{DateTime, Utc};
 use entity::{OrderStatus, order, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait};

@@ -3,7 +3,7 @@
 
 use super::{BackupFile, Format, create};
 use crate::Result;
-use crate::access::Viewer;
+use crate::domain::access::Viewer;
 use sea_orm::DatabaseConnection;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

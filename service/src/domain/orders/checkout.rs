@@ -7,9 +7,9 @@
 //! quiet shop waits for nothing.
 
 use super::place::{self, Placed};
-use crate::access::Viewer;
-use crate::events::EventBus;
-use crate::{Error, Result, db};
+use crate::domain::access::Viewer;
+use crate::domain::events::EventBus;
+use crate::{Error, Result, store::db};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -38,7 +38,7 @@ macro_rules! partial_row {
             $($variant),*
         }
 
-        impl $crate::projection::OptionalColumn for $column {
+        impl $crate::store::projection::OptionalColumn for $column {
             const ALL: &'static [Self] = &[$(Self::$variant),*];
 
             fn index(self) -> u32 {
@@ -46,7 +46,7 @@ macro_rules! partial_row {
             }
         }
 
-        impl $crate::projection::Stored for $column {
+        impl $crate::store::projection::Stored for $column {
             type Entity = $entity::Entity;
             const ALWAYS: &'static [$entity::Column] = &[$($entity::Column::$always_column),*];
 
@@ -66,8 +66,8 @@ macro_rules! partial_row {
 
         impl $row {
             /// The optional columns this row holds.
-            pub fn columns(&self) -> $crate::projection::Columns<$column> {
-                $crate::projection::Columns::of(
+            pub fn columns(&self) -> $crate::store::projection::Columns<$column> {
+                $crate::store::projection::Columns::of(
                     [$(($column::$variant, self.$field.is_some())),*]
                         .into_iter()
                         .filter_map(|(column, read)| read.then_some(column)),
@@ -85,17 +85,17 @@ macro_rules! partial_row {
             }
         }
 
-        impl $crate::projection::PartialRow for $row {
+        impl $crate::store::projection::PartialRow for $row {
             type Column = $column;
 
             fn decode(
                 row: &sea_orm::QueryResult,
-                columns: $crate::projection::Columns<$column>,
+                columns: $crate::store::projection::Columns<$column>,
             ) -> Result<Self, sea_orm::DbErr> {
                 use sea_orm::IdenStatic;
                 Ok(Self {
                     $($always: row.try_get("", $entity::Column::$always_column.as_str())?,)*
-                    $($field: $crate::projection::get(row, columns, $column::$variant)?,)*
+                    $($field: $crate::store::projection::get(row, columns, $column::$variant)?,)*
                 })
             }
         }
