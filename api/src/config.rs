@@ -428,10 +428,11 @@ impl Config {
         {
             let path = path.split('?').next().unwrap_or(path);
             let file = std::path::Path::new(path);
-            if let Some(dir) = file.parent() {
-                if !dir.as_os_str().is_empty() && path != ":memory:" {
-                    service::ops::backup::private_dir(dir).map_err(std::io::Error::other)?;
-                }
+            if let Some(dir) = file.parent()
+                && !dir.as_os_str().is_empty()
+                && path != ":memory:"
+            {
+                service::ops::backup::private_dir(dir).map_err(std::io::Error::other)?;
             }
             // A new database file is the owner's alone (SQLite would follow the umask).
             if !file.exists() && path != ":memory:" {

@@ -1,5 +1,8 @@
 //! The `shopgraph` binary's subcommands, run as a user would run them.
 
+// A failed step here is a failed test or benchmark run: panicking with its message is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

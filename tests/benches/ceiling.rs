@@ -5,6 +5,9 @@
 //! The bench runs it as a separate process (`load --ceiling-server PATH`) so it is measured
 //! exactly like shopgraph.
 
+// A failed step here is a failed test or benchmark run: panicking with its message is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -152,12 +155,12 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
         )
         .await?;
         let author_ids: Vec<String> = author_rows.iter().map(|a| a.0.to_string()).collect();
-        let by_id: HashMap<i64, Named> = author_rows
+        let by_id: HashMap<i64, Named<'_>> = author_rows
             .iter()
             .zip(&author_ids)
             .map(|((id, name), sid)| (*id, Named { id: sid, name }))
             .collect();
-        let mut per_user: HashMap<i64, Vec<Q2Post>> = HashMap::new();
+        let mut per_user: HashMap<i64, Vec<Q2Post<'_>>> = HashMap::new();
         for (id, author, title, _) in &posts {
             let list = per_user.entry(*author).or_default();
             if list.len() < 10 {
@@ -268,7 +271,7 @@ async fn q3(State(pool): State<SqlitePool>) -> axum::response::Response {
         let customer: HashMap<i64, &str> =
             customers.iter().map(|(i, n)| (*i, n.as_str())).collect();
         let product: HashMap<i64, &str> = products.iter().map(|(i, n)| (*i, n.as_str())).collect();
-        let mut per_order: HashMap<i64, Vec<Q3Item>> = HashMap::new();
+        let mut per_order: HashMap<i64, Vec<Q3Item<'_>>> = HashMap::new();
         for (order, product_id, quantity, unit_price_cents) in &items {
             per_order.entry(*order).or_default().push(Q3Item {
                 quantity: *quantity,

@@ -24,6 +24,9 @@
 //! `--seconds 10`, `--warmup 2`, `--database-url URL` (default: a cached SQLite file),
 //! `--users`, `--orders`.
 
+// A failed step here is a failed test or benchmark run: panicking with its message is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod ceiling;
 
 use rand::rngs::StdRng;
@@ -620,7 +623,7 @@ struct Row<'a> {
     note: String,
 }
 
-fn print_row(row: Row) {
+fn print_row(row: Row<'_>) {
     let outcome = row.outcome;
     let rps = outcome.requests as f64 / outcome.elapsed.as_secs_f64();
     println!(

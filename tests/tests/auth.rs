@@ -319,7 +319,7 @@ async fn sign_ins_are_throttled(backend: Backend) {
         .client
         .post(app.url("/graphql"))
         .header("accept", "application/graphql-response+json")
-        .json(&json!({ "query": login, "variables": { "e": "ada@example.com", "p": tests::PASSWORD } }))
+        .json(&json!({ "query": login, "variables": { "e": "ada@example.com", "p": PASSWORD } }))
         .send()
         .await
         .unwrap();

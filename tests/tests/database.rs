@@ -173,7 +173,7 @@ async fn a_failed_migration_changes_nothing(app: TestApp) {
     );
     let written: Vec<_> = std::fs::read_dir(pre.path()).unwrap().collect();
     assert_eq!(written.len(), 1, "a pre-migration backup was taken first");
-    if app.backend == tests::Backend::Postgres {
+    if app.backend == Backend::Postgres {
         let path = written[0].as_ref().unwrap().path();
         let dump: serde_json::Value =
             serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
@@ -199,7 +199,7 @@ async fn check_reports_a_healthy_database(app: TestApp) {
         names.contains(&"connectivity") && names.contains(&"migrations"),
         "{names:?}"
     );
-    if app.backend == tests::Backend::Postgres {
+    if app.backend == Backend::Postgres {
         assert!(names.contains(&"constraints"), "{names:?}");
     } else {
         assert!(

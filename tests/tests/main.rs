@@ -1,6 +1,9 @@
 //! End-to-end tests: the real server over HTTP, on SQLite and (with `TEST_DATABASE_URL`)
 //! PostgreSQL. One binary, one module per area.
 
+// A failed step here is a failed test or benchmark run: panicking with its message is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod auth;
 mod backups;
 mod bench_data;

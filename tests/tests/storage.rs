@@ -85,7 +85,7 @@ impl Writes<'_> {
     async fn one(&mut self, app: &TestApp, kind: Kind, told: &mut Told) -> bool {
         self.serial += 1;
         // Both media types: the refusal is a 507 either way.
-        let accept = if self.serial % 2 == 0 {
+        let accept = if self.serial.is_multiple_of(2) {
             "application/graphql-response+json"
         } else {
             "application/json"

@@ -54,10 +54,10 @@ impl PrincipalCache {
                 .entries
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some((principal, at)) = entries.get(&user_id) {
-                if at.elapsed() < self.ttl {
-                    return Ok(principal.clone());
-                }
+            if let Some((principal, at)) = entries.get(&user_id)
+                && at.elapsed() < self.ttl
+            {
+                return Ok(principal.clone());
             }
         }
         let principal = service::auth::principal(db, user_id).await?;

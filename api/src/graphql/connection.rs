@@ -10,13 +10,15 @@ use async_graphql::{ContainerType, Context, Object};
 use service::list::{Cursor, Page};
 use service::{DatabaseConnection, orders, points, posts, products, users};
 
-/// What `totalCount` counts: the same filter as the page, without paging.
+/// What `totalCount` counts: the same filter as the page, without paging. A root list's
+/// filter is boxed: it is one per request, where a nested list's key is one per parent and
+/// would otherwise carry the size of the largest filter.
 #[derive(Clone, Debug)]
 pub enum CountOf {
-    Users(users::UserFilter),
-    Posts(posts::PostFilter),
-    Products(products::ProductFilter),
-    Orders(orders::OrderFilter),
+    Users(Box<users::UserFilter>),
+    Posts(Box<posts::PostFilter>),
+    Products(Box<products::ProductFilter>),
+    Orders(Box<orders::OrderFilter>),
     PostsOfAuthor(ChildCountKey<posts::PostFilter>),
     OrdersOfCustomer(ChildCountKey<orders::OrderFilter>),
     PointsOfUser(ChildCountKey<points::PointFilter>),

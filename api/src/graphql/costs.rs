@@ -21,6 +21,10 @@ pub const SIZES: Sizes = Sizes {
 };
 
 /// The cost model of the schema whose SDL is `sdl`.
+#[expect(
+    clippy::expect_used,
+    reason = "the SDL is async-graphql's export of this schema; the tests below parse it"
+)]
 pub fn model(sdl: &str) -> CostModel {
     CostModel::from_sdl(sdl, SIZES).expect("the schema's own SDL parses")
 }

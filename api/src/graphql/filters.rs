@@ -29,7 +29,7 @@ impl IdFilter {
         let Some(f) = f else {
             return Ok(Cmp::default());
         };
-        Ok(Cmp {
+        Cmp {
             eq: f
                 .eq
                 .as_ref()
@@ -49,7 +49,7 @@ impl IdFilter {
             ..Cmp::default()
         }
         .checked(field)
-        .gql()?)
+        .gql()
     }
 }
 
@@ -206,10 +206,13 @@ pub trait FilterInput: Default {
     }
 }
 
+/// A filter input's `and`, `or` and `not`.
+type Nested<F> = (Option<Vec<F>>, Option<Vec<F>>, Option<Box<F>>);
+
 /// The service's `and`/`or`/`not` of a filter, each nested filter made by `convert`; `left`
 /// counts down the filters the whole list may still nest.
 fn logic<F, S>(
-    (and, or, not): (Option<Vec<F>>, Option<Vec<F>>, Option<Box<F>>),
+    (and, or, not): Nested<F>,
     depth: usize,
     left: &mut usize,
     convert: fn(F, usize, &mut usize) -> Res<S>,

@@ -32,7 +32,7 @@ pub struct Application {
     cors_origins: Vec<String>,
     shutdown_grace: Duration,
     shutdown: tokio::sync::watch::Sender<bool>,
-    connections: crate::server::connections::ConnectionLimits,
+    connections: connections::ConnectionLimits,
     body_timeout: Duration,
     metrics_listener: Option<TcpListener>,
 }
@@ -42,7 +42,7 @@ impl Application {
     /// listener. Port 0 picks a free port; [`Application::address`] tells which.
     pub async fn build(config: &Config, serve: &ServeArgs) -> Result<Self> {
         let started = Instant::now();
-        crate::server::metrics::handle();
+        metrics::handle();
         // Refuse a bad secret before touching the database.
         let keys = TokenKeys::from_config(config)?;
         config.prepare_storage()?;
@@ -116,7 +116,7 @@ impl Application {
             sqlite_path: database::is_sqlite(&config.database_url())
                 .then(|| config.sqlite_path_of_url()),
             statements: connected.statements.clone(),
-            sockets: crate::server::routes::ws::SocketLimits {
+            sockets: routes::ws::SocketLimits {
                 init_timeout: Duration::from_secs(config.ws_init_timeout_secs.max(1)),
                 max_subscriptions: config.ws_max_subscriptions.max(1),
             },
@@ -158,7 +158,7 @@ impl Application {
             cors_origins,
             shutdown_grace,
             shutdown,
-            connections: crate::server::connections::ConnectionLimits {
+            connections: connections::ConnectionLimits {
                 max_connections: config.max_connections,
                 header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
             },
@@ -194,10 +194,7 @@ impl Application {
 
     /// Serves until `stop` completes, then shuts down as on a signal (tests restart servers
     /// this way).
-    pub async fn run_until(
-        self,
-        stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<()> {
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let db = self.state.db.clone();
         let shutdown = self.shutdown;
         let checkpoints = database::checkpoint_in_background(&db, CHECKPOINT_EVERY);
@@ -205,7 +202,7 @@ impl Application {
             if let Ok(address) = listener.local_addr() {
                 tracing::info!(%address, "metrics at http://{address}/metrics");
             }
-            let router = crate::server::routes::metrics_router(self.state.clone());
+            let router = routes::metrics_router(self.state.clone());
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
         let stop = async move {
@@ -214,7 +211,7 @@ impl Application {
             shutdown.send_replace(true);
         };
         // In-flight requests get `shutdown_grace` to finish; then the server stops regardless.
-        crate::server::connections::serve(
+        connections::serve(
             self.listener,
             router(
                 self.state,
@@ -284,7 +281,7 @@ pub async fn migrate(config: &Config) -> Result<bool> {
     let applied =
         service::ops::migrate::up(&config.db(), Some(&config.pre_migration_dir())).await?;
     for m in &applied {
-        crate::server::metrics::migration_applied(&m.name, m.duration);
+        metrics::migration_applied(&m.name, m.duration);
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if applied.is_empty() {

@@ -471,7 +471,7 @@ pub async fn verify_ledger(db: &impl ConnectionTrait) -> Result<Vec<LedgerMismat
     use user::Column as U;
     let users = user::Entity;
     let ledger = point_transaction::Entity;
-    let sum = || Func::coalesce([Expr::col((ledger, T::Points)).sum(), Expr::val(0i64).into()]);
+    let sum = || Func::coalesce([Expr::col((ledger, T::Points)).sum(), Expr::val(0i64)]);
     let query = Query::select()
         .column((users, U::Id))
         .column((users, U::PointsBalance))

@@ -44,13 +44,13 @@ pub async fn ensure(db: &impl ConnectionTrait, name: &str) -> Result<role::Model
     {
         return Ok(found);
     }
-    Ok(role::ActiveModel {
+    role::ActiveModel {
         name: Set(name.to_owned()),
         ..Default::default()
     }
     .insert(db)
     .await
-    .map_err(|e| Error::on_unique(e, &["name"]))?)
+    .map_err(|e| Error::on_unique(e, &["name"]))
 }
 
 /// Gives `user_id` the role `role_id`; giving it twice changes nothing.

@@ -210,10 +210,10 @@ pub(crate) async fn insert(
     let mut active: user::ActiveModel = inserted.into();
     let id = *active.id.as_ref();
     active.card_number = Set(card_number(id));
-    Ok(active
+    active
         .update(txn)
         .await
-        .map_err(|e| Error::on_unique(e, &["card_number"]))?)
+        .map_err(|e| Error::on_unique(e, &["card_number"]))
 }
 
 /// The loyalty card number of user `id`.

@@ -209,7 +209,7 @@ impl TextCmp {
             cond = cond.add(lower_like(col, format!("%{}%", escape_like(v))));
         }
         if let Some(v) = &self.starts_with {
-            cond = cond.add(lower_like(col.clone(), format!("{}%", escape_like(v))));
+            cond = cond.add(lower_like(col, format!("{}%", escape_like(v))));
         }
         null_check(cond, col, self.is_null)
     }

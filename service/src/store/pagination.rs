@@ -370,7 +370,7 @@ fn order_terms<K: SortKey>(
     forward: bool,
 ) -> Vec<(Expr, Order, Option<NullOrdering>)> {
     let term = |desc: bool| {
-        let desc = desc != !forward;
+        let desc = desc == forward;
         let order = if desc { Order::Desc } else { Order::Asc };
         let nulls = if desc {
             NullOrdering::Last

@@ -101,8 +101,8 @@ struct FieldCost {
 
 impl CostModel {
     /// The model of the schema whose SDL is `sdl`, its lists and pages sized by `sizes`.
-    pub fn from_sdl(sdl: &str, sizes: Sizes) -> Result<Self, String> {
-        let document = async_graphql::parser::parse_schema(sdl).map_err(|e| e.to_string())?;
+    pub fn from_sdl(sdl: &str, sizes: Sizes) -> Result<Self, async_graphql::parser::Error> {
+        let document = async_graphql::parser::parse_schema(sdl)?;
         let definitions: Vec<&TypeDefinition> = document
             .definitions
             .iter()

@@ -348,7 +348,7 @@ where
             Ok(prepared) => (prepared.mutation, prepared.kept),
             Err(error) => {
                 let response = Response::from_errors(vec![error]);
-                return async_graphql::futures_util::stream::once(async move { response }).boxed();
+                return futures_util::stream::once(async move { response }).boxed();
             }
         };
         self.schema

@@ -75,7 +75,7 @@ impl OrderQuery {
         let (filter, sort) = (filter?, sort?);
         let mut conn = connection(
             page,
-            CountOf::Orders(filter),
+            CountOf::Orders(Box::new(filter)),
             |m| sort.cursor(m),
             Order::from,
         );

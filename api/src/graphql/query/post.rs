@@ -67,7 +67,7 @@ impl PostQuery {
             .gql()?;
         Ok(connection(
             page,
-            CountOf::Posts(filter),
+            CountOf::Posts(Box::new(filter)),
             |m| sort.cursor(m),
             Post::from,
         ))

@@ -74,7 +74,7 @@ impl ProductQuery {
         let page = products::list(db, &filter, sort, &list.page).await.gql()?;
         Ok(connection(
             page,
-            CountOf::Products(filter),
+            CountOf::Products(Box::new(filter)),
             |m| sort.cursor(m),
             Product::from,
         ))

@@ -88,7 +88,7 @@ impl UserQuery {
         let (filter, sort) = (filter?, sort?);
         Ok(connection(
             page,
-            CountOf::Users(filter),
+            CountOf::Users(Box::new(filter)),
             |m| sort.cursor(m),
             User::from,
         ))

@@ -177,11 +177,10 @@ async fn serve(
                 let message = match message {
                     WsMessage::Text(text) => {
                         let head = Head::of(&text);
-                        if head.kind == Some("next") || head.kind == Some("data") {
-                            if let Some(refused) = refused(&state, &credentials).await {
+                        if (head.kind == Some("next") || head.kind == Some("data"))
+                            && let Some(refused) = refused(&state, &credentials).await {
                                 break Some(refused);
                             }
-                        }
                         if matches!(head.kind, Some("complete" | "error"))
                             && let Some(id) = head.id
                         {

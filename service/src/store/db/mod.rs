@@ -295,7 +295,7 @@ impl WriteTxn {
     }
 
     fn has_failed(&self) -> bool {
-        self.failed.load(std::sync::atomic::Ordering::Acquire)
+        self.failed.load(Ordering::Acquire)
     }
 
     /// Refuses a statement after a failed one. `ConnectionTrait` can only answer a `DbErr`, and
@@ -313,8 +313,7 @@ impl WriteTxn {
     /// storage is reported to the database's health).
     fn noted<T>(&self, outcome: std::result::Result<T, DbErr>) -> std::result::Result<T, DbErr> {
         if let Err(err) = &outcome {
-            self.failed
-                .store(true, std::sync::atomic::Ordering::Release);
+            self.failed.store(true, Ordering::Release);
             self.shared.health.saw(err);
         }
         outcome
@@ -384,7 +383,7 @@ pub const MAX_ATTEMPTS: u32 = 5;
 pub async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
+    Fut: Future<Output = Result<T>>,
 {
     let mut tries = 1;
     loop {
