@@ -26,8 +26,7 @@ fn main() -> ExitCode {
     run()
 }
 
-#[tokio::main]
-async fn run() -> ExitCode {
+fn run() -> ExitCode {
     // A missing .env file is normal; a broken one is worth saying.
     if let Err(err) = dotenvy::dotenv()
         && !err.not_found()
@@ -39,8 +38,7 @@ async fn run() -> ExitCode {
     // the process from the first sign-in on, so it is handed back to the OS right away.
     // SAFETY: `mi_collect` has no preconditions; it only frees memory mimalloc holds unused.
     service::auth::after_hashing(|| unsafe { libmimalloc_sys::mi_collect(true) });
-    let cli = api::Cli::parse();
-    match api::cli::run(cli).await {
+    match api::cli::run_blocking(api::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let chain = service::error::Chain(&err);
