@@ -305,11 +305,12 @@ pub async fn spawn_app_in(backend: Backend, data_dir: TempDir, extra: &[&str]) -
     let admin = service::auth::signup(&test_app.db, signup)
         .await
         .expect("admin account");
-    service::roles::grant_named(
+    service::roles::change_named(
         &test_app.db,
         &service::access::Viewer::SYSTEM,
         admin.id,
         service::roles::ADMIN,
+        service::roles::RoleChange::Grant,
     )
     .await
     .expect("admin role");

@@ -5,8 +5,8 @@ use super::error::{GqlResult, bad_input};
 use super::types::enums::{OrderStatus, PointKind, PostStatus, Tier, UserStatus};
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
-use service::list::Sort;
 use service::list::{Cmp, Logic, TextCmp};
+use service::list::{Sort, SortKey};
 
 type Res<T> = async_graphql::Result<T>;
 
@@ -204,6 +204,15 @@ pub trait FilterInput: Default {
         let mut left = MAX_NESTED;
         Self::convert(f.unwrap_or_default(), 0, &mut left)
     }
+}
+
+/// A list's `orderBy` input.
+pub trait SortInput: Sized {
+    /// The service's sort key.
+    type Key: SortKey;
+
+    /// The ordering asked for (columns in turn), or `default` when none is.
+    fn or(order: Option<Vec<Self>>, default: Sort<Self::Key>) -> Res<Sort<Self::Key>>;
 }
 
 /// A filter input's `and`, `or` and `not`.
@@ -496,9 +505,10 @@ macro_rules! sort_input {
             pub direction: SortDirection,
         }
 
-        impl $input {
-            /// The ordering asked for (columns in turn), or `default` when none is.
-            pub fn or(order: Option<Vec<Self>>, default: Sort<$svc>) -> Res<Sort<$svc>> {
+        impl SortInput for $input {
+            type Key = $svc;
+
+            fn or(order: Option<Vec<Self>>, default: Sort<$svc>) -> Res<Sort<$svc>> {
                 match order {
                     None => Ok(default),
                     Some(keys) if keys.is_empty() => Ok(default),

@@ -9,7 +9,10 @@
 //! drops types no field returns), so the exported SDL is what the fields alone would make.
 
 use crate::graphql::args::page_args;
-use service::list::PageArgs;
+use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::filters::{FilterInput, SortInput};
+use async_graphql::ContainerType;
+use service::list::{ModelOf, Page, PageArgs, Sort, SortKey};
 
 /// A list field's arguments as the client gave them: the page asked for, and the filter and
 /// ordering still in their GraphQL input types (each field reads them in its own way and order).
@@ -37,6 +40,48 @@ impl<F, S> ListArgs<F, S> {
             filter,
             order_by,
         }
+    }
+}
+
+impl<F: FilterInput, S: SortInput> ListArgs<F, S> {
+    /// The filter and ordering in the service's terms (`default` when there is no `orderBy`),
+    /// each still a `Result`: a service function that checks its caller first refuses a
+    /// malformed one only to a caller its rule lets through.
+    pub fn read(self, default: Sort<S::Key>) -> Read<F::Service, S::Key> {
+        Read {
+            filter: F::into_service(self.filter),
+            sort: S::or(self.order_by, default),
+            page: self.page,
+        }
+    }
+}
+
+/// A list's arguments read by [`ListArgs::read`].
+pub struct Read<F, K> {
+    /// The filter, or why it was refused.
+    pub filter: async_graphql::Result<F>,
+    /// The ordering, or why it was refused.
+    pub sort: async_graphql::Result<Sort<K>>,
+    /// The page asked for.
+    pub page: PageArgs,
+}
+
+impl<F, K: SortKey> Read<F, K> {
+    /// `page`, the rows the service found for these arguments, as the list's connection: each
+    /// row through `node`, the total counted (if asked for) with the filter inside `count`.
+    pub fn connection<N: ContainerType>(
+        self,
+        page: Page<ModelOf<K>>,
+        count: impl FnOnce(Box<F>) -> CountOf,
+        node: impl Fn(ModelOf<K>) -> N,
+    ) -> async_graphql::Result<Conn<N>> {
+        let (filter, sort) = (self.filter?, self.sort?);
+        Ok(connection(
+            page,
+            count(Box::new(filter)),
+            |m| sort.cursor(m),
+            node,
+        ))
     }
 }
 

@@ -127,9 +127,7 @@ pub async fn login(db: &DatabaseConnection, email: &str, password: &str) -> Resu
 pub async fn set_password(db: &impl ConnectionTrait, user_id: i32, password: String) -> Result<()> {
     check_password(&password)?;
     let hash = hash_password(password).await?;
-    let user = users::get(db, user_id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", user_id))?;
+    let user = users::existing(db, user_id).await?;
     let mut active: user::ActiveModel = user.into();
     active.password_hash = Set(Some(hash));
     active.update(db).await?;

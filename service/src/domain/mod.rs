@@ -20,7 +20,8 @@ pub mod validate;
 pub mod list {
     pub use crate::store::filter::{Cmp, Logic, TextCmp};
     pub use crate::store::pagination::{
-        Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs, Positioned, Sort, SortKey,
+        Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ModelOf, Page, PageArgs, Positioned, Sort,
+        SortKey,
     };
 }
 

@@ -200,9 +200,7 @@ pub(crate) async fn debit(
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
-        let user = users::get(db, user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user", user_id))?;
+        let user = users::existing(db, user_id).await?;
         return Err(Error::InsufficientPoints {
             available: user.points_balance,
             requested: points,
@@ -312,9 +310,7 @@ pub(crate) async fn move_lifetime(
     user_id: i32,
     delta: i64,
 ) -> Result<()> {
-    let user = users::get(db, user_id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", user_id))?;
+    let user = users::existing(db, user_id).await?;
     let lifetime = std::cmp::max(user.lifetime_points + delta, 0);
     let mut active: user::ActiveModel = user.into();
     active.lifetime_points = Set(lifetime);
@@ -385,12 +381,8 @@ async fn transfer_between(
             credit(&txn, to, points, inn).await?;
             debit(&txn, from, points, out).await?;
         }
-        let sender = users::get(&txn, from)
-            .await?
-            .ok_or_else(|| Error::not_found("user", from))?;
-        let receiver = users::get(&txn, to)
-            .await?
-            .ok_or_else(|| Error::not_found("user", to))?;
+        let sender = users::existing(&txn, from).await?;
+        let receiver = users::existing(&txn, to).await?;
         txn.commit().await?;
         Ok((sender, receiver))
     })
@@ -411,9 +403,7 @@ pub async fn redeem(
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
         debit(&txn, user_id, points, Entry::plain(PointKind::Redeem)).await?;
-        let user = users::get(&txn, user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user", user_id))?;
+        let user = users::existing(&txn, user_id).await?;
         txn.commit().await?;
         Ok(user)
     })
@@ -447,9 +437,7 @@ async fn correct(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<u
         } else {
             debit(&txn, user_id, -points, Entry::plain(PointKind::Adjust)).await?;
         }
-        let user = users::get(&txn, user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user", user_id))?;
+        let user = users::existing(&txn, user_id).await?;
         txn.commit().await?;
         Ok(user)
     })

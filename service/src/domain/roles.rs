@@ -69,41 +69,39 @@ pub async fn grant(db: &impl ConnectionTrait, user_id: i32, role_id: i32) -> Res
     Ok(())
 }
 
-/// Gives user `user_id` the role called `name`, in one transaction. Admins only; `user_id`
-/// is read after that.
-pub async fn grant_named<I: Input<i32>>(
+/// Whether a role is given or taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    /// Gives the role (giving it again changes nothing).
+    Grant,
+    /// Takes the role; an admin cannot take their own admin role.
+    Revoke,
+}
+
+/// Gives user `user_id` the role called `name`, or takes it, in one transaction. Admins
+/// only; `user_id` is read after that.
+pub async fn change_named<I: Input<i32>>(
     db: &DatabaseConnection,
     viewer: &Viewer,
     user_id: I,
     name: &str,
+    change: RoleChange,
 ) -> std::result::Result<user::Model, Refused<I::Error>> {
     viewer.require_admin()?;
     let user_id = access::read(user_id)?;
-    Ok(grant_to(db, user_id, name).await?)
+    Ok(match change {
+        RoleChange::Grant => grant_to(db, user_id, name).await?,
+        RoleChange::Revoke => revoke_from(db, viewer, user_id, name).await?,
+    })
 }
 
 async fn grant_to(db: &DatabaseConnection, user_id: i32, name: &str) -> Result<user::Model> {
     let txn = db::begin_write(db).await?;
-    let user = users::get(&txn, user_id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", user_id))?;
+    let user = users::existing(&txn, user_id).await?;
     let role = ensure(&txn, name).await?;
     grant(&txn, user_id, role.id).await?;
     txn.commit().await?;
     Ok(user)
-}
-
-/// Takes the role called `name` from `user_id`. Admins only (`user_id` is read after that),
-/// and they cannot drop their own admin role.
-pub async fn revoke_named<I: Input<i32>>(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    user_id: I,
-    name: &str,
-) -> std::result::Result<user::Model, Refused<I::Error>> {
-    viewer.require_admin()?;
-    let user_id = access::read(user_id)?;
-    Ok(revoke_from(db, viewer, user_id, name).await?)
 }
 
 async fn revoke_from(
@@ -119,9 +117,7 @@ async fn revoke_from(
         ));
     }
     let txn = db::begin_write(db).await?;
-    let user = users::get(&txn, user_id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", user_id))?;
+    let user = users::existing(&txn, user_id).await?;
     if let Some(role) = role::Entity::find()
         .filter(role::Column::Name.eq(name))
         .one(&txn)

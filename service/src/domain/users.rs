@@ -104,6 +104,13 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Mode
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
+/// User `id`, who must exist: `NOT_FOUND` otherwise.
+pub(crate) async fn existing(db: &impl ConnectionTrait, id: i32) -> Result<user::Model> {
+    get(db, id)
+        .await?
+        .ok_or_else(|| Error::not_found("user", id))
+}
+
 /// Users with any of `ids`, in no particular order, read with only `columns` (for
 /// DataLoaders: see `projection`).
 #[tracing::instrument(skip(db, ids), fields(keys = ids.len()))]
@@ -249,9 +256,7 @@ pub async fn update(
         .map(|n| validate::text("name", n, NAME_MAX))
         .transpose()?;
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", id))?;
+    let current = existing(&txn, id).await?;
     let mut active: user::ActiveModel = current.into();
     if let Some(email) = email {
         active.email = Set(email);
@@ -286,9 +291,7 @@ pub async fn delete<I: Input<i32>>(
 #[tracing::instrument(skip(db))]
 async fn delete_user(db: &DatabaseConnection, id: i32) -> Result<user::Model> {
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", id))?;
+    let current = existing(&txn, id).await?;
     let orders = order::Entity::find()
         .filter(order::Column::CustomerId.eq(id))
         .count(&txn)

@@ -61,6 +61,26 @@ impl<T> Cmp<T> {
     }
 }
 
+/// The `eq`, `ne` and `in` parts of a comparison on `col`, which every column type has.
+fn equality<T: Into<Value> + Clone>(
+    col: impl ColumnTrait,
+    eq: &Option<T>,
+    ne: &Option<T>,
+    in_: &Option<Vec<T>>,
+) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(v) = eq {
+        cond = cond.add(col.eq(v.clone()));
+    }
+    if let Some(v) = ne {
+        cond = cond.add(col.ne(v.clone()));
+    }
+    if let Some(vs) = in_ {
+        cond = cond.add(col.is_in(vs.iter().cloned()));
+    }
+    cond
+}
+
 impl<T: Into<Value> + Clone> Cmp<T> {
     /// Only `eq`.
     pub fn eq(value: T) -> Self {
@@ -72,16 +92,7 @@ impl<T: Into<Value> + Clone> Cmp<T> {
 
     /// The SQL condition on `col`.
     pub fn condition(&self, col: impl ColumnTrait) -> Condition {
-        let mut cond = Condition::all();
-        if let Some(v) = &self.eq {
-            cond = cond.add(col.eq(v.clone()));
-        }
-        if let Some(v) = &self.ne {
-            cond = cond.add(col.ne(v.clone()));
-        }
-        if let Some(vs) = &self.in_ {
-            cond = cond.add(col.is_in(vs.iter().cloned()));
-        }
+        let mut cond = equality(col, &self.eq, &self.ne, &self.in_);
         if let Some(v) = &self.gt {
             cond = cond.add(col.gt(v.clone()));
         }
@@ -193,16 +204,7 @@ impl TextCmp {
 
     /// The SQL condition on `col`.
     pub fn condition(&self, col: impl ColumnTrait) -> Condition {
-        let mut cond = Condition::all();
-        if let Some(v) = &self.eq {
-            cond = cond.add(col.eq(v.clone()));
-        }
-        if let Some(v) = &self.ne {
-            cond = cond.add(col.ne(v.clone()));
-        }
-        if let Some(vs) = &self.in_ {
-            cond = cond.add(col.is_in(vs.iter().cloned()));
-        }
+        let mut cond = equality(col, &self.eq, &self.ne, &self.in_);
         // SQLite's LIKE ignores ASCII case and PostgreSQL's does not; lowering both sides gives
         // one behaviour everywhere.
         if let Some(v) = &self.contains {

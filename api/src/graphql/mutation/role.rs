@@ -6,6 +6,7 @@ use crate::graphql::types::User;
 use crate::graphql::types::enums::RoleName;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
+use service::roles::RoleChange;
 use service::{DatabaseConnection, roles};
 
 #[derive(Default)]
@@ -20,14 +21,7 @@ impl RoleMutation {
         #[graphql(desc = "The user who gets the role.")] user_id: ID,
         #[graphql(desc = "The role to give.")] role: RoleName,
     ) -> async_graphql::Result<User> {
-        // Read here, refused (if malformed) only once the caller may grant roles.
-        let id = parse_id("userId", Kind::User, &user_id);
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User::from(
-            roles::grant_named(db, &viewer(ctx), id, role.name())
-                .await
-                .gql()?,
-        ))
+        change(ctx, &user_id, role, RoleChange::Grant).await
     }
 
     /// Takes a role from a user. An admin cannot take their own admin role (so a shop always
@@ -38,13 +32,20 @@ impl RoleMutation {
         #[graphql(desc = "The user who loses the role.")] user_id: ID,
         #[graphql(desc = "The role to take.")] role: RoleName,
     ) -> async_graphql::Result<User> {
-        // Read here, refused (if malformed) only once the caller may revoke roles.
-        let id = parse_id("userId", Kind::User, &user_id);
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(User::from(
-            roles::revoke_named(db, &viewer(ctx), id, role.name())
-                .await
-                .gql()?,
-        ))
+        change(ctx, &user_id, role, RoleChange::Revoke).await
     }
+}
+
+/// Gives or takes `role`.
+async fn change(
+    ctx: &Context<'_>,
+    user_id: &ID,
+    role: RoleName,
+    change: RoleChange,
+) -> async_graphql::Result<User> {
+    // Read here, refused (if malformed) only once the caller may change roles.
+    let id = parse_id("userId", Kind::User, user_id);
+    let db = ctx.data::<DatabaseConnection>()?;
+    let user = roles::change_named(db, &viewer(ctx), id, role.name(), change).await;
+    Ok(User::from(user.gql()?))
 }

@@ -1,9 +1,9 @@
 //! `order` and `orders`.
 
 use crate::graphql::args::{Kind, parse_id};
-use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::connection::{Conn, CountOf};
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{FilterInput, OrderFilter, OrderSortInput};
+use crate::graphql::filters::{OrderFilter, OrderSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Order;
 use crate::graphql::viewer::viewer;
@@ -61,24 +61,12 @@ impl OrderQuery {
     ) -> async_graphql::Result<Conn<Order>> {
         let db = ctx.data::<DatabaseConnection>()?;
         // Read here, refused (if malformed) only once the caller is signed in.
-        let filter = OrderFilter::into_service(list.filter);
-        let sort = OrderSortInput::or(list.order_by, Sort::by(OrderSort::Id, false));
-        let page = orders::list(
-            db,
-            &viewer(ctx),
-            filter.as_ref(),
-            sort.as_ref().copied(),
-            &list.page,
-        )
-        .await
-        .gql()?;
-        let (filter, sort) = (filter?, sort?);
-        let mut conn = connection(
-            page,
-            CountOf::Orders(Box::new(filter)),
-            |m| sort.cursor(m),
-            Order::from,
-        );
+        let list = list.read(Sort::by(OrderSort::Id, false));
+        let (filter, sort) = (list.filter.as_ref(), list.sort.as_ref().copied());
+        let page = orders::list(db, &viewer(ctx), filter, sort, &list.page)
+            .await
+            .gql()?;
+        let mut conn = list.connection(page, CountOf::Orders, Order::from)?;
         Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
         Ok(conn)
     }

@@ -3,7 +3,7 @@
 use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{FilterInput, PostFilter, PostSortInput};
+use crate::graphql::filters::{FilterInput, PostFilter, PostSortInput, SortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;

@@ -4,7 +4,7 @@ use crate::graphql::args::{Kind, parse_id};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{FilterInput, ProductFilter, ProductSortInput};
+use crate::graphql::filters::{FilterInput, ProductFilter, ProductSortInput, SortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Product;
 use async_graphql::{Context, ID, Object, OneofObject};

@@ -1,10 +1,10 @@
 //! `user` and `users`.
 
 use crate::graphql::args::{Kind, parse_id};
-use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::connection::{Conn, CountOf};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{FilterInput, UserFilter, UserSortInput};
+use crate::graphql::filters::{UserFilter, UserSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::User;
 use crate::graphql::viewer::viewer;
@@ -74,23 +74,11 @@ impl UserQuery {
     ) -> async_graphql::Result<Conn<User>> {
         let db = ctx.data::<DatabaseConnection>()?;
         // Read here, refused (if malformed) only once the caller is an admin.
-        let filter = UserFilter::into_service(list.filter);
-        let sort = UserSortInput::or(list.order_by, Sort::by(UserSort::Id, false));
-        let page = users::list(
-            db,
-            &viewer(ctx),
-            filter.as_ref(),
-            sort.as_ref().copied(),
-            &list.page,
-        )
-        .await
-        .gql()?;
-        let (filter, sort) = (filter?, sort?);
-        Ok(connection(
-            page,
-            CountOf::Users(Box::new(filter)),
-            |m| sort.cursor(m),
-            User::from,
-        ))
+        let list = list.read(Sort::by(UserSort::Id, false));
+        let (filter, sort) = (list.filter.as_ref(), list.sort.as_ref().copied());
+        let page = users::list(db, &viewer(ctx), filter, sort, &list.page)
+            .await
+            .gql()?;
+        list.connection(page, CountOf::Users, User::from)
     }
 }

@@ -9,7 +9,7 @@ use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
 use crate::graphql::filters::{
     FilterInput, OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput,
-    PostFilter, PostSortInput,
+    PostFilter, PostSortInput, SortInput,
 };
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::loaders::{

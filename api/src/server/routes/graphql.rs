@@ -93,15 +93,7 @@ pub async fn post(
             );
         }
     };
-    execute(
-        &state,
-        &headers,
-        client_address(peer),
-        media,
-        request,
-        Method::Post,
-    )
-    .await
+    execute(&state, &headers, peer, media, request, Method::Post).await
 }
 
 /// Whether reading the body stopped at the body timeout (`router`'s `RequestBodyTimeoutLayer`).
@@ -148,15 +140,7 @@ pub async fn get(
             );
         }
     };
-    execute(
-        &state,
-        &headers,
-        client_address(peer),
-        media,
-        request,
-        Method::Get,
-    )
-    .await
+    execute(&state, &headers, peer, media, request, Method::Get).await
 }
 
 /// Any other method on `/graphql`.
@@ -183,7 +167,7 @@ enum Method {
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
-    address: Option<ClientAddress>,
+    peer: Peer,
     media: ResponseMedia,
     request: async_graphql::Request,
     method: Method,
@@ -219,7 +203,7 @@ async fn execute(
     let started = std::time::Instant::now();
     let turn = Arc::new(Turn::new(state.executions.clone()));
     let mut request = request.data(loaders).data(viewer).data(turn.clone());
-    if let Some(address) = address {
+    if let Some(address) = client_address(peer) {
         request = request.data(address);
     }
     let run = async {

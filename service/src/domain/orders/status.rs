@@ -145,9 +145,7 @@ async fn release(db: &impl ConnectionTrait, order: &order::Model) -> Result<i64>
     if order.points_earned == 0 {
         return Ok(0);
     }
-    let customer = users::get(db, order.customer_id)
-        .await?
-        .ok_or_else(|| Error::not_found("user", order.customer_id))?;
+    let customer = users::existing(db, order.customer_id).await?;
     let reversible = std::cmp::min(order.points_earned, customer.points_balance);
     if reversible > 0 {
         let entry = Entry {

@@ -69,6 +69,45 @@ mod tests {
     use sea_orm::sqlx::Sqlite;
     use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
+    /// A pool of one connection to a new database in `dir` holding a table `t(id)`.
+    async fn one_connection(
+        dir: &tempfile::TempDir,
+    ) -> (crate::store::db::DbConfig, sea_orm::DatabaseConnection) {
+        use crate::store::db::{DbConfig, connect};
+        use sea_orm::ConnectionTrait;
+        use std::time::Duration;
+        let config = DbConfig {
+            url: format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+            max_connections: 1,
+            min_connections: 1,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
+            slow_statement: Duration::from_secs(5),
+            sqlite_max_bytes: None,
+        };
+        let db = connect(&config).await.unwrap().db;
+        db.execute_unprepared("CREATE TABLE t(id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        (config, db)
+    }
+
+    /// The ids in table `t`.
+    async fn ids_in_t(db: &sea_orm::DatabaseConnection) -> Vec<i64> {
+        use sea_orm::ConnectionTrait;
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "SELECT id FROM t",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.try_get_by_index(0).unwrap())
+            .collect()
+    }
+
     #[tokio::test]
     async fn a_connection_inside_a_transaction_is_neither_kept_nor_handed_out() {
         let late = Late::default();
@@ -117,24 +156,10 @@ mod tests {
     /// released a savepoint inside it: acknowledged, and gone once the pool closed.
     #[tokio::test]
     async fn an_acknowledged_write_after_a_transaction_sqlite_ended_is_committed() {
-        use crate::store::db::{DbConfig, begin_write, connect};
+        use crate::store::db::{begin_write, connect};
         use sea_orm::ConnectionTrait;
-        use std::time::Duration;
         let dir = tempfile::tempdir().unwrap();
-        let config = DbConfig {
-            url: format!("sqlite://{}/guard.db?mode=rwc", dir.path().display()),
-            max_connections: 1,
-            min_connections: 1,
-            connect_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(60),
-            slow_statement: Duration::from_secs(5),
-            sqlite_max_bytes: None,
-        };
-        let db = connect(&config).await.unwrap().db;
-        db.execute_unprepared("CREATE TABLE t(id INTEGER PRIMARY KEY)")
-            .await
-            .unwrap();
+        let (config, db) = one_connection(&dir).await;
 
         let ended = begin_write(&db).await.unwrap();
         ended
@@ -172,17 +197,7 @@ mod tests {
         db.close().await.unwrap();
 
         let db = connect(&config).await.unwrap().db;
-        let rows = db
-            .query_all_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Sqlite,
-                "SELECT id FROM t",
-            ))
-            .await
-            .unwrap();
-        let ids: Vec<i64> = rows
-            .iter()
-            .map(|r| r.try_get_by_index(0).unwrap())
-            .collect();
+        let ids = ids_in_t(&db).await;
         assert_eq!(ids, vec![3], "the acknowledged write, and nothing else");
     }
 
@@ -190,24 +205,10 @@ mod tests {
     /// next write gets.
     #[tokio::test]
     async fn a_panic_inside_a_write_rolls_it_back() {
-        use crate::store::db::{DbConfig, begin_write, connect};
+        use crate::store::db::begin_write;
         use sea_orm::ConnectionTrait;
-        use std::time::Duration;
         let dir = tempfile::tempdir().unwrap();
-        let config = DbConfig {
-            url: format!("sqlite://{}/panic.db?mode=rwc", dir.path().display()),
-            max_connections: 1,
-            min_connections: 1,
-            connect_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(60),
-            slow_statement: Duration::from_secs(5),
-            sqlite_max_bytes: None,
-        };
-        let db = connect(&config).await.unwrap().db;
-        db.execute_unprepared("CREATE TABLE t(id INTEGER PRIMARY KEY)")
-            .await
-            .unwrap();
+        let (_, db) = one_connection(&dir).await;
         let pool = db.clone();
         let panicked = tokio::spawn(async move {
             let txn = begin_write(&pool).await.unwrap();
@@ -224,17 +225,7 @@ mod tests {
             .await
             .unwrap();
         next.commit().await.unwrap();
-        let rows = db
-            .query_all_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Sqlite,
-                "SELECT id FROM t",
-            ))
-            .await
-            .unwrap();
-        let ids: Vec<i64> = rows
-            .iter()
-            .map(|r| r.try_get_by_index(0).unwrap())
-            .collect();
+        let ids = ids_in_t(&db).await;
         assert_eq!(ids, vec![2]);
     }
 }
