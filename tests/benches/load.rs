@@ -2,10 +2,11 @@
 //!
 //! Seeds the standard data once (`shopgraph seed`'s demo data, then the rows
 //! `tests::bench_data` generates; cached by seed and size under `target/bench-data`), starts the
-//! release `shopgraph` binary as a separate process for each scenario, drives it over HTTP with
-//! N concurrent keep-alive connections for a fixed time after a warm-up, and prints one table:
-//! requests/s, p50/p95/p99 latency, errors, SQL statements per request, and the server's peak
-//! RSS. Start-up time to ready (on the migrated database) is printed too.
+//! `shopgraph` binary built with the `dist` profile as a separate process for each scenario,
+//! drives it over HTTP with N concurrent keep-alive connections for a fixed time after a
+//! warm-up, and prints one table: requests/s, p50/p95/p99 latency, errors, SQL statements per
+//! request, and the server's peak RSS. Start-up time to ready (on the migrated database) is
+//! printed too.
 //!
 //! Beside Q1, Q2 and Q3 (on SQLite) it runs the same three queries against a ceiling: the
 //! same statements by hand behind a bare axum handler (`ceiling.rs`), and prints shopgraph's
