@@ -2,8 +2,8 @@
 //! transaction, so a balance always equals the sum of its user's ledger rows.
 
 use crate::domain::access::{self, Input, Refused, Viewer};
-use crate::store::filter::{Cmp, Logic};
-use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::store::filter::{Cmp, column_filter};
+use crate::store::pagination::{self, ByParent, Page, PageArgs, Sort, sort_keys};
 use crate::{
     Error, Result,
     domain::{clock, loyalty, users, validate},
@@ -13,75 +13,26 @@ use chrono::{DateTime, Utc};
 use entity::{PointKind, point_transaction, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, UpdateMany,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, UpdateMany,
 };
 use std::collections::{BTreeMap, HashMap};
 
-/// What lists of point transactions can be filtered on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct PointFilter {
-    pub kind: Cmp<PointKind>,
-    pub created_at: Cmp<DateTime<Utc>>,
-    /// Nested filters: `and`, `or`, `not`.
-    pub logic: Logic<PointFilter>,
-}
-
-impl PointFilter {
-    fn condition(&self) -> Condition {
-        self.logic.condition(
-            Condition::all()
-                .add(self.kind.condition(point_transaction::Column::Kind))
-                .add(
-                    self.created_at
-                        .condition(point_transaction::Column::CreatedAt),
-                ),
-            Self::condition,
-        )
+column_filter! {
+    /// What lists of point transactions can be filtered on.
+    pub struct PointFilter of point_transaction, condition condition {
+        kind: Cmp<PointKind> = Kind,
+        created_at: Cmp<DateTime<Utc>> = CreatedAt,
     }
 }
 
-/// Indexed columns point transactions can be sorted by (the index is `(user_id, created_at)`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PointSort {
-    Id,
-    CreatedAt,
-}
+impl PointFilter {}
 
-impl SortKey for PointSort {
-    type Entity = point_transaction::Entity;
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::CreatedAt => "created_at",
-        }
-    }
-
-    fn column(self) -> point_transaction::Column {
-        match self {
-            Self::Id => point_transaction::Column::Id,
-            Self::CreatedAt => point_transaction::Column::CreatedAt,
-        }
-    }
-
-    fn id_column() -> point_transaction::Column {
-        point_transaction::Column::Id
-    }
-
-    fn is_id(self) -> bool {
-        self == Self::Id
-    }
-
-    fn value(self, m: &point_transaction::Model) -> SortValue {
-        match self {
-            Self::Id => SortValue::Int(m.id.into()),
-            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
-        }
-    }
-
-    fn id(m: &point_transaction::Model) -> i32 {
-        m.id
+sort_keys! {
+    /// Indexed columns point transactions can be sorted by (the index is `(user_id, created_at)`).
+    pub enum PointSort of point_transaction {
+        Id(id),
+        CreatedAt(created_at),
     }
 }
 
@@ -97,20 +48,17 @@ pub async fn pages_by_users(
     sort: Sort<PointSort>,
     page: &PageArgs,
 ) -> Result<HashMap<i32, Page<point_transaction::Model>>> {
-    let select = point_transaction::Entity::find()
-        .filter(point_transaction::Column::UserId.is_in(user_ids.iter().copied()))
-        .filter(filter.condition());
-    pagination::fetch_pages_by_parent(
-        db,
-        select,
-        point_transaction::Column::UserId,
-        |t| t.user_id,
-        user_ids,
-        sort,
-        page,
-        pagination::whole_row::<PointSort>,
-    )
-    .await
+    let select = point_transaction::Entity::find();
+    let decode = pagination::whole_row::<PointSort>;
+    BY_USER
+        .pages(
+            db,
+            select,
+            (user_ids, filter.condition()),
+            (sort, page),
+            decode,
+        )
+        .await
 }
 
 /// How many ledger rows matching `filter` each of `user_ids` has.
@@ -120,11 +68,14 @@ pub async fn counts_by_users(
     user_ids: &[i32],
     filter: &PointFilter,
 ) -> Result<HashMap<i32, u64>> {
-    let select = point_transaction::Entity::find()
-        .filter(point_transaction::Column::UserId.is_in(user_ids.iter().copied()))
-        .filter(filter.condition());
-    pagination::count_by_parent(db, select, point_transaction::Column::UserId).await
+    BY_USER.counts(db, user_ids, filter.condition()).await
 }
+
+/// A user's ledger.
+const BY_USER: ByParent<point_transaction::Entity, point_transaction::Model> = ByParent {
+    column: point_transaction::Column::UserId,
+    of: |t| t.user_id,
+};
 
 /// Why a ledger row is written, and what it points at.
 #[derive(Clone, Copy, Debug)]

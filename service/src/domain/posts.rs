@@ -1,8 +1,10 @@
 //! Posts: reading, listing (also per author, many authors at once), and the write rules.
 
 use crate::domain::access::{PostScope, Viewer};
-use crate::store::filter::{Cmp, Logic, TextCmp};
-use crate::store::pagination::{self, Page, PageArgs, Positioned, Sort, SortKey, SortValue};
+use crate::store::filter::{Cmp, TextCmp, column_filter};
+use crate::store::pagination::{
+    self, ByParent, Page, PageArgs, Positioned, Sort, SortValue, sort_keys,
+};
 use crate::store::projection::{self, Columns, PartialRow, PostColumn, PostRow};
 use crate::{
     Error, Result,
@@ -12,8 +14,8 @@ use crate::{
 use chrono::{DateTime, Utc};
 use entity::{PostStatus, post};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryResult,
+    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryResult,
 };
 use std::collections::HashMap;
 
@@ -22,19 +24,20 @@ pub const TITLE_MAX: usize = 200;
 /// Longest body.
 pub const CONTENT_MAX: usize = 100_000;
 
-/// What lists of posts can be filtered on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct PostFilter {
-    pub id: Cmp<i32>,
-    pub author_id: Cmp<i32>,
-    pub status: Cmp<PostStatus>,
-    pub title: TextCmp,
-    pub published_at: Cmp<DateTime<Utc>>,
-    pub created_at: Cmp<DateTime<Utc>>,
-    /// Which posts the caller may see at all: published ones unless `seen_by` widened it.
-    pub scope: PostScope,
-    /// Nested filters: `and`, `or`, `not`.
-    pub logic: Logic<PostFilter>,
+column_filter! {
+    /// What lists of posts can be filtered on.
+    pub struct PostFilter of post, condition fields {
+        id: Cmp<i32> = Id,
+        author_id: Cmp<i32> = AuthorId,
+        status: Cmp<PostStatus> = Status,
+        title: TextCmp = Title,
+        published_at: Cmp<DateTime<Utc>> = PublishedAt,
+        created_at: Cmp<DateTime<Utc>> = CreatedAt,
+    }
+    also {
+        /// Which posts the caller may see at all: published ones unless `seen_by` widened it.
+        scope: PostScope,
+    }
 }
 
 impl PostFilter {
@@ -58,70 +61,14 @@ impl PostFilter {
     fn within(&self, scope: PostScope) -> Condition {
         Condition::all().add(scope.condition()).add(self.fields())
     }
-
-    fn fields(&self) -> Condition {
-        self.logic.condition(
-            Condition::all()
-                .add(self.id.condition(post::Column::Id))
-                .add(self.author_id.condition(post::Column::AuthorId))
-                .add(self.status.condition(post::Column::Status))
-                .add(self.title.condition(post::Column::Title))
-                .add(self.published_at.condition(post::Column::PublishedAt))
-                .add(self.created_at.condition(post::Column::CreatedAt)),
-            Self::fields,
-        )
-    }
 }
 
-/// Indexed columns posts can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PostSort {
-    Id,
-    CreatedAt,
-    PublishedAt,
-}
-
-impl SortKey for PostSort {
-    type Entity = post::Entity;
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::CreatedAt => "created_at",
-            Self::PublishedAt => "published_at",
-        }
-    }
-
-    fn column(self) -> post::Column {
-        match self {
-            Self::Id => post::Column::Id,
-            Self::CreatedAt => post::Column::CreatedAt,
-            Self::PublishedAt => post::Column::PublishedAt,
-        }
-    }
-
-    fn id_column() -> post::Column {
-        post::Column::Id
-    }
-
-    fn nullable(self) -> bool {
-        self == Self::PublishedAt
-    }
-
-    fn is_id(self) -> bool {
-        self == Self::Id
-    }
-
-    fn value(self, m: &post::Model) -> SortValue {
-        match self {
-            Self::Id => SortValue::Int(m.id.into()),
-            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
-            Self::PublishedAt => SortValue::Time(m.published_at),
-        }
-    }
-
-    fn id(m: &post::Model) -> i32 {
-        m.id
+sort_keys! {
+    /// Indexed columns posts can be sorted by.
+    pub enum PostSort of post {
+        Id(id),
+        CreatedAt(created_at),
+        PublishedAt(published_at),
     }
 }
 
@@ -187,20 +134,17 @@ pub async fn pages_by_authors(
     } else {
         columns
     };
-    let select = projection::select(fetched)
-        .filter(post::Column::AuthorId.is_in(author_ids.iter().copied()))
-        .filter(filter.condition());
-    pagination::fetch_pages_by_parent(
-        db,
-        select,
-        post::Column::AuthorId,
-        |p: &Positioned<PostRow>| p.row.author_id,
-        author_ids,
-        sort,
-        page,
-        |row| Ok(decode_row(row, columns, sort)?),
-    )
-    .await
+    let children = (author_ids, filter.condition());
+    let decode = |row: &_| Ok(decode_row(row, columns, sort)?);
+    BY_AUTHOR
+        .pages(
+            db,
+            projection::select(fetched),
+            children,
+            (sort, page),
+            decode,
+        )
+        .await
 }
 
 /// A post read with `columns` (and the publication time when `sort` orders by it), with its
@@ -241,11 +185,14 @@ pub async fn counts_by_authors(
     author_ids: &[i32],
     filter: &PostFilter,
 ) -> Result<HashMap<i32, u64>> {
-    let select = post::Entity::find()
-        .filter(post::Column::AuthorId.is_in(author_ids.iter().copied()))
-        .filter(filter.condition());
-    pagination::count_by_parent(db, select, post::Column::AuthorId).await
+    BY_AUTHOR.counts(db, author_ids, filter.condition()).await
 }
+
+/// An author's posts.
+const BY_AUTHOR: ByParent<post::Entity, Positioned<PostRow>> = ByParent {
+    column: post::Column::AuthorId,
+    of: |p| p.row.author_id,
+};
 
 /// Input for a new post.
 #[derive(Clone, Debug)]

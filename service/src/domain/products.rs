@@ -1,8 +1,8 @@
 //! The catalog: reading, listing and creating products. Prices are integer cents.
 
 use crate::domain::access::Viewer;
-use crate::store::filter::{Cmp, Logic, TextCmp};
-use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::store::filter::{Cmp, TextCmp, column_filter};
+use crate::store::pagination::{self, Page, PageArgs, Sort, sort_keys};
 use crate::store::projection::{self, Columns, ProductColumn, ProductRow};
 use crate::{
     Error, Result,
@@ -12,8 +12,8 @@ use crate::{
 use entity::{order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 /// Highest price a product may have, in cents (10,000,000.00): an order of 1,000 units on
@@ -22,85 +22,28 @@ pub const MAX_PRICE_CENTS: i64 = 1_000_000_000;
 /// Most units a product may have in stock.
 pub const MAX_STOCK: i32 = 1_000_000_000;
 
-/// What lists of products can be filtered on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ProductFilter {
-    pub id: Cmp<i32>,
-    pub sku: TextCmp,
-    pub slug: TextCmp,
-    pub name: TextCmp,
-    pub category: TextCmp,
-    pub price_cents: Cmp<i64>,
-    pub stock: Cmp<i32>,
-    /// Nested filters: `and`, `or`, `not`.
-    pub logic: Logic<ProductFilter>,
-}
-
-impl ProductFilter {
-    fn condition(&self) -> Condition {
-        self.logic.condition(
-            Condition::all()
-                .add(self.id.condition(product::Column::Id))
-                .add(self.sku.condition(product::Column::Sku))
-                .add(self.slug.condition(product::Column::Slug))
-                .add(self.name.condition(product::Column::Name))
-                .add(self.category.condition(product::Column::Category))
-                .add(self.price_cents.condition(product::Column::PriceCents))
-                .add(self.stock.condition(product::Column::Stock)),
-            Self::condition,
-        )
+column_filter! {
+    /// What lists of products can be filtered on.
+    pub struct ProductFilter of product, condition condition {
+        id: Cmp<i32> = Id,
+        sku: TextCmp = Sku,
+        slug: TextCmp = Slug,
+        name: TextCmp = Name,
+        category: TextCmp = Category,
+        price_cents: Cmp<i64> = PriceCents,
+        stock: Cmp<i32> = Stock,
     }
 }
 
-/// Indexed columns products can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProductSort {
-    Id,
-    Name,
-    PriceCents,
-    CreatedAt,
-}
+impl ProductFilter {}
 
-impl SortKey for ProductSort {
-    type Entity = product::Entity;
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::Name => "name",
-            Self::PriceCents => "price_cents",
-            Self::CreatedAt => "created_at",
-        }
-    }
-
-    fn column(self) -> product::Column {
-        match self {
-            Self::Id => product::Column::Id,
-            Self::Name => product::Column::Name,
-            Self::PriceCents => product::Column::PriceCents,
-            Self::CreatedAt => product::Column::CreatedAt,
-        }
-    }
-
-    fn id_column() -> product::Column {
-        product::Column::Id
-    }
-
-    fn is_id(self) -> bool {
-        self == Self::Id
-    }
-
-    fn value(self, m: &product::Model) -> SortValue {
-        match self {
-            Self::Id => SortValue::Int(m.id.into()),
-            Self::Name => SortValue::Text(m.name.clone()),
-            Self::PriceCents => SortValue::Int(m.price_cents),
-            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
-        }
-    }
-
-    fn id(m: &product::Model) -> i32 {
-        m.id
+sort_keys! {
+    /// Indexed columns products can be sorted by.
+    pub enum ProductSort of product {
+        Id(id),
+        Name(name),
+        PriceCents(price_cents),
+        CreatedAt(created_at),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Users: reading, listing, and the create/update/delete rules.
 
 use crate::domain::access::{self, Input, Refused, Viewer};
-use crate::store::filter::{Cmp, Logic, TextCmp};
-use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::store::filter::{Cmp, TextCmp, column_filter};
+use crate::store::pagination::{self, Page, PageArgs, Sort, sort_keys};
 use crate::store::projection::{self, Columns, UserColumn, UserRow};
 use crate::{
     Error, Result,
@@ -11,90 +11,34 @@ use crate::{
 };
 use entity::{Tier, UserStatus, order, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 /// Longest display name.
 pub const NAME_MAX: usize = 100;
 
-/// What lists of users can be filtered on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct UserFilter {
-    pub id: Cmp<i32>,
-    pub email: TextCmp,
-    pub name: TextCmp,
-    pub status: Cmp<UserStatus>,
-    pub tier: Cmp<Tier>,
-    pub created_at: Cmp<chrono::DateTime<chrono::Utc>>,
-    /// Nested filters: `and`, `or`, `not`.
-    pub logic: Logic<UserFilter>,
-}
-
-impl UserFilter {
-    fn condition(&self) -> Condition {
-        self.logic.condition(
-            Condition::all()
-                .add(self.id.condition(user::Column::Id))
-                .add(self.email.condition(user::Column::Email))
-                .add(self.name.condition(user::Column::Name))
-                .add(self.status.condition(user::Column::Status))
-                .add(self.tier.condition(user::Column::Tier))
-                .add(self.created_at.condition(user::Column::CreatedAt)),
-            Self::condition,
-        )
+column_filter! {
+    /// What lists of users can be filtered on.
+    pub struct UserFilter of user, condition condition {
+        id: Cmp<i32> = Id,
+        email: TextCmp = Email,
+        name: TextCmp = Name,
+        status: Cmp<UserStatus> = Status,
+        tier: Cmp<Tier> = Tier,
+        created_at: Cmp<chrono::DateTime<chrono::Utc>> = CreatedAt,
     }
 }
 
-/// Indexed columns users can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UserSort {
-    Id,
-    Email,
-    Name,
-    CreatedAt,
-}
+impl UserFilter {}
 
-impl SortKey for UserSort {
-    type Entity = user::Entity;
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::Email => "email",
-            Self::Name => "name",
-            Self::CreatedAt => "created_at",
-        }
-    }
-
-    fn column(self) -> user::Column {
-        match self {
-            Self::Id => user::Column::Id,
-            Self::Email => user::Column::Email,
-            Self::Name => user::Column::Name,
-            Self::CreatedAt => user::Column::CreatedAt,
-        }
-    }
-
-    fn id_column() -> user::Column {
-        user::Column::Id
-    }
-
-    fn is_id(self) -> bool {
-        self == Self::Id
-    }
-
-    fn value(self, m: &user::Model) -> SortValue {
-        match self {
-            Self::Id => SortValue::Int(m.id.into()),
-            Self::Email => SortValue::Text(m.email.clone()),
-            Self::Name => SortValue::Text(m.name.clone()),
-            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
-        }
-    }
-
-    fn id(m: &user::Model) -> i32 {
-        m.id
+sort_keys! {
+    /// Indexed columns users can be sorted by.
+    pub enum UserSort of user {
+        Id(id),
+        Email(email),
+        Name(name),
+        CreatedAt(created_at),
     }
 }
 

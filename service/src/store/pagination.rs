@@ -14,8 +14,8 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryTrait, Select,
-    Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
+    Select, Value,
 };
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -83,6 +83,115 @@ impl SortValue {
         }
     }
 }
+
+/// A model field a list may be sorted by: its value in a cursor, and whether it may be NULL.
+pub trait SortField {
+    /// Whether the column may hold NULL.
+    const NULLABLE: bool = false;
+    /// The value as a cursor holds it.
+    fn sort_value(&self) -> SortValue;
+}
+
+impl SortField for i32 {
+    fn sort_value(&self) -> SortValue {
+        SortValue::Int((*self).into())
+    }
+}
+
+impl SortField for i64 {
+    fn sort_value(&self) -> SortValue {
+        SortValue::Int(*self)
+    }
+}
+
+impl SortField for String {
+    fn sort_value(&self) -> SortValue {
+        SortValue::Text(self.clone())
+    }
+}
+
+impl SortField for DateTime<Utc> {
+    fn sort_value(&self) -> SortValue {
+        SortValue::Time(Some(*self))
+    }
+}
+
+impl SortField for Option<DateTime<Utc>> {
+    const NULLABLE: bool = true;
+
+    fn sort_value(&self) -> SortValue {
+        SortValue::Time(*self)
+    }
+}
+
+/// Whether the field `field` reads may hold NULL (for `sort_keys!`, which knows the field's
+/// name but not its type).
+pub fn nullable<M, T: SortField>(_field: impl Fn(&M) -> &T) -> bool {
+    T::NULLABLE
+}
+
+/// Declares the columns lists of `$entity` may be sorted by: the enum, and its [`SortKey`]
+/// impl. Each `Variant(field)` is the model's field and the ORM column of the same name as the
+/// variant; the field's name is the key's name in cursors. There must be an `Id(id)`.
+macro_rules! sort_keys {
+    (
+        $(#[$doc:meta])*
+        pub enum $name:ident of $entity:ident {
+            $($variant:ident($field:ident)),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $crate::store::pagination::SortKey for $name {
+            type Entity = $entity::Entity;
+
+            fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => stringify!($field)),+
+                }
+            }
+
+            fn column(self) -> $entity::Column {
+                match self {
+                    $(Self::$variant => $entity::Column::$variant),+
+                }
+            }
+
+            fn id_column() -> $entity::Column {
+                $entity::Column::Id
+            }
+
+            fn nullable(self) -> bool {
+                match self {
+                    $(Self::$variant => $crate::store::pagination::nullable(
+                        |m: &$entity::Model| &m.$field,
+                    )),+
+                }
+            }
+
+            fn is_id(self) -> bool {
+                matches!(self, Self::Id)
+            }
+
+            fn value(self, m: &$entity::Model) -> $crate::store::pagination::SortValue {
+                use $crate::store::pagination::SortField;
+                match self {
+                    $(Self::$variant => m.$field.sort_value()),+
+                }
+            }
+
+            fn id(m: &$entity::Model) -> i32 {
+                m.id
+            }
+        }
+    };
+}
+
+pub(crate) use sort_keys;
 
 /// A column lists of one entity may be sorted by.
 pub trait SortKey: Copy + Debug + Eq + Hash + Send + Sync + 'static {
@@ -457,19 +566,55 @@ pub async fn fetch_page<K: SortKey>(
     Ok(finish(rows, &window))
 }
 
+/// Rows of one entity that belong to parents (an author's posts, a customer's orders): the
+/// column that names the parent, and how a decoded row `R` names it.
+pub struct ByParent<E: EntityTrait, R> {
+    pub column: E::Column,
+    pub of: fn(&R) -> i32,
+}
+
+impl<E: EntityTrait, R> ByParent<E, R> {
+    /// The same page of the rows of `select` matching `condition` for each of `parent_ids`, in
+    /// one statement (see [`fetch_pages_by_parent`]).
+    pub async fn pages<K: SortKey<Entity = E>>(
+        &self,
+        db: &impl ConnectionTrait,
+        select: Select<E>,
+        (parent_ids, condition): (&[i32], Condition),
+        (sort, args): (Sort<K>, &PageArgs),
+        decode: impl Fn(&sea_orm::QueryResult) -> Result<R>,
+    ) -> Result<HashMap<i32, Page<R>>> {
+        let select = select
+            .filter(self.column.is_in(parent_ids.iter().copied()))
+            .filter(condition);
+        fetch_pages_by_parent(db, select, self, parent_ids, sort, args, decode).await
+    }
+
+    /// How many rows matching `condition` each of `parent_ids` has, in one statement.
+    pub async fn counts(
+        &self,
+        db: &impl ConnectionTrait,
+        parent_ids: &[i32],
+        condition: Condition,
+    ) -> Result<HashMap<i32, u64>> {
+        let select = E::find()
+            .filter(self.column.is_in(parent_ids.iter().copied()))
+            .filter(condition);
+        count_by_parent(db, select, self.column).await
+    }
+}
+
 /// The same page of children for many parents in one statement.
 ///
-/// `select` must already be filtered to the parents' ids. Each parent's rows are numbered with
+/// `select` must already be filtered to the parents' ids (`ByParent::pages` does it). Each parent's rows are numbered with
 /// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort)` and only the first `limit + 1` of each
 /// are returned, so 50 parents cost one statement, not 50. Each row is decoded by `decode`
 /// into `R` ([`whole_row`], or a decoder for a `select` narrowed to some columns, see
 /// `projection`) straight into its parent's page.
-#[allow(clippy::too_many_arguments)]
-pub async fn fetch_pages_by_parent<K: SortKey, R>(
+async fn fetch_pages_by_parent<K: SortKey, R>(
     db: &impl ConnectionTrait,
     select: Select<K::Entity>,
-    parent: <K::Entity as EntityTrait>::Column,
-    parent_of: fn(&R) -> i32,
+    by: &ByParent<K::Entity, R>,
     parent_ids: &[i32],
     sort: Sort<K>,
     args: &PageArgs,
@@ -480,7 +625,7 @@ pub async fn fetch_pages_by_parent<K: SortKey, R>(
     if window.limit > 0 && !parent_ids.is_empty() {
         let mut inner = select.into_query();
         inner.cond_where(keyset(sort, &window));
-        let mut over = WindowStatement::partition_by(parent.as_column_ref());
+        let mut over = WindowStatement::partition_by(by.column.as_column_ref());
         for (expr, order, nulls) in order_terms(sort, window.forward) {
             match nulls {
                 Some(n) => over.order_by_expr_with_nulls(expr, order, n),
@@ -500,7 +645,7 @@ pub async fn fetch_pages_by_parent<K: SortKey, R>(
             .to_owned();
         for row in db.query_all(&outer).await? {
             let model = decode(&row)?;
-            grouped.entry(parent_of(&model)).or_default().push(model);
+            grouped.entry((by.of)(&model)).or_default().push(model);
         }
     }
     Ok(grouped
@@ -510,7 +655,7 @@ pub async fn fetch_pages_by_parent<K: SortKey, R>(
 }
 
 /// Number of rows of `select` per value of `parent`, for `totalCount` on nested lists.
-pub async fn count_by_parent<E: EntityTrait>(
+async fn count_by_parent<E: EntityTrait>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     parent: E::Column,
@@ -530,6 +675,28 @@ pub async fn count_by_parent<E: EntityTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sort_keys!` names each key after its field, reads the column of the same name, and
+    /// knows a nullable field from its type.
+    #[test]
+    fn declared_sort_keys() {
+        use crate::domain::{orders::OrderSort, posts::PostSort, users::UserSort};
+        use entity::{order, post};
+        assert_eq!(OrderSort::TotalCents.name(), "total_cents");
+        assert_eq!(PostSort::PublishedAt.name(), "published_at");
+        assert!(matches!(
+            OrderSort::TotalCents.column(),
+            order::Column::TotalCents
+        ));
+        assert!(matches!(
+            PostSort::CreatedAt.column(),
+            post::Column::CreatedAt
+        ));
+        assert!(PostSort::PublishedAt.nullable());
+        assert!(!PostSort::CreatedAt.nullable());
+        assert!(UserSort::Id.is_id());
+        assert!(!UserSort::Email.is_id());
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_other_orders() {

@@ -14,88 +14,35 @@ pub use watch::{OrderFeed, created, status_changes};
 
 use crate::Result;
 use crate::domain::access::{self, Refused, Viewer};
-use crate::store::filter::{Cmp, Logic};
-use crate::store::pagination::{self, Page, PageArgs, Sort, SortKey, SortValue};
+use crate::store::filter::{Cmp, column_filter};
+use crate::store::pagination::{self, ByParent, Page, PageArgs, Sort, sort_keys};
 use chrono::{DateTime, Utc};
 use entity::{OrderStatus, order, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
-/// What lists of orders can be filtered on.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct OrderFilter {
-    pub id: Cmp<i32>,
-    pub customer_id: Cmp<i32>,
-    pub status: Cmp<OrderStatus>,
-    pub total_cents: Cmp<i64>,
-    pub created_at: Cmp<DateTime<Utc>>,
-    /// Nested filters: `and`, `or`, `not`.
-    pub logic: Logic<OrderFilter>,
-}
-
-impl OrderFilter {
-    fn condition(&self) -> Condition {
-        self.logic.condition(
-            Condition::all()
-                .add(self.id.condition(order::Column::Id))
-                .add(self.customer_id.condition(order::Column::CustomerId))
-                .add(self.status.condition(order::Column::Status))
-                .add(self.total_cents.condition(order::Column::TotalCents))
-                .add(self.created_at.condition(order::Column::CreatedAt)),
-            Self::condition,
-        )
+column_filter! {
+    /// What lists of orders can be filtered on.
+    pub struct OrderFilter of order, condition condition {
+        id: Cmp<i32> = Id,
+        customer_id: Cmp<i32> = CustomerId,
+        status: Cmp<OrderStatus> = Status,
+        total_cents: Cmp<i64> = TotalCents,
+        created_at: Cmp<DateTime<Utc>> = CreatedAt,
     }
 }
 
-/// Indexed columns orders can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum OrderSort {
-    Id,
-    CreatedAt,
-    TotalCents,
-}
+impl OrderFilter {}
 
-impl SortKey for OrderSort {
-    type Entity = order::Entity;
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::CreatedAt => "created_at",
-            Self::TotalCents => "total_cents",
-        }
-    }
-
-    fn column(self) -> order::Column {
-        match self {
-            Self::Id => order::Column::Id,
-            Self::CreatedAt => order::Column::CreatedAt,
-            Self::TotalCents => order::Column::TotalCents,
-        }
-    }
-
-    fn id_column() -> order::Column {
-        order::Column::Id
-    }
-
-    fn is_id(self) -> bool {
-        self == Self::Id
-    }
-
-    fn value(self, m: &order::Model) -> SortValue {
-        match self {
-            Self::Id => SortValue::Int(m.id.into()),
-            Self::CreatedAt => SortValue::Time(Some(m.created_at)),
-            Self::TotalCents => SortValue::Int(m.total_cents),
-        }
-    }
-
-    fn id(m: &order::Model) -> i32 {
-        m.id
+sort_keys! {
+    /// Indexed columns orders can be sorted by.
+    pub enum OrderSort of order {
+        Id(id),
+        CreatedAt(created_at),
+        TotalCents(total_cents),
     }
 }
 
@@ -172,20 +119,11 @@ pub async fn pages_by_customers(
     sort: Sort<OrderSort>,
     page: &PageArgs,
 ) -> Result<HashMap<i32, Page<order::Model>>> {
-    let select = order::Entity::find()
-        .filter(order::Column::CustomerId.is_in(customer_ids.iter().copied()))
-        .filter(filter.condition());
-    pagination::fetch_pages_by_parent(
-        db,
-        select,
-        order::Column::CustomerId,
-        |o| o.customer_id,
-        customer_ids,
-        sort,
-        page,
-        pagination::whole_row::<OrderSort>,
-    )
-    .await
+    let children = (customer_ids, filter.condition());
+    let decode = pagination::whole_row::<OrderSort>;
+    BY_CUSTOMER
+        .pages(db, order::Entity::find(), children, (sort, page), decode)
+        .await
 }
 
 /// How many orders matching `filter` each of `customer_ids` has, in one statement.
@@ -195,11 +133,16 @@ pub async fn counts_by_customers(
     customer_ids: &[i32],
     filter: &OrderFilter,
 ) -> Result<HashMap<i32, u64>> {
-    let select = order::Entity::find()
-        .filter(order::Column::CustomerId.is_in(customer_ids.iter().copied()))
-        .filter(filter.condition());
-    pagination::count_by_parent(db, select, order::Column::CustomerId).await
+    BY_CUSTOMER
+        .counts(db, customer_ids, filter.condition())
+        .await
 }
+
+/// A customer's orders.
+const BY_CUSTOMER: ByParent<order::Entity, order::Model> = ByParent {
+    column: order::Column::CustomerId,
+    of: |o| o.customer_id,
+};
 
 /// Every item of each of `order_ids`, in line order, in one statement.
 #[tracing::instrument(skip(db, order_ids), fields(keys = order_ids.len()))]
