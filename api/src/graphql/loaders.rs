@@ -4,6 +4,7 @@
 
 use super::engine::batching::BatchSpawner;
 use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
+use service::access::Viewer;
 use service::list::{Page, PageArgs, Positioned, Sort};
 use service::rows::{Columns, PostColumn, PostRow, ProductColumn, ProductRow, UserColumn, UserRow};
 use service::{DatabaseConnection, order, order_item, point_transaction, role};
@@ -100,28 +101,56 @@ impl Loader<i32> for ItemsByOrder {
 /// Loads what customers have spent (orders not cancelled), by customer id.
 pub struct SpentByCustomer(DatabaseConnection);
 
-impl Loader<i32> for SpentByCustomer {
+impl Loader<ReadBy> for SpentByCustomer {
     type Value = i64;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
-        service::orders::spent_by_customers(&self.0, keys)
-            .await
-            .map_err(Arc::new)
+    async fn load(&self, keys: &[ReadBy]) -> LoadResult<ReadBy, Self::Value> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for (reader, users) in ReadBy::groups(keys) {
+            let spent = service::orders::spent_by_customers(&self.0, &reader, &users).await;
+            out.extend(ReadBy::each(reader, spent.map_err(Arc::new)?));
+        }
+        Ok(out)
     }
 }
 
 /// Loads the roles of users by user id.
 pub struct RolesByUser(DatabaseConnection);
 
-impl Loader<i32> for RolesByUser {
+impl Loader<ReadBy> for RolesByUser {
     type Value = Vec<role::Model>;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[i32]) -> LoadResult<i32, Self::Value> {
-        service::roles::by_users(&self.0, keys)
-            .await
-            .map_err(Arc::new)
+    async fn load(&self, keys: &[ReadBy]) -> LoadResult<ReadBy, Self::Value> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for (reader, users) in ReadBy::groups(keys) {
+            let roles = service::roles::by_users(&self.0, &reader, &users).await;
+            out.extend(ReadBy::each(reader, roles.map_err(Arc::new)?));
+        }
+        Ok(out)
+    }
+}
+
+/// A user's private row, and the caller it is read for: the request's, or the user themself
+/// when they just signed in within it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReadBy {
+    pub user: i32,
+    pub reader: Viewer,
+}
+
+impl ReadBy {
+    /// The users of `keys` by reader: one service call each (a request has one reader, or two
+    /// while it signs a user in).
+    fn groups(keys: &[ReadBy]) -> HashMap<Viewer, Vec<i32>> {
+        group_by_shape(keys, |k| (k.reader, k.user))
+    }
+
+    /// Each user's row, keyed for `reader`.
+    fn each<V>(reader: Viewer, rows: HashMap<i32, V>) -> impl Iterator<Item = (ReadBy, V)> {
+        rows.into_iter()
+            .map(move |(user, v)| (ReadBy { user, reader }, v))
     }
 }
 
@@ -177,6 +206,8 @@ impl<T> Hash for Shared<T> {
 /// and which of their columns (`()` where a relation always reads all of them).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PageShape<F, S, C = ()> {
+    /// The caller the rows are read for (see [`ReadBy`]).
+    pub reader: Viewer,
     pub filter: Shared<F>,
     pub sort: S,
     pub page: PageArgs,
@@ -196,6 +227,8 @@ pub struct ChildPageKey<F, S, C = ()> {
 pub struct ChildCountKey<F> {
     pub parent: i32,
     pub filter: Shared<F>,
+    /// The caller the rows are counted for (see [`ReadBy`]).
+    pub reader: Viewer,
 }
 
 /// Groups keys by everything but the parent id.
@@ -213,14 +246,15 @@ fn group_by_shape<K: Clone, G: Hash + Eq>(
 
 /// Declares a loader of child pages and one of child counts for one relation.
 ///
-/// `pages: |db, parents, shape| …` is the service call that fetches one shape's pages for
-/// all its parents (written at each use, since relations differ in whether their shape
-/// carries columns).
+/// `pages: |db, viewer, parents, shape| …` is the service call that fetches one shape's pages
+/// for all its parents, `counts: |db, viewer, parents, filter| …` the one that counts them
+/// (written at each use, since relations differ in whether their shape carries columns and
+/// whether their rows are private to a user; `viewer` is the caller the rows are read for).
 macro_rules! child_loaders {
     (
         $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty, $columns:ty,
-        pages: |$db:ident, $parents:ident, $shape:ident| $fetch_pages:expr,
-        counts: $fetch_counts:path
+        pages: |$db:ident, $viewer:ident, $parents:ident, $shape:ident| $fetch_pages:expr,
+        counts: |$cdb:ident, $cviewer:ident, $cparents:ident, $filter_:ident| $fetch_counts:expr
     ) => {
         #[doc = concat!("Loads pages of `", stringify!($model), "` per parent.")]
         pub struct $pages(DatabaseConnection);
@@ -236,7 +270,7 @@ macro_rules! child_loaders {
                 let groups = group_by_shape(keys, |k| (k.shape.clone(), k.parent));
                 let mut out = HashMap::with_capacity(keys.len());
                 for ($shape, $parents) in groups {
-                    let $db = &self.0;
+                    let ($db, $viewer) = (&self.0, &$shape.reader);
                     let $parents = &$parents[..];
                     let pages = $fetch_pages.await.map_err(Arc::new)?;
                     for (parent, rows) in pages {
@@ -262,18 +296,21 @@ macro_rules! child_loaders {
                 &self,
                 keys: &[ChildCountKey<$filter>],
             ) -> LoadResult<ChildCountKey<$filter>, u64> {
-                let groups = group_by_shape(keys, |k| (k.filter.clone(), k.parent));
+                let groups = group_by_shape(keys, |k| ((k.filter.clone(), k.reader), k.parent));
                 let mut out = HashMap::with_capacity(keys.len());
-                for (filter, parents) in groups {
-                    let counts = $fetch_counts(&self.0, &parents, &filter)
-                        .await
-                        .map_err(Arc::new)?;
+                for ((filter, reader), parents) in groups {
+                    let counts = {
+                        let ($cdb, $cviewer) = (&self.0, &reader);
+                        let ($cparents, $filter_) = (&parents[..], &filter);
+                        $fetch_counts.await.map_err(Arc::new)?
+                    };
                     for parent in parents {
                         let n = counts.get(&parent).copied().unwrap_or(0);
                         out.insert(
                             ChildCountKey {
                                 parent,
                                 filter: filter.clone(),
+                                reader,
                             },
                             n,
                         );
@@ -292,7 +329,8 @@ child_loaders!(
     service::posts::PostFilter,
     service::posts::PostSort,
     Columns<PostColumn>,
-    pages: |db, parents, shape| service::posts::pages_by_authors(
+    // Public rows: the caller's part is in the filter (`PostFilter::seen_by`).
+    pages: |db, _viewer, parents, shape| service::posts::pages_by_authors(
         db,
         parents,
         &shape.filter,
@@ -300,7 +338,7 @@ child_loaders!(
         &shape.page,
         shape.columns
     ),
-    counts: service::posts::counts_by_authors
+    counts: |db, _viewer, parents, filter| service::posts::counts_by_authors(db, parents, filter)
 );
 child_loaders!(
     OrdersByCustomer,
@@ -309,14 +347,16 @@ child_loaders!(
     service::orders::OrderFilter,
     service::orders::OrderSort,
     (),
-    pages: |db, parents, shape| service::orders::pages_by_customers(
+    pages: |db, viewer, parents, shape| service::orders::pages_by_customers(
         db,
+        viewer,
         parents,
         &shape.filter,
-        shape.sort,
-        &shape.page
+        (shape.sort, &shape.page)
     ),
-    counts: service::orders::counts_by_customers
+    counts: |db, viewer, parents, filter| service::orders::counts_by_customers(
+        db, viewer, parents, filter
+    )
 );
 child_loaders!(
     PointsByUser,
@@ -325,14 +365,16 @@ child_loaders!(
     service::points::PointFilter,
     service::points::PointSort,
     (),
-    pages: |db, parents, shape| service::points::pages_by_users(
+    pages: |db, viewer, parents, shape| service::points::pages_by_users(
         db,
+        viewer,
         parents,
         &shape.filter,
-        shape.sort,
-        &shape.page
+        (shape.sort, &shape.page)
     ),
-    counts: service::points::counts_by_users
+    counts: |db, viewer, parents, filter| service::points::counts_by_users(
+        db, viewer, parents, filter
+    )
 );
 
 /// A request-scoped loader: cached for the request only.

@@ -69,6 +69,14 @@ impl Viewer {
         self.admin || self.user_id == Some(user_id)
     }
 
+    /// Each of `user_ids` the caller themself, or an admin (for a batch of users' private
+    /// rows): the first refusal otherwise.
+    pub(crate) fn require_private_of(&self, user_ids: &[i32]) -> Result<()> {
+        user_ids
+            .iter()
+            .try_for_each(|id| self.require_self_or_admin(*id))
+    }
+
     /// The user themself or an admin: UNAUTHENTICATED / FORBIDDEN otherwise.
     pub(crate) fn require_self_or_admin(&self, user_id: i32) -> Result<()> {
         if self.admin {
@@ -220,6 +228,17 @@ mod tests {
             Err(Error::Forbidden(_))
         ));
         assert!(admin.require_self_or_admin(3).is_ok());
+        // A batch of users' private rows: all of them the caller's, or an admin asking.
+        assert!(ada.require_private_of(&[2, 2]).is_ok());
+        assert!(matches!(
+            ada.require_private_of(&[2, 3]),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(admin.require_private_of(&[2, 3]).is_ok());
+        assert!(matches!(
+            Viewer::ANONYMOUS.require_private_of(&[2]),
+            Err(Error::Unauthenticated(_))
+        ));
         assert_eq!(Viewer::ANONYMOUS.post_scope(), PostScope::default());
         assert_eq!(ada.post_scope(), PostScope(Scope::PublishedOrBy(2)));
         assert_eq!(admin.post_scope(), PostScope(Scope::All));

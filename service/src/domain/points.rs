@@ -43,11 +43,12 @@ pub const NEWEST_FIRST: Sort<PointSort> = Sort::by(PointSort::CreatedAt, true);
 #[tracing::instrument(skip(db, user_ids), fields(keys = user_ids.len()))]
 pub async fn pages_by_users(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     user_ids: &[i32],
     filter: &PointFilter,
-    sort: Sort<PointSort>,
-    page: &PageArgs,
+    (sort, page): (Sort<PointSort>, &PageArgs),
 ) -> Result<HashMap<i32, Page<point_transaction::Model>>> {
+    viewer.require_private_of(user_ids)?;
     let select = point_transaction::Entity::find();
     let decode = pagination::whole_row::<PointSort>;
     BY_USER
@@ -65,9 +66,11 @@ pub async fn pages_by_users(
 #[tracing::instrument(skip(db, user_ids), fields(keys = user_ids.len()))]
 pub async fn counts_by_users(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     user_ids: &[i32],
     filter: &PointFilter,
 ) -> Result<HashMap<i32, u64>> {
+    viewer.require_private_of(user_ids)?;
     BY_USER.counts(db, user_ids, filter.condition()).await
 }
 

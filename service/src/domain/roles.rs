@@ -18,8 +18,10 @@ pub const CUSTOMER: &str = "customer";
 #[tracing::instrument(skip(db, user_ids), fields(keys = user_ids.len()))]
 pub async fn by_users(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     user_ids: &[i32],
 ) -> Result<HashMap<i32, Vec<role::Model>>> {
+    viewer.require_private_of(user_ids)?;
     let rows = user_role::Entity::find()
         .filter(user_role::Column::UserId.is_in(user_ids.iter().copied()))
         .find_also_related(role::Entity)

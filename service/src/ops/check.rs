@@ -29,19 +29,19 @@ impl Finding {
     }
 }
 
+/// The first column of each row `sql` returns, as text: integers written out, NULL as `NULL`;
+/// any other value is an error rather than a blank in the report.
 async fn first_column(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>> {
     let backend = db.get_database_backend();
     let rows = db
         .query_all_raw(Statement::from_string(backend, sql))
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            r.try_get_by_index::<String>(0)
-                .or_else(|_| r.try_get_by_index::<i64>(0).map(|v| v.to_string()))
-                .unwrap_or_default()
+    rows.iter()
+        .map(|r| match r.try_get_by_index::<Option<String>>(0) {
+            Ok(text) => Ok(text.unwrap_or_else(|| "NULL".into())),
+            Err(_) => Ok(r.try_get_by_index::<i64>(0)?.to_string()),
         })
-        .collect())
+        .collect()
 }
 
 /// Checks the database itself: integrity (`quick_check`, or `integrity_check` when `full`),

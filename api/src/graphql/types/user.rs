@@ -13,13 +13,14 @@ use crate::graphql::filters::{
 };
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::loaders::{
-    ById, ChildCountKey, ChildPageKey, Loaders, PageShape, Shared, Uncached,
+    ById, ChildCountKey, ChildPageKey, Loaders, PageShape, ReadBy, Shared, Uncached,
 };
 use crate::graphql::viewer::viewer;
 use async_graphql::ContainerType;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
+use service::access::Viewer;
 use service::list::Sort;
 use service::list::{Cursor, Page, SortKey};
 use service::orders::OrderSort;
@@ -114,7 +115,7 @@ impl User {
         SafeInt::of(
             loaders
                 .spent_by_customer
-                .load_one(self.0.id)
+                .load_one(self.read_by(ctx))
                 .await
                 .gql()?
                 .unwrap_or(0),
@@ -127,11 +128,28 @@ impl User {
         let loaders = ctx.data::<Loaders>()?;
         let roles = loaders
             .roles_by_user
-            .load_one(self.0.id)
+            .load_one(self.read_by(ctx))
             .await
             .gql()?
             .unwrap_or_default();
         Ok(roles.into_iter().map(Role).collect())
+    }
+
+    /// The caller this user's private rows are read for: the user themself when they just
+    /// signed in with this request, the request's caller otherwise.
+    fn reader(&self, ctx: &Context<'_>) -> Viewer {
+        match self.1 {
+            Disclosure::Owner => Viewer::user(self.0.id, false),
+            Disclosure::ByViewer => viewer(ctx),
+        }
+    }
+
+    /// This user's private rows, read for [`Self::reader`].
+    fn read_by(&self, ctx: &Context<'_>) -> ReadBy {
+        ReadBy {
+            user: self.0.id,
+            reader: self.reader(ctx),
+        }
     }
 
     /// Lets private fields through for those the service shows them to (and to the owner
@@ -257,6 +275,7 @@ impl User {
         let sort = PostSortInput::or(list.order_by, Sort::by(PostSort::CreatedAt, true))?;
         let columns = Post::columns(&ctx.look_ahead());
         let shape = PageShape {
+            reader: self.reader(ctx),
             filter: Shared::new(filter),
             sort,
             page: list.page,
@@ -286,6 +305,7 @@ impl User {
             let filter = OrderFilter::into_service(list.filter)?;
             let sort = OrderSortInput::or(list.order_by, Sort::by(OrderSort::CreatedAt, true))?;
             let shape = PageShape {
+                reader: self.reader(ctx),
                 filter: Shared::new(filter),
                 sort,
                 page: list.page,
@@ -320,6 +340,7 @@ impl User {
             let loaders = ctx.data::<Loaders>()?;
             let filter = PointTransactionFilter::into_service(list.filter)?;
             let shape = PageShape {
+                reader: self.reader(ctx),
                 filter: Shared::new(filter),
                 sort: PointTransactionSortInput::or(list.order_by, NEWEST_FIRST)?,
                 page: list.page,
@@ -367,7 +388,7 @@ where
     M: Clone,
     N: ContainerType,
 {
-    let (filter, sort) = (shape.filter.clone(), shape.sort);
+    let (filter, sort, reader) = (shape.filter.clone(), shape.sort, shape.reader);
     let key = ChildPageKey {
         parent,
         shape: Shared::new(shape),
@@ -381,6 +402,10 @@ where
             has_prev: false,
         },
     };
-    let count = count(ChildCountKey { parent, filter });
+    let count = count(ChildCountKey {
+        parent,
+        filter,
+        reader,
+    });
     Ok(connection(page, count, |m| cursor(&sort, m), node))
 }

@@ -114,11 +114,12 @@ pub async fn count(
 #[tracing::instrument(skip(db, customer_ids), fields(keys = customer_ids.len()))]
 pub async fn pages_by_customers(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     customer_ids: &[i32],
     filter: &OrderFilter,
-    sort: Sort<OrderSort>,
-    page: &PageArgs,
+    (sort, page): (Sort<OrderSort>, &PageArgs),
 ) -> Result<HashMap<i32, Page<order::Model>>> {
+    viewer.require_private_of(customer_ids)?;
     let children = (customer_ids, filter.condition());
     let decode = pagination::whole_row::<OrderSort>;
     BY_CUSTOMER
@@ -130,9 +131,11 @@ pub async fn pages_by_customers(
 #[tracing::instrument(skip(db, customer_ids), fields(keys = customer_ids.len()))]
 pub async fn counts_by_customers(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     customer_ids: &[i32],
     filter: &OrderFilter,
 ) -> Result<HashMap<i32, u64>> {
+    viewer.require_private_of(customer_ids)?;
     BY_CUSTOMER
         .counts(db, customer_ids, filter.condition())
         .await
@@ -175,8 +178,10 @@ pub async fn count_for_customer(db: &impl ConnectionTrait, customer_id: i32) -> 
 #[tracing::instrument(skip(db, customer_ids), fields(keys = customer_ids.len()))]
 pub async fn spent_by_customers(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     customer_ids: &[i32],
 ) -> Result<HashMap<i32, i64>> {
+    viewer.require_private_of(customer_ids)?;
     let rows: Vec<(i32, i64)> = order::Entity::find()
         .select_only()
         .column(order::Column::CustomerId)
