@@ -98,39 +98,37 @@ impl Loader<i32> for ItemsByOrder {
     }
 }
 
-/// Loads what customers have spent (orders not cancelled), by customer id.
-pub struct SpentByCustomer(DatabaseConnection);
+/// Declares a loader of one value per user, read for the caller each key names ([`ReadBy`]):
+/// one call of `$fetch(db, reader, user_ids)` per reader.
+macro_rules! private_loader {
+    ($(#[$doc:meta])* $name:ident: $value:ty = $fetch:path) => {
+        $(#[$doc])*
+        pub struct $name(DatabaseConnection);
 
-impl Loader<ReadBy> for SpentByCustomer {
-    type Value = i64;
-    type Error = Arc<service::Error>;
+        impl Loader<ReadBy> for $name {
+            type Value = $value;
+            type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[ReadBy]) -> LoadResult<ReadBy, Self::Value> {
-        let mut out = HashMap::with_capacity(keys.len());
-        for (reader, users) in ReadBy::groups(keys) {
-            let spent = service::orders::spent_by_customers(&self.0, &reader, &users).await;
-            out.extend(ReadBy::each(reader, spent.map_err(Arc::new)?));
+            async fn load(&self, keys: &[ReadBy]) -> LoadResult<ReadBy, Self::Value> {
+                let mut out = HashMap::with_capacity(keys.len());
+                for (reader, users) in ReadBy::groups(keys) {
+                    let rows = $fetch(&self.0, &reader, &users).await;
+                    out.extend(ReadBy::each(reader, rows.map_err(Arc::new)?));
+                }
+                Ok(out)
+            }
         }
-        Ok(out)
-    }
+    };
 }
 
-/// Loads the roles of users by user id.
-pub struct RolesByUser(DatabaseConnection);
-
-impl Loader<ReadBy> for RolesByUser {
-    type Value = Vec<role::Model>;
-    type Error = Arc<service::Error>;
-
-    async fn load(&self, keys: &[ReadBy]) -> LoadResult<ReadBy, Self::Value> {
-        let mut out = HashMap::with_capacity(keys.len());
-        for (reader, users) in ReadBy::groups(keys) {
-            let roles = service::roles::by_users(&self.0, &reader, &users).await;
-            out.extend(ReadBy::each(reader, roles.map_err(Arc::new)?));
-        }
-        Ok(out)
-    }
-}
+private_loader!(
+    /// Loads what customers have spent (orders not cancelled), by customer id.
+    SpentByCustomer: i64 = service::orders::spent_by_customers
+);
+private_loader!(
+    /// Loads the roles of users by user id.
+    RolesByUser: Vec<role::Model> = service::roles::by_users
+);
 
 /// A user's private row, and the caller it is read for: the request's, or the user themself
 /// when they just signed in within it.
