@@ -248,7 +248,23 @@ fn group_by_shape<K: Clone, G: Hash + Eq>(
 /// for all its parents, `counts: |db, viewer, parents, filter| …` the one that counts them
 /// (written at each use, since relations differ in whether their shape carries columns and
 /// whether their rows are private to a user; `viewer` is the caller the rows are read for).
+///
+/// `private: pages_fn, counts_fn` is the common case of a user's private rows read whole:
+/// `pages_fn(db, viewer, parents, filter, (sort, page))` and
+/// `counts_fn(db, viewer, parents, filter)`.
 macro_rules! child_loaders {
+    (
+        $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty,
+        private: $fetch_pages:path, $fetch_counts:path
+    ) => {
+        child_loaders!(
+            $pages, $counts, $model, $filter, $sort, (),
+            pages: |db, viewer, parents, shape| $fetch_pages(
+                db, viewer, parents, &shape.filter, (shape.sort, &shape.page)
+            ),
+            counts: |db, viewer, parents, filter| $fetch_counts(db, viewer, parents, filter)
+        );
+    };
     (
         $pages:ident, $counts:ident, $model:ty, $filter:ty, $sort:ty, $columns:ty,
         pages: |$db:ident, $viewer:ident, $parents:ident, $shape:ident| $fetch_pages:expr,
@@ -344,17 +360,7 @@ child_loaders!(
     order::Model,
     service::orders::OrderFilter,
     service::orders::OrderSort,
-    (),
-    pages: |db, viewer, parents, shape| service::orders::pages_by_customers(
-        db,
-        viewer,
-        parents,
-        &shape.filter,
-        (shape.sort, &shape.page)
-    ),
-    counts: |db, viewer, parents, filter| service::orders::counts_by_customers(
-        db, viewer, parents, filter
-    )
+    private: service::orders::pages_by_customers, service::orders::counts_by_customers
 );
 child_loaders!(
     PointsByUser,
@@ -362,17 +368,7 @@ child_loaders!(
     point_transaction::Model,
     service::points::PointFilter,
     service::points::PointSort,
-    (),
-    pages: |db, viewer, parents, shape| service::points::pages_by_users(
-        db,
-        viewer,
-        parents,
-        &shape.filter,
-        (shape.sort, &shape.page)
-    ),
-    counts: |db, viewer, parents, filter| service::points::counts_by_users(
-        db, viewer, parents, filter
-    )
+    private: service::points::pages_by_users, service::points::counts_by_users
 );
 
 /// A request-scoped loader: cached for the request only.
