@@ -376,7 +376,7 @@ filter_input! {
 }
 
 /// Read into a service filter not yet limited to the posts a caller may see: the service
-/// does that (`posts::list`, or `PostFilter::seen_by` for a nested list's loader).
+/// adds that from the caller it is given.
 impl FilterInput for PostFilter {
     type Service = service::posts::PostFilter;
 
@@ -388,7 +388,6 @@ impl FilterInput for PostFilter {
             title: StringFilter::cmp(&f.title, "filter.title")?,
             published_at: DateTimeFilter::cmp(&f.published_at),
             created_at: DateTimeFilter::cmp(&f.created_at),
-            scope: Default::default(),
             logic: logic((f.and, f.or, f.not), depth, left, Self::convert)?,
         })
     }

@@ -343,16 +343,18 @@ child_loaders!(
     service::posts::PostFilter,
     service::posts::PostSort,
     Columns<PostColumn>,
-    // Public rows: the caller's part is in the filter (`PostFilter::seen_by`).
-    pages: |db, _viewer, parents, shape| service::posts::pages_by_authors(
+    pages: |db, viewer, parents, shape| service::posts::pages_by_authors(
         db,
+        viewer,
         parents,
         &shape.filter,
         shape.sort,
         &shape.page,
         shape.columns
     ),
-    counts: |db, _viewer, parents, filter| service::posts::counts_by_authors(db, parents, filter)
+    counts: |db, viewer, parents, filter| service::posts::counts_by_authors(
+        db, viewer, parents, filter
+    )
 );
 child_loaders!(
     OrdersByCustomer,

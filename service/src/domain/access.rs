@@ -131,9 +131,8 @@ impl Viewer {
     }
 }
 
-/// The posts a list may contain for its caller (part of the list's filter). Only the service
-/// makes a wider one than the default, published posts only, from the caller
-/// (`PostFilter::seen_by`): a filter nobody scoped shows no drafts.
+/// The posts a list may contain for its caller: published ones by default, drafts too for
+/// their author and admins. The service adds its condition to every list of posts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PostScope(Scope);
 

@@ -8,22 +8,20 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, Value};
 
 /// Declares what lists of `$entity` can be filtered on: the filter struct, with one
-/// comparison per `field: Type = Column`, any fields under `also`, and nested `and`/`or`/`not`
-/// (`logic`); and `fn $method(&self) -> Condition`, the condition on those columns and the
-/// nested filters (each nested filter through `$method` too).
+/// comparison per `field: Type = Column` and nested `and`/`or`/`not` (`logic`); and
+/// `fn $method(&self) -> Condition`, the condition on those columns and the nested filters
+/// (each nested filter through `$method` too).
 macro_rules! column_filter {
     (
         $(#[$doc:meta])*
         pub struct $name:ident of $entity:ident, condition $method:ident {
             $($field:ident: $ty:ty = $column:ident),+ $(,)?
         }
-        $(also { $($(#[$also_doc:meta])* $also:ident: $also_ty:ty),+ $(,)? })?
     ) => {
         $(#[$doc])*
         #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
         pub struct $name {
             $(pub $field: $ty,)+
-            $($($(#[$also_doc])* pub $also: $also_ty,)+)?
             /// Nested filters: `and`, `or`, `not`.
             pub logic: $crate::store::filter::Logic<$name>,
         }
