@@ -67,6 +67,15 @@ pub struct Read<F, K> {
 }
 
 impl<F, K: SortKey> Read<F, K> {
+    /// The filter and ordering, for a service function that takes them already read: the
+    /// filter's refusal first, then the ordering's.
+    pub fn checked(&self) -> async_graphql::Result<(&F, Sort<K>)> {
+        match (&self.filter, &self.sort) {
+            (Ok(filter), Ok(sort)) => Ok((filter, *sort)),
+            (Err(err), _) | (_, Err(err)) => Err(err.clone()),
+        }
+    }
+
     /// `page`, the rows the service found for these arguments, as the list's connection: each
     /// row through `node`, the total counted (if asked for) with the filter inside `count`.
     pub fn connection<N: ContainerType>(

@@ -26,8 +26,6 @@ column_filter! {
     }
 }
 
-impl PointFilter {}
-
 sort_keys! {
     /// Indexed columns point transactions can be sorted by (the index is `(user_id, created_at)`).
     pub enum PointSort of point_transaction {
@@ -111,9 +109,7 @@ pub(crate) async fn credit(
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
-        if users::get(db, user_id).await?.is_none() {
-            return Err(Error::not_found("user", user_id));
-        }
+        users::existing(db, user_id).await?;
         return Err(past_max("points"));
     }
     record(db, user_id, points, entry, now).await
@@ -232,9 +228,7 @@ pub(crate) async fn earn_many(
         .keys()
         .find(|id| !updated.iter().any(|u| u.id == **id))
     {
-        if users::get(db, *missing).await?.is_none() {
-            return Err(Error::not_found("user", missing));
-        }
+        users::existing(db, *missing).await?;
         return Err(past_max("items"));
     }
     for user in updated {
@@ -313,9 +307,7 @@ async fn transfer_between(
     db::with_retries(|| async {
         let txn = db::begin_write(db).await?;
         for id in [from, to] {
-            if users::get(&txn, id).await?.is_none() {
-                return Err(Error::not_found("user", id));
-            }
+            users::existing(&txn, id).await?;
         }
         let out = Entry {
             kind: PointKind::TransferOut,

@@ -35,8 +35,6 @@ column_filter! {
     }
 }
 
-impl ProductFilter {}
-
 sort_keys! {
     /// Indexed columns products can be sorted by.
     pub enum ProductSort of product {

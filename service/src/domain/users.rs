@@ -30,8 +30,6 @@ column_filter! {
     }
 }
 
-impl UserFilter {}
-
 sort_keys! {
     /// Indexed columns users can be sorted by.
     pub enum UserSort of user {

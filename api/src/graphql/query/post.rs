@@ -1,9 +1,9 @@
 //! `post` and `posts`.
 
 use crate::graphql::args::{Kind, parse_id};
-use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::connection::{Conn, CountOf};
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{FilterInput, PostFilter, PostSortInput, SortInput};
+use crate::graphql::filters::{PostFilter, PostSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Post;
 use crate::graphql::viewer::viewer;
@@ -60,16 +60,11 @@ impl PostQuery {
         list: ListArgs<PostFilter, PostSortInput>,
     ) -> async_graphql::Result<Conn<Post>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = PostFilter::into_service(list.filter)?;
-        let sort = PostSortInput::or(list.order_by, Sort::by(PostSort::Id, false))?;
-        let page = posts::list(db, &viewer(ctx), &filter, sort, &list.page)
+        let list = list.read(Sort::by(PostSort::Id, false));
+        let (filter, sort) = list.checked()?;
+        let page = posts::list(db, &viewer(ctx), filter, sort, &list.page)
             .await
             .gql()?;
-        Ok(connection(
-            page,
-            CountOf::Posts(Box::new(filter)),
-            |m| sort.cursor(m),
-            Post::from,
-        ))
+        list.connection(page, CountOf::Posts, Post::from)
     }
 }

@@ -1,10 +1,10 @@
 //! `product` and `products`.
 
 use crate::graphql::args::{Kind, parse_id};
-use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::connection::{Conn, CountOf};
 use crate::graphql::engine::direct::Direct;
 use crate::graphql::error::{GqlResult, null_on_error};
-use crate::graphql::filters::{FilterInput, ProductFilter, ProductSortInput, SortInput};
+use crate::graphql::filters::{ProductFilter, ProductSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::types::Product;
 use async_graphql::{Context, ID, Object, OneofObject};
@@ -69,14 +69,9 @@ impl ProductQuery {
         list: ListArgs<ProductFilter, ProductSortInput>,
     ) -> async_graphql::Result<Conn<Product>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = ProductFilter::into_service(list.filter)?;
-        let sort = ProductSortInput::or(list.order_by, Sort::by(ProductSort::Id, false))?;
-        let page = products::list(db, &filter, sort, &list.page).await.gql()?;
-        Ok(connection(
-            page,
-            CountOf::Products(Box::new(filter)),
-            |m| sort.cursor(m),
-            Product::from,
-        ))
+        let list = list.read(Sort::by(ProductSort::Id, false));
+        let (filter, sort) = list.checked()?;
+        let page = products::list(db, filter, sort, &list.page).await.gql()?;
+        list.connection(page, CountOf::Products, Product::from)
     }
 }

@@ -35,8 +35,6 @@ column_filter! {
     }
 }
 
-impl OrderFilter {}
-
 sort_keys! {
     /// Indexed columns orders can be sorted by.
     pub enum OrderSort of order {
