@@ -300,6 +300,15 @@ pub struct Config {
         global = true
     )]
     pub dataloader_delay_us: u64,
+    /// How long an `Idempotency-Key` and its answer are kept (e.g. `24h`, `30m`); a key older
+    /// than this is new again. Expired keys are deleted in the background.
+    #[arg(
+        long,
+        env = "SHOPGRAPH_IDEMPOTENCY_TTL",
+        default_value = "24h",
+        global = true
+    )]
+    pub idempotency_ttl: humantime::Duration,
 }
 
 /// Where shopgraph runs.

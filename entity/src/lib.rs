@@ -9,6 +9,7 @@
 //! each other in a circle.
 
 pub mod enums;
+pub mod idempotency_key;
 pub mod order;
 pub mod order_item;
 pub mod point_transaction;

@@ -17,8 +17,8 @@ pub mod ops;
 mod store;
 
 pub use domain::{
-    access, auth, clock, events, list, loyalty, nodes, orders, points, posts, products, roles,
-    rows, users, validate,
+    access, auth, clock, events, idempotency, list, loyalty, nodes, orders, points, posts,
+    products, roles, rows, users, validate,
 };
 pub use entity::{
     OrderStatus, PointKind, PostStatus, Tier, UserStatus, order, order_item, point_transaction,

@@ -302,7 +302,7 @@ pub async fn spawn_app_in(backend: Backend, data_dir: TempDir, extra: &[&str]) -
         name: "Test Admin".into(),
         password: PASSWORD.into(),
     };
-    let admin = service::auth::signup(&test_app.db, signup)
+    let admin = service::auth::signup(&test_app.db, signup, None)
         .await
         .expect("admin account");
     service::roles::change_named(

@@ -234,7 +234,7 @@ async fn queued_orders_are_written_as_one_group(app: TestApp) {
             let outcomes = futures_util::future::join_all(
                 orders
                     .into_iter()
-                    .map(|order| checkout.create(&system, order)),
+                    .map(|order| checkout.create(&system, order, None)),
             )
             .await;
             (outcomes, connected.statements.get() - before)

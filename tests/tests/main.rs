@@ -20,6 +20,7 @@ mod graphiql;
 mod health;
 mod hostile;
 mod http;
+mod idempotency;
 mod lookups;
 mod loyalty;
 mod n_plus_one;

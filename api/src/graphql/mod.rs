@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod filters;
 pub mod global_id;
+pub mod keyed;
 pub mod lists;
 pub mod loaders;
 pub mod mutation;

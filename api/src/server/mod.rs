@@ -100,6 +100,8 @@ impl Application {
             backups_dir: config.backups_dir(),
             sign_ins,
         });
+        let idempotency =
+            service::idempotency::Keys::new(connected.db.clone(), config.idempotency_ttl.into());
         let state = AppState {
             gateway,
             db: connected.db,
@@ -125,6 +127,10 @@ impl Application {
                 config.ws_max_connections.max(1),
             )),
             request_limit,
+            idempotency,
+            #[cfg(feature = "fault-injection")]
+            abort_after_commit: std::env::var("SHOPGRAPH_TEST_FAULT")
+                .is_ok_and(|fault| fault == "abort-after-commit"),
         };
         if let Some(every) = serve.backup_every {
             backups::schedule(
@@ -198,6 +204,7 @@ impl Application {
         let db = self.state.db.clone();
         let shutdown = self.shutdown;
         let checkpoints = database::checkpoint_in_background(&db, CHECKPOINT_EVERY);
+        let pruning = prune_keys(self.state.idempotency.clone(), db.clone());
         let metrics = self.metrics_listener.map(|listener| {
             if let Ok(address) = listener.local_addr() {
                 tracing::info!(%address, "metrics at http://{address}/metrics");
@@ -232,6 +239,7 @@ impl Application {
         if let Some(metrics) = metrics {
             metrics.abort();
         }
+        pruning.abort();
         // The file on disk should stand on its own once we are gone: fold the WAL into it.
         if let Err(err) = database::checkpoint(&db).await {
             tracing::warn!(error = %err, "WAL checkpoint at shutdown failed");
@@ -242,6 +250,30 @@ impl Application {
         tracing::info!("shopgraph stopped");
         Ok(())
     }
+}
+
+/// Deletes expired idempotency keys, at a twentieth of their lifetime (between a second and
+/// ten minutes), so the table holds about one lifetime of keys.
+fn prune_keys(
+    keys: service::idempotency::Keys,
+    db: DatabaseConnection,
+) -> tokio::task::JoinHandle<()> {
+    let ttl = keys.ttl();
+    let every = (ttl / 20).clamp(Duration::from_secs(1), Duration::from_secs(600));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match service::idempotency::prune(&db, ttl).await {
+                Ok(0) => {}
+                Ok(gone) => tracing::debug!(gone, "expired idempotency keys deleted"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "expired idempotency keys were not deleted")
+                }
+            }
+        }
+    })
 }
 
 /// Every minute, drops the limiters' state for keys that are back to a full allowance, so

@@ -1,6 +1,7 @@
 //! Accounts: sign-up, sign-in and the signed-in principal. Passwords are hashed with argon2id
 //! on a blocking thread (hashing is deliberately slow and would stall the async runtime).
 
+use crate::domain::idempotency::{self, Attempt};
 use crate::{
     Error, Result,
     domain::{roles, users, validate},
@@ -92,8 +93,12 @@ pub struct Signup {
 }
 
 /// Creates a customer account with a password, in one transaction.
-#[tracing::instrument(skip(db, input))]
-pub async fn signup(db: &DatabaseConnection, input: Signup) -> Result<user::Model> {
+#[tracing::instrument(skip(db, input, attempt))]
+pub async fn signup(
+    db: &DatabaseConnection,
+    input: Signup,
+    attempt: Option<&Attempt>,
+) -> Result<user::Model> {
     let email = validate::email(&input.email)?;
     let name = validate::text("name", &input.name, users::NAME_MAX)?;
     check_password(&input.password)?;
@@ -102,8 +107,18 @@ pub async fn signup(db: &DatabaseConnection, input: Signup) -> Result<user::Mode
     let user = users::insert(&txn, email, name, UserStatus::Active, Some(hash)).await?;
     let customer = roles::ensure(&txn, roles::CUSTOMER).await?;
     roles::grant(&txn, user.id, customer.id).await?;
-    txn.commit().await?;
+    idempotency::commit(txn, attempt, &[user.id]).await?;
     Ok(user)
+}
+
+/// User `id` signing in again (a sign-up or sign-in answered anew): the account must still
+/// be active.
+#[tracing::instrument(skip(db))]
+pub async fn signed_in_again(db: &DatabaseConnection, id: i32) -> Result<user::Model> {
+    match users::get(db, id).await? {
+        Some(user) if user.status == UserStatus::Active => Ok(user),
+        _ => Err(Error::Unauthenticated("the account is not active".into())),
+    }
 }
 
 /// The active user with this email and password; anything else is the same UNAUTHENTICATED.

@@ -5,6 +5,7 @@ pub mod access;
 pub mod auth;
 pub mod clock;
 pub mod events;
+pub mod idempotency;
 pub mod loyalty;
 pub mod nodes;
 pub mod orders;

@@ -2,6 +2,7 @@
 //! transaction, so a balance always equals the sum of its user's ledger rows.
 
 use crate::domain::access::{self, Input, Refused, Viewer};
+use crate::domain::idempotency::{self, Attempt};
 use crate::store::filter::{Cmp, column_filter};
 use crate::store::pagination::{self, ByParent, Page, PageArgs, Sort, sort_keys};
 use crate::{
@@ -278,17 +279,18 @@ fn positive(points: i64) -> Result<()> {
 /// Moves points between two users in one transaction: both balances and a
 /// `transfer_out`/`transfer_in` pair, or nothing at all. The points are `from`'s (the
 /// caller's when omitted; only admins move someone else's); `to` is read after that rule.
-#[tracing::instrument(skip(db, to))]
+#[tracing::instrument(skip(db, to, attempt))]
 pub async fn transfer<I: Input<i32>>(
     db: &DatabaseConnection,
     viewer: &Viewer,
     from: Option<i32>,
     to: I,
     points: i64,
+    attempt: Option<&Attempt>,
 ) -> std::result::Result<(user::Model, user::Model), Refused<I::Error>> {
     let from = viewer.acting_for(from)?;
     let to = access::read(to)?;
-    Ok(transfer_between(db, from, to, points).await?)
+    Ok(transfer_between(db, from, to, points, attempt).await?)
 }
 
 async fn transfer_between(
@@ -296,6 +298,7 @@ async fn transfer_between(
     from: i32,
     to: i32,
     points: i64,
+    attempt: Option<&Attempt>,
 ) -> Result<(user::Model, user::Model)> {
     positive(points)?;
     if from == to {
@@ -329,7 +332,7 @@ async fn transfer_between(
         }
         let sender = users::existing(&txn, from).await?;
         let receiver = users::existing(&txn, to).await?;
-        txn.commit().await?;
+        idempotency::commit(txn, attempt, &[from, to]).await?;
         Ok((sender, receiver))
     })
     .await
@@ -337,12 +340,13 @@ async fn transfer_between(
 
 /// Spends points: one `redeem` row, or nothing. The points are `user_id`'s (the caller's
 /// when omitted; only admins spend someone else's).
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, attempt))]
 pub async fn redeem(
     db: &DatabaseConnection,
     viewer: &Viewer,
     user_id: Option<i32>,
     points: i64,
+    attempt: Option<&Attempt>,
 ) -> Result<user::Model> {
     let user_id = viewer.acting_for(user_id)?;
     positive(points)?;
@@ -350,7 +354,7 @@ pub async fn redeem(
         let txn = db::begin_write(db).await?;
         debit(&txn, user_id, points, Entry::plain(PointKind::Redeem)).await?;
         let user = users::existing(&txn, user_id).await?;
-        txn.commit().await?;
+        idempotency::commit(txn, attempt, &[user_id]).await?;
         Ok(user)
     })
     .await
@@ -359,19 +363,25 @@ pub async fn redeem(
 /// A manual correction by staff: positive adds, negative takes (never below zero). It does
 /// not count towards the tier, which only earned points do. Admins only; `user_id` is read
 /// after that.
-#[tracing::instrument(skip(db, user_id))]
+#[tracing::instrument(skip(db, user_id, attempt))]
 pub async fn adjust<I: Input<i32>>(
     db: &DatabaseConnection,
     viewer: &Viewer,
     user_id: I,
     points: i64,
+    attempt: Option<&Attempt>,
 ) -> std::result::Result<user::Model, Refused<I::Error>> {
     viewer.require_admin()?;
-    Ok(correct(db, access::read(user_id)?, points).await?)
+    Ok(correct(db, access::read(user_id)?, points, attempt).await?)
 }
 
-#[tracing::instrument(skip(db))]
-async fn correct(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<user::Model> {
+#[tracing::instrument(skip(db, attempt))]
+async fn correct(
+    db: &DatabaseConnection,
+    user_id: i32,
+    points: i64,
+    attempt: Option<&Attempt>,
+) -> Result<user::Model> {
     if points == 0 {
         return Err(Error::invalid("points", "must not be 0"));
     }
@@ -384,7 +394,7 @@ async fn correct(db: &DatabaseConnection, user_id: i32, points: i64) -> Result<u
             debit(&txn, user_id, -points, Entry::plain(PointKind::Adjust)).await?;
         }
         let user = users::existing(&txn, user_id).await?;
-        txn.commit().await?;
+        idempotency::commit(txn, attempt, &[user_id]).await?;
         Ok(user)
     })
     .await

@@ -220,6 +220,7 @@ pub async fn demo(
                             },
                         ],
                     },
+                    None,
                 )
                 .await?;
             report.orders += 1;

@@ -49,7 +49,8 @@ error_codes! {
     NOT_FOUND => NotFound,
     /// The write clashes with existing data: a taken email, sku or slug, deleting a user who
     /// has orders, a product that was ordered or an order that was paid. `field` names the
-    /// input at fault when there is one.
+    /// input at fault when there is one. Also a request whose `Idempotency-Key` is still being
+    /// answered by an earlier request (HTTP 409 with `Retry-After`; send it again shortly).
     CONFLICT => Conflict,
     /// Not enough units left for an order line. `productId`, `requested` and `available`.
     OUT_OF_STOCK => OutOfStock,
@@ -104,6 +105,13 @@ error_codes! {
     /// A WebSocket connection asked for more subscriptions than `SHOPGRAPH_WS_MAX_SUBSCRIPTIONS`.
     /// `limit`.
     TOO_MANY_SUBSCRIPTIONS => TooManySubscriptions,
+    /// The `Idempotency-Key` header was used before by this caller with a different request
+    /// body. HTTP 422; send a new key for a new request.
+    IDEMPOTENCY_KEY_REUSED => IdempotencyKeyReused,
+    /// A request with an `Idempotency-Key` runs a mutation that cannot keep it: more than one
+    /// root field, a field that records no key, or (without a token) anything but `signup`
+    /// and `login`. HTTP 400.
+    IDEMPOTENCY_KEY_UNSUPPORTED => IdempotencyKeyUnsupported,
     /// Anything unexpected: logged with detail on the server, shown without SQL or internals.
     INTERNAL => Internal,
 }

@@ -22,13 +22,14 @@ use std::collections::HashSet;
 
 /// Codes of errors raised before execution: the request itself is at fault (HTTP 400 for
 /// `application/graphql-response+json` clients).
-pub const REQUEST_ERROR_CODES: [&str; 6] = [
+pub const REQUEST_ERROR_CODES: [&str; 7] = [
     code::GRAPHQL_PARSE_FAILED,
     code::GRAPHQL_VALIDATION_FAILED,
     code::QUERY_TOO_DEEP,
     code::QUERY_TOO_COMPLEX,
     code::QUERY_TOO_LARGE,
     code::PERSISTED_QUERY_NOT_FOUND,
+    code::IDEMPOTENCY_KEY_UNSUPPORTED,
 ];
 
 /// `error` with `code`, unless it has one already.

@@ -18,7 +18,7 @@ use super::error_codes::{after_commit, code_errors, with_code};
 use super::plain::PlainSchema;
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
 use async_graphql::{Data, Executor, ObjectType, Request, Response, ServerError, SubscriptionType};
 use hex::FromHex;
 use lru::LruCache;
@@ -95,10 +95,12 @@ struct Prepared {
 
 /// Which operations a request may run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Allowed {
+enum Allowed<'a> {
     Any,
     /// GET: queries only, however the document arrives (text, persisted hash, or both).
     QueriesOnly,
+    /// A request with an idempotency key: a mutation runs one root field, one of these.
+    Keyed(&'a [&'a str]),
 }
 
 impl<Q, M, S> Gateway<Q, M, S>
@@ -128,7 +130,14 @@ where
         self.run(request, Allowed::QueriesOnly).await
     }
 
-    async fn run(&self, mut request: Request, allowed: Allowed) -> Response {
+    /// Executes a request that carries an idempotency key: a mutation must select exactly one
+    /// root field, and one of `fields` (those that record the key with their write), or it is
+    /// refused with `IDEMPOTENCY_KEY_UNSUPPORTED` before it runs.
+    pub async fn execute_keyed(&self, request: Request, fields: &[&str]) -> Response {
+        self.run(request, Allowed::Keyed(fields)).await
+    }
+
+    async fn run(&self, mut request: Request, allowed: Allowed<'_>) -> Response {
         let Prepared {
             cost,
             mutation,
@@ -147,7 +156,11 @@ where
 
     /// Resolves a persisted query, parses the document (from the cache when it can), and
     /// refuses it before any work if it is too large, too costly, or not allowed here.
-    fn prepare(&self, request: &mut Request, allowed: Allowed) -> Result<Prepared, ServerError> {
+    fn prepare(
+        &self,
+        request: &mut Request,
+        allowed: Allowed<'_>,
+    ) -> Result<Prepared, ServerError> {
         let persisted = match request.extensions.remove("persistedQuery") {
             Some(value) => Some(
                 async_graphql::from_value::<PersistedQuery>(value)
@@ -218,6 +231,11 @@ where
         let mutation = selects(&kept.document, operation, |ty| {
             ty == OperationType::Mutation
         });
+        if let Allowed::Keyed(fields) = allowed
+            && mutation
+        {
+            one_keyed_field(&kept.document, operation, fields)?;
+        }
         request.set_parsed_query(kept.document.clone());
         Ok(Prepared {
             cost,
@@ -309,6 +327,53 @@ fn finished(mut response: Response, mutation: bool, document: &ExecutableDocumen
         after_commit(&mut response.errors);
     }
     response
+}
+
+/// Refuses a keyed mutation unless its one root field (`__typename` aside) is one of `fields`:
+/// a key is recorded by the write it names, so a document of several writes, or of a write
+/// that keeps no key, could run twice.
+fn one_keyed_field(
+    document: &ExecutableDocument,
+    name: Option<&str>,
+    fields: &[&str],
+) -> Result<(), ServerError> {
+    let refused = |message: &str| {
+        Err(with_code(
+            ServerError::new(message, None),
+            code::IDEMPOTENCY_KEY_UNSUPPORTED,
+        ))
+    };
+    let mut operations = document
+        .operations
+        .iter()
+        .filter(|(op_name, _)| match name {
+            Some(wanted) => op_name.is_some_and(|n| n.as_str() == wanted),
+            None => true,
+        });
+    let (Some((_, operation)), None) = (operations.next(), operations.next()) else {
+        // No single operation: execution reports that.
+        return Ok(());
+    };
+    let mut selected = Vec::new();
+    for selection in &operation.node.selection_set.node.items {
+        match &selection.node {
+            Selection::Field(field) if field.node.name.node == "__typename" => {}
+            Selection::Field(field) => selected.push(field.node.name.node.as_str()),
+            _ => {
+                return refused(
+                    "with an Idempotency-Key, a mutation selects its one field directly, not through a fragment",
+                );
+            }
+        }
+    }
+    match selected.as_slice() {
+        [field] if fields.contains(field) => Ok(()),
+        [field] => refused(&format!(
+            "`{field}` does not take an Idempotency-Key here; these do: {}",
+            fields.join(", ")
+        )),
+        _ => refused("with an Idempotency-Key, a mutation runs exactly one field"),
+    }
 }
 
 /// Whether the operation `name` (or, without a name, any of the document's) is of a type

@@ -5,10 +5,12 @@ use crate::auth::token::TokenKeys;
 use crate::graphql::args::{Kind, global_id, parse_id};
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::{rate_limited, unexpected};
+use crate::graphql::keyed;
 use crate::graphql::types::User;
 use crate::graphql::types::enums::UserStatus;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use service::idempotency::{self, Outcome};
 use service::{DatabaseConnection, auth, users};
 use std::sync::Arc;
 
@@ -47,6 +49,28 @@ pub struct AuthPayload {
 #[derive(Default)]
 pub struct UserMutation;
 
+/// `user` signed in: a new token.
+fn signed_in(ctx: &Context<'_>, user: service::user::Model) -> async_graphql::Result<AuthPayload> {
+    let keys = ctx.data::<TokenKeys>()?;
+    Ok(AuthPayload {
+        token: keys.issue(user.id).map_err(|e| unexpected(&e))?,
+        user: User::signed_in(user),
+    })
+}
+
+/// The account an earlier run of this keyed sign-up or sign-in answered with, signed in
+/// again with a new token (the first one was never delivered).
+async fn signed_in_again(
+    ctx: &Context<'_>,
+    outcome: &Outcome,
+) -> async_graphql::Result<AuthPayload> {
+    let db = ctx.data::<DatabaseConnection>()?;
+    let user = auth::signed_in_again(db, outcome.id(0).gql()?)
+        .await
+        .gql()?;
+    signed_in(ctx, user)
+}
+
 /// Counts a sign-in (or sign-up) attempt for `email` from the request's address; refused with
 /// RATE_LIMITED before any password is hashed.
 fn throttled(ctx: &Context<'_>, email: &str) -> async_graphql::Result<()> {
@@ -60,6 +84,9 @@ fn throttled(ctx: &Context<'_>, email: &str) -> async_graphql::Result<()> {
 #[Object]
 impl UserMutation {
     /// Creates a customer account and signs it in. Password: 8 to 128 characters.
+    ///
+    /// Takes an `Idempotency-Key` header: a retry with the same key and body gets the first
+    /// response back (with `Idempotency-Replayed: true`) and writes nothing.
     async fn signup(
         &self,
         ctx: &Context<'_>,
@@ -70,24 +97,22 @@ impl UserMutation {
     ) -> async_graphql::Result<AuthPayload> {
         throttled(ctx, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let keys = ctx.data::<TokenKeys>()?;
-        let user = auth::signup(
-            db,
-            auth::Signup {
-                email,
-                name,
-                password,
-            },
-        )
-        .await
-        .gql()?;
-        Ok(AuthPayload {
-            token: keys.issue(user.id).map_err(|e| unexpected(&e))?,
-            user: User::signed_in(user),
-        })
+        if let Some(outcome) = keyed::recovered(ctx) {
+            return signed_in_again(ctx, outcome).await;
+        }
+        let signup = auth::Signup {
+            email,
+            name,
+            password,
+        };
+        let user = auth::signup(db, signup, keyed::attempt(ctx)).await.gql()?;
+        signed_in(ctx, user)
     }
 
     /// Signs in. A wrong email or password is the same UNAUTHENTICATED error.
+    ///
+    /// Takes an `Idempotency-Key` header: a retry with the same key and body gets the first
+    /// response back (with `Idempotency-Replayed: true`) and writes nothing.
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -96,12 +121,17 @@ impl UserMutation {
     ) -> async_graphql::Result<AuthPayload> {
         throttled(ctx, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let keys = ctx.data::<TokenKeys>()?;
+        if let Some(outcome) = keyed::recovered(ctx) {
+            return signed_in_again(ctx, outcome).await;
+        }
         let user = auth::login(db, &email, &password).await.gql()?;
-        Ok(AuthPayload {
-            token: keys.issue(user.id).map_err(|e| unexpected(&e))?,
-            user: User::signed_in(user),
-        })
+        if let Some(attempt) = keyed::attempt(ctx) {
+            // A sign-in writes nothing else: the key is recorded on its own.
+            idempotency::record_alone(db, attempt, Outcome(vec![user.id]))
+                .await
+                .gql()?;
+        }
+        signed_in(ctx, user)
     }
 
     /// Creates a user with a new loyalty card (no password: they cannot sign in until one is

@@ -16,13 +16,15 @@ use crate::graphql::engine::batching::batch_channel;
 use crate::graphql::engine::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::engine::turn::Turn;
 use crate::graphql::error::{auth_error, code, outcome, request_error};
+use crate::graphql::keyed::{ANONYMOUS_KEYED_FIELDS, KEYED_FIELDS, Keyed};
 use crate::graphql::loaders::Loaders;
 use async_graphql::{ErrorExtensionValues, Executor, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use service::idempotency::{Attempt, Claim, Hold};
 use std::sync::Arc;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -93,7 +95,29 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, peer, media, request, Method::Post).await
+    let key = match headers.get(IDEMPOTENCY_KEY).map(HeaderValue::to_str) {
+        None => None,
+        Some(Ok(key)) => Some(KeyedBody { key, body: &body }),
+        Some(Err(_)) => {
+            return media.error(
+                StatusCode::BAD_REQUEST,
+                code::BAD_REQUEST,
+                "the Idempotency-Key header must be visible ASCII text",
+            );
+        }
+    };
+    execute(&state, &headers, peer, media, request, Method::Post, key).await
+}
+
+/// The request header naming a write's attempt (the IETF's Idempotency-Key draft).
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The response header that marks an answer given before.
+const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
+
+/// A POST's `Idempotency-Key` and the body it came with.
+struct KeyedBody<'a> {
+    key: &'a str,
+    body: &'a [u8],
 }
 
 /// Whether reading the body stopped at the body timeout (`router`'s `RequestBodyTimeoutLayer`).
@@ -140,7 +164,7 @@ pub async fn get(
             );
         }
     };
-    execute(&state, &headers, peer, media, request, Method::Get).await
+    execute(&state, &headers, peer, media, request, Method::Get, None).await
 }
 
 /// Any other method on `/graphql`.
@@ -171,6 +195,7 @@ async fn execute(
     media: ResponseMedia,
     request: async_graphql::Request,
     method: Method,
+    key: Option<KeyedBody<'_>>,
 ) -> Response {
     if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
         return media.error(
@@ -194,13 +219,62 @@ async fn execute(
             return media.respond(response, status);
         }
     };
+    let started = std::time::Instant::now();
+    let mut claimed = None;
+    let mut request = request;
+    if let Some(KeyedBody { key, body }) = key {
+        let attempt = match Attempt::new(&viewer, key, body) {
+            Ok(attempt) => attempt,
+            Err(err) => {
+                return media.error(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &err.to_string());
+            }
+        };
+        match state
+            .idempotency
+            .claim(&attempt, state.request_timeout)
+            .await
+        {
+            Ok(Claim::Fresh(hold)) => {
+                request = request.data(Keyed::Fresh(attempt.clone()));
+                claimed = Some(Claimed {
+                    hold,
+                    attempt,
+                    recovering: false,
+                });
+            }
+            Ok(Claim::Recover(hold, outcome)) => {
+                request = request.data(Keyed::Recover(outcome));
+                claimed = Some(Claimed {
+                    hold,
+                    attempt,
+                    recovering: true,
+                });
+            }
+            Ok(Claim::Replay(body)) => return media.replay(body.as_bytes().to_vec()),
+            Ok(Claim::Reused) => {
+                return media.error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code::IDEMPOTENCY_KEY_REUSED,
+                    "this Idempotency-Key was used with a different request; send a new key for a new request",
+                );
+            }
+            Ok(Claim::Busy) => return media.busy(),
+            Err(err) => {
+                let error = request_error(crate::graphql::error::to_graphql(&err));
+                let response = async_graphql::Response::from_errors(vec![error]);
+                return match Refusal::of(&response) {
+                    Some(refusal) => media.refuse(&response, refusal),
+                    None => media.respond(response, StatusCode::INTERNAL_SERVER_ERROR),
+                };
+            }
+        }
+    }
     // Loaders are made per request so their caches never leak one request's rows into another,
     // and their batches run in this request's task (see `graphql::engine::batching`).
     let (spawner, batches) = batch_channel();
     let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
     let operation =
         crate::server::metrics::operation_label(request.operation_name.as_deref(), &request.query);
-    let started = std::time::Instant::now();
     let turn = Arc::new(Turn::new(state.executions.clone()));
     let mut request = request.data(loaders).data(viewer).data(turn.clone());
     if let Some(address) = client_address(peer) {
@@ -208,14 +282,25 @@ async fn execute(
     }
     let run = async {
         turn.take().await;
-        let response = match method {
-            Method::Get => batches.drive(state.gateway.execute_query(request)).await,
-            Method::Post => batches.drive(state.gateway.execute(request)).await,
+        let response = match (method, &claimed) {
+            (Method::Get, _) => batches.drive(state.gateway.execute_query(request)).await,
+            (Method::Post, None) => batches.drive(state.gateway.execute(request)).await,
+            (Method::Post, Some(claimed)) => {
+                let fields = if claimed.attempt.is_anonymous() {
+                    ANONYMOUS_KEYED_FIELDS
+                } else {
+                    KEYED_FIELDS
+                };
+                batches
+                    .drive(state.gateway.execute_keyed(request, fields))
+                    .await
+            }
         };
         turn.finish();
         response
     };
-    match tokio::time::timeout(state.request_timeout, run).await {
+    let deadline = tokio::time::Instant::from_std(started) + state.request_timeout;
+    match tokio::time::timeout_at(deadline, run).await {
         Ok(response) => {
             let codes = response.errors.iter().filter_map(|e| {
                 e.extensions
@@ -224,24 +309,10 @@ async fn execute(
                     .map(|c| c.to_string().trim_matches('"').to_owned())
             });
             crate::server::metrics::graphql_request(&operation, started.elapsed(), codes);
-            if let Some(refusal) = Refusal::of(&response) {
-                return media.refuse(&response, refusal);
+            match claimed {
+                Some(claimed) => claimed.answer(state, media, response),
+                None => plain_answer(media, response),
             }
-            if only_code(&response, code::METHOD_NOT_ALLOWED) {
-                let mut refused = media.respond(response, StatusCode::METHOD_NOT_ALLOWED);
-                // Its status is the method's, whichever media type was asked for.
-                *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-                refused
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
-                return refused;
-            }
-            let status = if is_request_error(&response) {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
-            media.respond(response, status)
         }
         Err(_) => {
             crate::server::metrics::graphql_request(
@@ -259,6 +330,76 @@ async fn execute(
                 "the request took too long and was stopped",
             )
         }
+    }
+}
+
+/// The HTTP response for an executed request: a [`Refusal`]'s status, 405 for a write over
+/// GET, 400 for request errors, 200 otherwise.
+fn plain_answer(media: ResponseMedia, response: async_graphql::Response) -> Response {
+    if let Some(refusal) = Refusal::of(&response) {
+        return media.refuse(&response, refusal);
+    }
+    if only_code(&response, code::METHOD_NOT_ALLOWED) {
+        let mut refused = media.respond(response, StatusCode::METHOD_NOT_ALLOWED);
+        // Its status is the method's, whichever media type was asked for.
+        *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return refused;
+    }
+    let status = if is_request_error(&response) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    media.respond(response, status)
+}
+
+/// A keyed request's hold on its key while it runs.
+struct Claimed {
+    hold: Hold,
+    attempt: Attempt,
+    /// Answering again from what an earlier run wrote.
+    recovering: bool,
+}
+
+impl Claimed {
+    /// Sends `response`, first handing it to the key if the request wrote (or, recovering,
+    /// answered whole): every repeat then gets these bytes.
+    fn answer(
+        self,
+        state: &AppState,
+        media: ResponseMedia,
+        response: async_graphql::Response,
+    ) -> Response {
+        let wrote = if self.recovering {
+            response.errors.is_empty()
+        } else {
+            self.attempt.committed()
+        };
+        if !wrote && self.attempt.clashed() {
+            // Another server recorded the same key first: its request is being answered.
+            return media.busy();
+        }
+        if !wrote {
+            // Nothing was written: the key stays unused and a retry runs anew.
+            drop(self.hold);
+            return plain_answer(media, response);
+        }
+        let body = body(&response);
+        #[cfg(feature = "fault-injection")]
+        if state.abort_after_commit {
+            // A crash between the commit and the response (a test build's fault).
+            std::process::abort();
+        }
+        #[cfg(not(feature = "fault-injection"))]
+        let _ = state;
+        self.hold.finish(true, &body);
+        if self.recovering {
+            return media.replay(body);
+        }
+        media.bytes(StatusCode::OK, body)
     }
 }
 
@@ -370,17 +511,44 @@ impl ResponseMedia {
     /// `response` with `status` (graphql-response+json) or 200 (json) for results of
     /// execution; errors raised before GraphQL (`error`) keep their status either way.
     fn respond(self, response: async_graphql::Response, status: StatusCode) -> Response {
+        self.bytes(status, body(&response))
+    }
+
+    /// A response body already written, with `status` as [`Self::respond`] gives it.
+    fn bytes(self, status: StatusCode, body: Vec<u8>) -> Response {
         let (status, content_type) = match self {
             Self::GraphqlResponse => (status, GRAPHQL_RESPONSE_JSON),
             Self::Json => (StatusCode::OK, "application/json"),
         };
-        let body = body(&response);
         (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
             body,
         )
             .into_response()
+    }
+
+    /// The answer given before to the same keyed request, marked as such.
+    fn replay(self, body: Vec<u8>) -> Response {
+        let mut response = self.bytes(StatusCode::OK, body);
+        response.headers_mut().insert(
+            HeaderName::from_static(IDEMPOTENCY_REPLAYED),
+            HeaderValue::from_static("true"),
+        );
+        response
+    }
+
+    /// 409 CONFLICT: the key's first request is still being answered.
+    fn busy(self) -> Response {
+        let mut response = self.error(
+            StatusCode::CONFLICT,
+            code::CONFLICT,
+            "a request with this Idempotency-Key is still being answered; send it again shortly",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(1));
+        response
     }
 
     /// A [`Refusal`]: its status, `Retry-After`, and only the errors.

@@ -48,6 +48,12 @@ pub struct AppState {
     pub ws_open: Arc<tokio::sync::Semaphore>,
     /// The general per-address request limit, when configured.
     pub request_limit: Option<Arc<crate::auth::throttle::RequestLimit>>,
+    /// The idempotency keys this server is answering.
+    pub idempotency: service::idempotency::Keys,
+    /// Test builds only: stop the process between a keyed write's commit and its response
+    /// (`SHOPGRAPH_TEST_FAULT=abort-after-commit`).
+    #[cfg(feature = "fault-injection")]
+    pub abort_after_commit: bool,
 }
 
 impl AppState {

@@ -6,9 +6,10 @@
 //! trips once. An order that arrives when nobody is writing is written at once, alone, so a
 //! quiet shop waits for nothing.
 
-use super::place::{self, Placed};
+use super::place::{self, Placed, ToPlace};
 use crate::domain::access::Viewer;
 use crate::domain::events::EventBus;
+use crate::domain::idempotency::Attempt;
 use crate::{Error, Result, store::db};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, VecDeque};
@@ -95,6 +96,7 @@ struct Queue {
 struct Waiting {
     customer_id: i32,
     lines: BTreeMap<i32, i32>,
+    attempt: Option<Attempt>,
     reply: oneshot::Sender<Result<Placed>>,
 }
 
@@ -111,9 +113,15 @@ impl Checkout {
     /// Places an order, all or nothing: prices come from the catalog, stock is taken without
     /// ever selling a unit twice, the points it earns are credited. The `Created` event is
     /// published after the commit. Orders written in one group still succeed or fail each on
-    /// its own, exactly as if they had been placed one after the other.
-    #[tracing::instrument(skip(self, viewer, input), fields(customer_id = ?input.customer_id))]
-    pub async fn create(&self, viewer: &Viewer, input: NewOrder) -> Result<Placed> {
+    /// its own, exactly as if they had been placed one after the other. With an `attempt`, the
+    /// key is recorded with the order, in its transaction.
+    #[tracing::instrument(skip(self, viewer, input, attempt), fields(customer_id = ?input.customer_id))]
+    pub async fn create(
+        &self,
+        viewer: &Viewer,
+        input: NewOrder,
+        attempt: Option<&Attempt>,
+    ) -> Result<Placed> {
         let customer_id = viewer.acting_for(input.customer_id)?;
         let lines = merge_lines(&input.items)?;
         let (reply, outcome) = oneshot::channel();
@@ -122,6 +130,7 @@ impl Checkout {
             queue.waiting.push_back(Waiting {
                 customer_id,
                 lines,
+                attempt: attempt.cloned(),
                 reply,
             });
             !std::mem::replace(&mut queue.writing, true)
@@ -173,8 +182,14 @@ impl Desk {
 
     /// Writes one group and answers each of its orders.
     async fn write(&self, group: Vec<Waiting>) {
-        let orders: Vec<(i32, &BTreeMap<i32, i32>)> =
-            group.iter().map(|w| (w.customer_id, &w.lines)).collect();
+        let orders: Vec<ToPlace<'_>> = group
+            .iter()
+            .map(|w| ToPlace {
+                customer_id: w.customer_id,
+                lines: &w.lines,
+                attempt: w.attempt.as_ref(),
+            })
+            .collect();
         let outcomes = match db::with_retries(|| place::group(&self.db, &self.events, &orders))
             .await
         {

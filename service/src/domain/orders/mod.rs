@@ -12,10 +12,10 @@ pub use place::Placed;
 pub use status::{can_become, change_status, delete};
 pub use watch::{OrderFeed, created, status_changes};
 
-use crate::Result;
 use crate::domain::access::{self, Refused, Viewer};
 use crate::store::filter::{Cmp, column_filter};
 use crate::store::pagination::{self, ByParent, Page, PageArgs, Sort, sort_keys};
+use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use entity::{OrderStatus, order, order_item};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -59,6 +59,19 @@ pub async fn find(
 ) -> Result<Option<order::Model>> {
     viewer.require_signed_in()?;
     Ok(get(db, id).await?.filter(|o| viewer.can_read_order(o)))
+}
+
+/// Order `id` with its items, as placing it answered, if `viewer` may see it.
+#[tracing::instrument(skip(db))]
+pub async fn find_placed(db: &impl ConnectionTrait, viewer: &Viewer, id: i32) -> Result<Placed> {
+    let order = find(db, viewer, id)
+        .await?
+        .ok_or_else(|| Error::not_found("order", id))?;
+    let items = items_by_orders(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok((order, items))
 }
 
 /// Whether `viewer` may see `order`, for orders read in batches without a caller at hand

@@ -5,6 +5,7 @@
 //! own error and writes nothing, and the others go through.
 
 use crate::domain::events::{EventBus, OrderEvent};
+use crate::domain::idempotency::{self, Attempt, Outcome};
 use crate::domain::points::{self, Entry};
 use crate::{
     Error, Result,
@@ -29,16 +30,23 @@ struct Accepted {
     earned: i64,
 }
 
-/// Places `orders` (customer, lines merged by product) in one transaction. `Ok` holds each
-/// order's own outcome, in the same order; `Err` means the transaction failed as a whole and
-/// nothing was written.
+/// One order of a group: its customer, its lines merged by product, and the client's named
+/// attempt at it, recorded with the order when it is written.
+pub(super) struct ToPlace<'a> {
+    pub customer_id: i32,
+    pub lines: &'a BTreeMap<i32, i32>,
+    pub attempt: Option<&'a Attempt>,
+}
+
+/// Places `orders` in one transaction. `Ok` holds each order's own outcome, in the same order;
+/// `Err` means the transaction failed as a whole and nothing was written.
 pub(super) async fn group(
     db: &DatabaseConnection,
     events: &EventBus,
-    orders: &[(i32, &BTreeMap<i32, i32>)],
+    orders: &[ToPlace<'_>],
 ) -> Result<Vec<Result<Placed>>> {
     let txn = db::begin_write(db).await?;
-    let customer_ids: BTreeSet<i32> = orders.iter().map(|&(customer, _)| customer).collect();
+    let customer_ids: BTreeSet<i32> = orders.iter().map(|o| o.customer_id).collect();
     let customer_ids: Vec<i32> = customer_ids.into_iter().collect();
     let mut customers: HashMap<i32, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(customer_ids))
@@ -47,7 +55,10 @@ pub(super) async fn group(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let product_ids: BTreeSet<i32> = orders.iter().flat_map(|(_, l)| l.keys().copied()).collect();
+    let product_ids: BTreeSet<i32> = orders
+        .iter()
+        .flat_map(|o| o.lines.keys().copied())
+        .collect();
     let product_ids: Vec<i32> = product_ids.into_iter().collect();
     let catalog: HashMap<i32, product::Model> = product::Entity::find()
         .filter(product::Column::Id.is_in(product_ids))
@@ -59,7 +70,7 @@ pub(super) async fn group(
     let mut left: HashMap<i32, i32> = catalog.values().map(|p| (p.id, p.stock)).collect();
     let checked: Vec<Result<Accepted>> = orders
         .iter()
-        .map(|&(customer, lines)| accept(customer, lines, &mut customers, &catalog, &mut left))
+        .map(|o| accept(o.customer_id, o.lines, &mut customers, &catalog, &mut left))
         .collect();
     let accepted: Vec<&Accepted> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
     if accepted.is_empty() {
@@ -144,9 +155,25 @@ pub(super) async fn group(
         })
         .collect();
     points::earn_many(&txn, &earned).await?;
+    // Each accepted order's attempt, in the order the orders were written.
+    let attempts: Vec<Option<&Attempt>> = orders
+        .iter()
+        .zip(&checked)
+        .filter(|(_, c)| c.is_ok())
+        .map(|(o, _)| o.attempt)
+        .collect();
+    let keyed: Vec<(&Attempt, Outcome)> = attempts
+        .iter()
+        .zip(&written)
+        .filter_map(|(attempt, o)| attempt.map(|a| (a, Outcome(vec![o.id]))))
+        .collect();
+    idempotency::record(&txn, &keyed).await?;
     let ids: Vec<i32> = written.iter().map(|o| o.id).collect();
     events.notify_in(&txn, &ids, None).await?;
     txn.commit().await?;
+    for (attempt, _) in &keyed {
+        attempt.mark_committed();
+    }
 
     let mut placed = written.into_iter().map(|order| {
         let items = items_of.remove(&order.id).unwrap_or_default();

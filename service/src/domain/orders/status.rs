@@ -3,6 +3,7 @@
 
 use crate::domain::access::{self, Input, Refused, Viewer};
 use crate::domain::events::{EventBus, OrderEvent};
+use crate::domain::idempotency::{self, Attempt};
 use crate::domain::points::{self, Entry};
 use crate::{
     Error, Result,
@@ -30,13 +31,14 @@ fn name(status: OrderStatus) -> String {
 }
 
 /// Moves an order to `to` in one transaction; the `StatusChanged` event follows the commit.
-#[tracing::instrument(skip(db, events))]
+#[tracing::instrument(skip(db, events, attempt))]
 pub async fn change_status(
     db: &DatabaseConnection,
     events: &EventBus,
     viewer: &Viewer,
     order_id: i32,
     to: OrderStatus,
+    attempt: Option<&Attempt>,
 ) -> Result<order::Model> {
     viewer.require_caller()?;
     let (order, from) = db::with_retries(|| async {
@@ -69,7 +71,7 @@ pub async fn change_status(
         active.updated_at = Set(clock::now());
         let order = active.update(&txn).await?;
         events.notify_in(&txn, &[order.id], Some(from)).await?;
-        txn.commit().await?;
+        idempotency::commit(txn, attempt, &[order.id]).await?;
         Ok((order, from))
     })
     .await?;
