@@ -436,6 +436,16 @@ async fn every_keyed_mutation_writes_once(app: TestApp) {
     assert_eq!(cancelled["data"]["cancelOrder"]["status"], "CANCELLED");
     assert_eq!(stock(&app, mug).await, 10, "stock came back once");
 
+    let upsert = body(
+        "mutation { upsertProduct(input: { sku: \"CUP\", slug: \"cup\", name: \"Cup\", category: \"k\", priceCents: 300 }) { outcome } }",
+        json!({}),
+    );
+    let upserted = twice(Some(admin.clone()), "upsert", upsert).await;
+    assert_eq!(
+        upserted["data"]["upsertProduct"]["outcome"], "CREATED",
+        "the first answer, still"
+    );
+
     let signup = body(
         "mutation { signup(email: \"cy@example.com\", name: \"Cy\", password: \"correct horse battery\") { user { email } } }",
         json!({}),

@@ -36,4 +36,5 @@ mod storage;
 mod subscriptions;
 mod typescript_client;
 mod unavailable;
+mod upserts;
 mod users;

@@ -250,6 +250,18 @@ fn cases() -> Vec<Case> {
             expect: ADMIN,
         },
         Case {
+            field: "Mutation.upsertProduct",
+            document: "mutation($s: String!) { upsertProduct(input: { sku: $s, slug: $s, name: \"P\", category: \"c\", priceCents: 100 }) { outcome } }",
+            variables: |_, c| json!({ "s": format!("upserted-{}", index(c)) }),
+            expect: ADMIN,
+        },
+        Case {
+            field: "Mutation.upsertProducts",
+            document: "mutation($s: String!) { upsertProducts(inputs: [{ sku: $s, slug: $s, name: \"P\", category: \"c\", priceCents: 100 }]) { outcome } }",
+            variables: |_, c| json!({ "s": format!("synced-{}", index(c)) }),
+            expect: ADMIN,
+        },
+        Case {
             field: "Mutation.deleteProduct",
             document: "mutation($id: ID!) { deleteProduct(id: $id) }",
             variables: |f, c| json!({ "id": f.spare_products[index(c)] }),
@@ -392,6 +404,8 @@ const INHERITED: &[&str] = &[
     "AuthPayload.user",
     "PointTransfer.from",
     "PointTransfer.to",
+    "ProductUpsertResult.outcome",
+    "ProductUpsertResult.product",
     "Backup.name",
     "Backup.format",
     "Backup.bytes",

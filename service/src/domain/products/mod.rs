@@ -11,6 +11,9 @@ use crate::{
 };
 use entity::{order_item, product};
 use sea_orm::sea_query::{Expr, ExprTrait};
+mod upsert;
+pub use upsert::{MAX_UPSERTS, ProductUpsert, Upserted, upsert, upserted_before};
+
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter,
@@ -103,6 +106,25 @@ pub struct NewProduct {
     pub stock: i32,
 }
 
+impl NewProduct {
+    /// The product with its text trimmed, once every field is within its domain.
+    fn checked(self) -> Result<Self> {
+        let sku = validate::text("sku", &self.sku, 64)?;
+        let slug = validate::slug(&self.slug)?;
+        let name = validate::text("name", &self.name, 200)?;
+        let category = validate::text("category", &self.category, 100)?;
+        validate::within("priceCents", self.price_cents, 1, MAX_PRICE_CENTS)?;
+        validate::within("stock", self.stock, 0, MAX_STOCK)?;
+        Ok(Self {
+            sku,
+            slug,
+            name,
+            category,
+            ..self
+        })
+    }
+}
+
 /// Creates a product.
 #[tracing::instrument(skip(db, input), fields(sku = %input.sku))]
 pub async fn create(
@@ -111,19 +133,14 @@ pub async fn create(
     input: NewProduct,
 ) -> Result<product::Model> {
     viewer.require_admin()?;
-    let sku = validate::text("sku", &input.sku, 64)?;
-    let slug = validate::slug(&input.slug)?;
-    let name = validate::text("name", &input.name, 200)?;
-    let category = validate::text("category", &input.category, 100)?;
-    validate::within("priceCents", input.price_cents, 1, MAX_PRICE_CENTS)?;
-    validate::within("stock", input.stock, 0, MAX_STOCK)?;
+    let input = input.checked()?;
     let now = clock::now();
     let txn = db::begin_write(db).await?;
     let product = product::ActiveModel {
-        sku: Set(sku),
-        slug: Set(slug),
-        name: Set(name),
-        category: Set(category),
+        sku: Set(input.sku),
+        slug: Set(input.slug),
+        name: Set(input.name),
+        category: Set(input.category),
         price_cents: Set(input.price_cents),
         stock: Set(input.stock),
         created_at: Set(now),
