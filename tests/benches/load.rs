@@ -16,12 +16,15 @@
 //! a stalled server cannot hide its queue (no coordinated omission). Q2 and Q3 also report
 //! SQL statements per request at page sizes 5 and 50: equal means no N+1.
 //!
+//! `W1K` is W1 with a new `Idempotency-Key` on every request: what remembering each order's
+//! key and answer costs the checkout.
+//!
 //! Two scenarios are hostile: `BOMB` keeps 8 fragment chains (24 and 30 levels, each
 //! spreading the one before twice) in flight and reports, beside their own rate, the latency
 //! of Q1 at 200/s and of `/health/live` sent meanwhile; `BIGDOCS` sends 200 distinct documents
 //! of the largest accepted size and reports the server's peak RSS.
 //!
-//! Options: `--scenario Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000,BOMB,BIGDOCS` (the default), `--connections 64`,
+//! Options: `--scenario Q1,Q2,Q3,W1,W1K,MIX,Q2@200,Q1@2000,BOMB,BIGDOCS` (the default), `--connections 64`,
 //! `--seconds 10`, `--warmup 2`, `--database-url URL` (default: a cached SQLite file),
 //! `--users`, `--orders`.
 
@@ -66,7 +69,7 @@ fn options() -> Options {
     };
     Options {
         scenarios: value("--scenario")
-            .unwrap_or_else(|| "Q1,Q2,Q3,W1,MIX,Q2@200,Q1@2000,BOMB,BIGDOCS".into())
+            .unwrap_or_else(|| "Q1,Q2,Q3,W1,W1K,MIX,Q2@200,Q1@2000,BOMB,BIGDOCS".into())
             .split(',')
             .map(|s| s.trim().to_uppercase())
             .collect(),
@@ -255,9 +258,24 @@ async fn gql(
     query: &str,
     variables: Value,
 ) -> Result<Value, String> {
+    gql_keyed(client, url, token, None, query, variables).await
+}
+
+/// [`gql`] with an `Idempotency-Key`.
+async fn gql_keyed(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    key: Option<String>,
+    query: &str,
+    variables: Value,
+) -> Result<Value, String> {
     let mut request = client
         .post(url)
         .json(&json!({ "query": query, "variables": variables }));
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
     if !token.is_empty() {
         request = request.bearer_auth(token);
     }
@@ -427,7 +445,10 @@ async fn send(
             )
         }
     };
-    gql(client, url, token, query, variables).await.map(|_| ())
+    let key = (kind == "W1K").then(|| format!("{:032x}", rng.r#gen::<u128>()));
+    gql_keyed(client, url, token, key, query, variables)
+        .await
+        .map(|_| ())
 }
 
 #[derive(Default)]

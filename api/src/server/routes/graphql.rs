@@ -110,9 +110,9 @@ pub async fn post(
 }
 
 /// The request header naming a write's attempt (the IETF's Idempotency-Key draft).
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The response header that marks an answer given before.
-const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
+pub const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
 
 /// A POST's `Idempotency-Key` and the body it came with.
 struct KeyedBody<'a> {
