@@ -276,22 +276,31 @@ async fn a_keyed_request_runs_one_field_that_keeps_keys(app: TestApp) {
     assert_eq!(stock(&app, mug).await, 10, "nothing refused was written");
 }
 
-async fn concurrent_retries_place_one_order(app: TestApp) {
-    let (_, token) = app.signup("ada@example.com", "Ada").await;
-    let mug = app.create_product("mug", "kitchen", 1_000, 100).await;
-    let request = order_body(mug, 1);
-    let answers = futures_util::future::join_all((0..64).map(|_| {
+/// `n` copies of `request` sent at once, the `i`th to `addresses[i % len]` with key `key(i)`,
+/// each on its own connection.
+async fn burst(
+    addresses: &[SocketAddr],
+    token: &str,
+    n: usize,
+    key: impl Fn(usize) -> String,
+    request: &[u8],
+) -> Vec<Answer> {
+    futures_util::future::join_all((0..n).map(|i| {
         let client = reqwest::Client::new();
-        let (address, token, request) = (app.address, token.clone(), request.clone());
+        let (address, key) = (addresses[i % addresses.len()], key(i));
         async move {
-            send(&client, address, Some(&token), "same", &request)
+            send(&client, address, Some(token), &key, request)
                 .await
                 .expect("answered")
         }
     }))
-    .await;
-    let placed: Vec<&Answer> = answers.iter().filter(|a| a.status == 200).collect();
-    for answer in &answers {
+    .await
+}
+
+/// The answers that placed or replayed the order, once every answer is either that or the
+/// documented "still being answered" refusal.
+fn placed(answers: &[Answer]) -> Vec<&Answer> {
+    for answer in answers {
         assert!(
             answer.status == 200 || (answer.status == 409 && answer.code() == "CONFLICT"),
             "{} {}",
@@ -299,6 +308,15 @@ async fn concurrent_retries_place_one_order(app: TestApp) {
             String::from_utf8_lossy(&answer.body)
         );
     }
+    answers.iter().filter(|a| a.status == 200).collect()
+}
+
+async fn concurrent_retries_place_one_order(app: TestApp) {
+    let (_, token) = app.signup("ada@example.com", "Ada").await;
+    let mug = app.create_product("mug", "kitchen", 1_000, 100).await;
+    let request = order_body(mug, 1);
+    let answers = burst(&[app.address], &token, 64, |_| "same".into(), &request).await;
+    let placed = placed(&answers);
     assert!(!placed.is_empty());
     for answer in &placed {
         assert_eq!(
@@ -315,21 +333,13 @@ async fn concurrent_retries_place_one_order(app: TestApp) {
     assert_eq!(stock(&app, mug).await, 99);
 
     // Distinct keys are distinct orders, written together as ever.
-    let answers = futures_util::future::join_all((0..32).map(|i| {
-        let client = reqwest::Client::new();
-        let (address, token, request) = (app.address, token.clone(), request.clone());
-        async move {
-            send(
-                &client,
-                address,
-                Some(&token),
-                &format!("order-{i}"),
-                &request,
-            )
-            .await
-            .expect("answered")
-        }
-    }))
+    let answers = burst(
+        &[app.address],
+        &token,
+        32,
+        |i| format!("order-{i}"),
+        &request,
+    )
     .await;
     assert!(answers.iter().all(|a| a.status == 200 && !a.replayed));
     assert_eq!(orders_of(&app, &token).await, 33);
@@ -342,26 +352,9 @@ async fn two_servers_on_one_database_place_one_order(app: TestApp) {
     let mug = app.create_product("mug", "kitchen", 1_000, 100).await;
     let (second, _) = spawn_second_instance(&app).await;
     let request = order_body(mug, 1);
-    let answers = futures_util::future::join_all((0..32).map(|i| {
-        let client = reqwest::Client::new();
-        let address = if i % 2 == 0 { app.address } else { second };
-        let (token, request) = (token.clone(), request.clone());
-        async move {
-            send(&client, address, Some(&token), "both", &request)
-                .await
-                .expect("answered")
-        }
-    }))
-    .await;
-    let placed: Vec<&Answer> = answers.iter().filter(|a| a.status == 200).collect();
-    for answer in &answers {
-        assert!(
-            answer.status == 200 || (answer.status == 409 && answer.code() == "CONFLICT"),
-            "{} {}",
-            answer.status,
-            String::from_utf8_lossy(&answer.body)
-        );
-    }
+    let addresses = [app.address, second];
+    let answers = burst(&addresses, &token, 32, |_| "both".into(), &request).await;
+    let placed = placed(&answers);
     let ids: std::collections::BTreeSet<String> = placed
         .iter()
         .map(|a| a.json()["data"]["createOrder"]["id"].to_string())
