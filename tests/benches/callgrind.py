@@ -8,7 +8,7 @@ off, warms each query up, counts the instructions of a fixed number of sequentia
 over HTTP and prints them per request.
 
     python3 tests/benches/callgrind.py [--queries Q1,Q2,Q3] [--requests 40] [--binary PATH]
-                                       [--data DIR]
+                                       [--data DIR] [--keep DIR]
 
 Needs valgrind, and the bench run once before (for the binary and the data).
 """
@@ -82,6 +82,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--binary", default=os.path.join(ROOT, "target/bench-server/dist/shopgraph"))
     parser.add_argument("--data", help="a cached bench data directory (default: the newest)")
+    parser.add_argument("--keep", help="a directory to keep each query's callgrind dump in (for callgrind_annotate)")
     args = parser.parse_args()
 
     data = args.data or max(glob.glob(os.path.join(ROOT, "target/bench-data/*")), key=os.path.getmtime, default=None)
@@ -132,6 +133,10 @@ def main():
                         for line in f:
                             if line.startswith(("totals:", "summary:")):
                                 total = max(total, int(line.split()[1]))
+                if args.keep:
+                    os.makedirs(args.keep, exist_ok=True)
+                    for dump in glob.glob(out + "*"):
+                        shutil.copy(dump, os.path.join(args.keep, f"callgrind.{name}"))
                 print(f"{name:<6} {args.requests:>8} {total / args.requests / 1e6:>20.2f} M")
         finally:
             server.terminate()
