@@ -99,7 +99,7 @@ def main():
         env.pop("DATABASE_URL", None)
         server = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             args.binary, "serve", "--port", str(port), "--max-complexity", "1000000"],
+             *os.environ.get("CALLGRIND_ARGS", "").split(), args.binary, "serve", "--port", str(port), "--max-complexity", "1000000"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
@@ -137,7 +137,7 @@ def main():
                     os.makedirs(args.keep, exist_ok=True)
                     for dump in glob.glob(out + "*"):
                         shutil.copy(dump, os.path.join(args.keep, f"callgrind.{name}"))
-                print(f"{name:<6} {args.requests:>8} {total / args.requests / 1e6:>20.2f} M")
+                print(f"{name:<6} {args.requests:>8} {total / args.requests / 1e6:>20.3f} M")
         finally:
             server.terminate()
             server.wait()

@@ -106,7 +106,11 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, peer, media, request, Method::Post, key).await
+    match key {
+        // Boxed, so that its claim does not enlarge every other request's future.
+        Some(key) => Box::pin(execute_keyed(&state, &headers, peer, media, request, key)).await,
+        None => execute(&state, &headers, peer, media, request, Method::Post).await,
+    }
 }
 
 /// The request header naming a write's attempt (the IETF's Idempotency-Key draft).
@@ -164,7 +168,7 @@ pub async fn get(
             );
         }
     };
-    execute(&state, &headers, peer, media, request, Method::Get, None).await
+    execute(&state, &headers, peer, media, request, Method::Get).await
 }
 
 /// Any other method on `/graphql`.
@@ -195,55 +199,79 @@ async fn execute(
     media: ResponseMedia,
     request: async_graphql::Request,
     method: Method,
-    key: Option<KeyedBody<'_>>,
 ) -> Response {
+    let viewer = match admitted(state, headers, media, &request).await {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused,
+    };
+    // Written out rather than through `run`: as a call, its future was moved whole several
+    // times per request (Q1 0.29 -> 0.34 M instructions, all of it memcpy).
+    let (spawner, batches) = batch_channel();
+    let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
+    let operation =
+        crate::server::metrics::operation_label(request.operation_name.as_deref(), &request.query);
+    let started = std::time::Instant::now();
+    let turn = Arc::new(Turn::new(state.executions.clone()));
+    let mut request = request.data(loaders).data(viewer).data(turn.clone());
+    if let Some(address) = client_address(peer) {
+        request = request.data(address);
+    }
+    let run = async {
+        turn.take().await;
+        let response = match method {
+            Method::Get => batches.drive(state.gateway.execute_query(request)).await,
+            Method::Post => batches.drive(state.gateway.execute(request)).await,
+        };
+        turn.finish();
+        response
+    };
+    let response = tokio::time::timeout(state.request_timeout, run).await;
+    match finished(&operation, started, response) {
+        Some(response) => plain_answer(media, response),
+        None => timed_out(state, media),
+    }
+}
+
+/// The caller of a request that has a query, or the response refusing it.
+async fn admitted(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: ResponseMedia,
+    request: &async_graphql::Request,
+) -> Result<service::access::Viewer, Response> {
     if request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery") {
-        return media.error(
+        return Err(media.error(
             StatusCode::BAD_REQUEST,
             code::BAD_REQUEST,
             "the request has no `query`",
-        );
+        ));
     }
-    let viewer = match state.viewer(headers).await {
-        Ok(viewer) => viewer,
-        Err(err) => {
-            let response =
-                async_graphql::Response::from_errors(vec![request_error(auth_error(&err))]);
-            if let Some(refusal) = Refusal::of(&response) {
-                return media.refuse(&response, refusal);
-            }
-            let status = match err {
-                crate::auth::AuthError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            return media.respond(response, status);
+    state.viewer(headers).await.map_err(|err| {
+        let response = async_graphql::Response::from_errors(vec![request_error(auth_error(&err))]);
+        if let Some(refusal) = Refusal::of(&response) {
+            return media.refuse(&response, refusal);
         }
-    };
-    let Some(key) = key else {
-        let how = match method {
-            Method::Get => How::QueriesOnly,
-            Method::Post => How::Any,
+        let status = match err {
+            crate::auth::AuthError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNAUTHORIZED,
         };
-        let started = std::time::Instant::now();
-        return match run(state, peer, request, viewer, how, started).await {
-            Some(response) => plain_answer(media, response),
-            None => timed_out(state, media),
-        };
-    };
-    // Boxed: held inline, the claim's state made every request's future larger, and futures
-    // are moved whole (Q1: +10 % instructions, all of it memcpy).
-    Box::pin(execute_keyed(state, peer, media, request, viewer, key)).await
+        media.respond(response, status)
+    })
 }
 
 /// A POST with an `Idempotency-Key`: claimed, then run, replayed or refused.
 async fn execute_keyed(
     state: &AppState,
+    headers: &HeaderMap,
     peer: Peer,
     media: ResponseMedia,
     request: async_graphql::Request,
-    viewer: service::access::Viewer,
     KeyedBody { key, body }: KeyedBody<'_>,
 ) -> Response {
+    let viewer = match admitted(state, headers, media, &request).await {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused,
+    };
     // The claim's wait counts within the request's time limit.
     let started = std::time::Instant::now();
     let attempt = match Attempt::new(&viewer, key, body) {
@@ -298,31 +326,24 @@ async fn execute_keyed(
         KEYED_FIELDS
     };
     let request = request.data(keyed);
-    match run(state, peer, request, viewer, How::Keyed(fields), started).await {
+    let gateway = |request| state.gateway.execute_keyed(request, fields);
+    match run(state, peer, request, viewer, started, gateway).await {
         Some(response) => claimed.answer(state, media, response),
         // Dropped, the hold frees the key; a write that still commits keeps it.
         None => timed_out(state, media),
     }
 }
 
-/// Which operations a request may run (see the gateway).
-#[derive(Clone, Copy)]
-enum How {
-    Any,
-    QueriesOnly,
-    Keyed(&'static [&'static str]),
-}
-
-/// Runs `request` for `viewer` within the time limit of a request that began at `started`,
-/// with the request's own loaders and an execution turn, and records its metrics; `None` if it
-/// ran out of time.
-async fn run(
+/// Runs `request` for `viewer` through `gateway` within the time limit of a request that began
+/// at `started`, with the request's own loaders and an execution turn, and records its
+/// metrics; `None` if it ran out of time.
+async fn run<F: Future<Output = async_graphql::Response>>(
     state: &AppState,
     peer: Peer,
     request: async_graphql::Request,
     viewer: service::access::Viewer,
-    how: How,
     started: std::time::Instant,
+    gateway: impl FnOnce(async_graphql::Request) -> F,
 ) -> Option<async_graphql::Response> {
     // Loaders are made per request so their caches never leak one request's rows into another,
     // and their batches run in this request's task (see `graphql::engine::batching`).
@@ -337,20 +358,22 @@ async fn run(
     }
     let run = async {
         turn.take().await;
-        let response = match how {
-            How::QueriesOnly => batches.drive(state.gateway.execute_query(request)).await,
-            How::Any => batches.drive(state.gateway.execute(request)).await,
-            How::Keyed(fields) => {
-                batches
-                    .drive(state.gateway.execute_keyed(request, fields))
-                    .await
-            }
-        };
+        let response = batches.drive(gateway(request)).await;
         turn.finish();
         response
     };
     let deadline = tokio::time::Instant::from_std(started) + state.request_timeout;
-    match tokio::time::timeout_at(deadline, run).await {
+    let response = tokio::time::timeout_at(deadline, run).await;
+    finished(&operation, started, response)
+}
+
+/// Records a request's metrics; its response, or `None` if it ran out of time.
+fn finished(
+    operation: &str,
+    started: std::time::Instant,
+    response: Result<async_graphql::Response, tokio::time::error::Elapsed>,
+) -> Option<async_graphql::Response> {
+    match response {
         Ok(response) => {
             let codes = response.errors.iter().filter_map(|e| {
                 e.extensions
@@ -358,12 +381,12 @@ async fn run(
                     .and_then(|x| x.get("code"))
                     .map(|c| c.to_string().trim_matches('"').to_owned())
             });
-            crate::server::metrics::graphql_request(&operation, started.elapsed(), codes);
+            crate::server::metrics::graphql_request(operation, started.elapsed(), codes);
             Some(response)
         }
         Err(_) => {
             crate::server::metrics::graphql_request(
-                &operation,
+                operation,
                 started.elapsed(),
                 std::iter::once(code::TIMEOUT.to_owned()),
             );
