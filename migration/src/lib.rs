@@ -16,6 +16,7 @@ mod m20261123_000005_add_loyalty_tracking;
 mod m20261123_000006_add_password_hash;
 mod m20261201_000001_index_orders_by_status_and_id;
 mod m20261206_000001_create_idempotency_keys;
+mod m20261206_000002_index_nested_pages;
 
 /// Every migration of shopgraph, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_add_password_hash::Migration),
             Box::new(m20261201_000001_index_orders_by_status_and_id::Migration),
             Box::new(m20261206_000001_create_idempotency_keys::Migration),
+            Box::new(m20261206_000002_index_nested_pages::Migration),
         ]
     }
 }

@@ -76,6 +76,7 @@ pub async fn counts_by_users(
 /// A user's ledger.
 const BY_USER: ByParent<point_transaction::Entity, point_transaction::Model> = ByParent {
     column: point_transaction::Column::UserId,
+    parent_table: "users",
     of: |t| t.user_id,
 };
 

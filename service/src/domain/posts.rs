@@ -178,6 +178,7 @@ pub async fn counts_by_authors(
 /// An author's posts.
 const BY_AUTHOR: ByParent<post::Entity, Positioned<PostRow>> = ByParent {
     column: post::Column::AuthorId,
+    parent_table: "users",
     of: |p| p.row.author_id,
 };
 

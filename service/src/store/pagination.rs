@@ -11,11 +11,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, WindowStatement,
+    Alias, Asterisk, Expr, ExprTrait, JoinType, NullOrdering, Order, Query, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
-    Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityName, EntityTrait,
+    FromQueryResult, QueryFilter, QueryTrait, Select, Value,
 };
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -554,12 +554,7 @@ pub async fn fetch_page<K: SortKey>(
     }
     let mut query = select.into_query();
     query.cond_where(keyset(sort, &window));
-    for (expr, order, nulls) in order_terms(sort, window.forward) {
-        match nulls {
-            Some(n) => query.order_by_expr_with_nulls(expr, order, n),
-            None => query.order_by_expr(expr, order),
-        };
-    }
+    order_by(&mut query, &order_terms(sort, window.forward));
     query.limit(window.limit + 1);
     let rows = db.query_all(&query).await?;
     let rows = rows.iter().map(whole_row::<K>).collect::<Result<_>>()?;
@@ -570,6 +565,8 @@ pub async fn fetch_page<K: SortKey>(
 /// column that names the parent, and how a decoded row `R` names it.
 pub struct ByParent<E: EntityTrait, R> {
     pub column: E::Column,
+    /// The parents' table, whose `id` `column` holds.
+    pub parent_table: &'static str,
     pub of: fn(&R) -> i32,
 }
 
@@ -584,10 +581,8 @@ impl<E: EntityTrait, R> ByParent<E, R> {
         (sort, args): (Sort<K>, &PageArgs),
         decode: impl Fn(&sea_orm::QueryResult) -> Result<R>,
     ) -> Result<HashMap<i32, Page<R>>> {
-        let select = select
-            .filter(self.column.is_in(parent_ids.iter().copied()))
-            .filter(condition);
-        fetch_pages_by_parent(db, select, self, parent_ids, sort, args, decode).await
+        let children = (select, condition);
+        fetch_pages_by_parent(db, children, self, parent_ids, sort, args, decode).await
     }
 
     /// How many rows matching `condition` each of `parent_ids` has, in one statement.
@@ -606,14 +601,17 @@ impl<E: EntityTrait, R> ByParent<E, R> {
 
 /// The same page of children for many parents in one statement.
 ///
-/// `select` must already be filtered to the parents' ids (`ByParent::pages` does it). Each parent's rows are numbered with
-/// `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY sort)` and only the first `limit + 1` of each
-/// are returned, so 50 parents cost one statement, not 50. Each row is decoded by `decode`
-/// into `R` ([`whole_row`], or a decoder for a `select` narrowed to some columns, see
+/// Each parent's page is its own index walk that stops at the page's end: on SQLite a
+/// correlated `child.id IN (SELECT id … ORDER BY … LIMIT n)` per parent, on PostgreSQL a
+/// `LATERAL` join on the same subquery. Numbering every child of every parent with
+/// `ROW_NUMBER() OVER (PARTITION BY parent …)` instead read and sorted all of them: Q2's 50
+/// users' first 10 posts cost 6.9 M instructions that way and 4.4 M this way (callgrind, a
+/// hand-written server). The rows are `select`'s that meet `condition`; each is decoded by
+/// `decode` into `R` ([`whole_row`], or a decoder for a `select` narrowed to some columns, see
 /// `projection`) straight into its parent's page.
 async fn fetch_pages_by_parent<K: SortKey, R>(
     db: &impl ConnectionTrait,
-    select: Select<K::Entity>,
+    (select, condition): (Select<K::Entity>, Condition),
     by: &ByParent<K::Entity, R>,
     parent_ids: &[i32],
     sort: Sort<K>,
@@ -623,27 +621,48 @@ async fn fetch_pages_by_parent<K: SortKey, R>(
     let window = resolve(args, sort)?;
     let mut grouped: HashMap<i32, Vec<R>> = parent_ids.iter().map(|id| (*id, Vec::new())).collect();
     if window.limit > 0 && !parent_ids.is_empty() {
-        let mut inner = select.into_query();
-        inner.cond_where(keyset(sort, &window));
-        let mut over = WindowStatement::partition_by(by.column.as_column_ref());
-        for (expr, order, nulls) in order_terms(sort, window.forward) {
-            match nulls {
-                Some(n) => over.order_by_expr_with_nulls(expr, order, n),
-                None => over.order_by_expr(expr, order),
-            };
-        }
-        inner.expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            over,
-            Alias::new("row_in_parent"),
+        let parent = Alias::new("parent");
+        let parent_id = || Expr::col((parent.clone(), Alias::new("id")));
+        let terms = order_terms(sort, window.forward);
+        let children = select.into_query();
+        // One parent's page: the list's own statement, tied to the parent row. The condition
+        // stays in here: repeated outside, it let SQLite pick a filter's index over the ids.
+        let mut page = children.clone();
+        page.cond_where(condition);
+        page.and_where(
+            Expr::col(by.column.as_column_ref()).equals((parent.clone(), Alias::new("id"))),
         );
-        let outer: SelectStatement = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("numbered"))
-            .and_where(Expr::col(Alias::new("row_in_parent")).lte(window.limit as i64 + 1))
-            .order_by(Alias::new("row_in_parent"), Order::Asc)
-            .to_owned();
-        for row in db.query_all(&outer).await? {
+        page.cond_where(keyset(sort, &window));
+        order_by(&mut page, &terms);
+        page.limit(window.limit + 1);
+        let table = Alias::new(K::Entity::default().table_name());
+        let mut pages = match db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                let mut lateral = Query::select();
+                lateral
+                    .column((table.clone(), Asterisk))
+                    .from_as(Alias::new(by.parent_table), parent.clone())
+                    .join_lateral(JoinType::InnerJoin, page, table, Expr::cust("TRUE"));
+                lateral
+            }
+            _ => {
+                page.clear_selects();
+                page.column(K::id_column().as_column_ref());
+                // CROSS JOIN keeps SQLite's planner to this order: parents, then their rows.
+                let mut outer = children;
+                outer
+                    .from_clear()
+                    .from_as(Alias::new(by.parent_table), parent.clone())
+                    .cross_join(table)
+                    .and_where(Expr::col(K::id_column().as_column_ref()).in_subquery(page));
+                outer
+            }
+        };
+        pages
+            .and_where(parent_id().is_in(parent_ids.iter().copied()))
+            .order_by_expr(parent_id(), Order::Asc);
+        order_by(&mut pages, &terms);
+        for row in db.query_all(&pages).await? {
             let model = decode(&row)?;
             grouped.entry((by.of)(&model)).or_default().push(model);
         }
@@ -652,6 +671,16 @@ async fn fetch_pages_by_parent<K: SortKey, R>(
         .into_iter()
         .map(|(id, rows)| (id, finish(rows, &window)))
         .collect())
+}
+
+/// `ORDER BY` `terms`, as [`order_terms`] makes them.
+fn order_by(query: &mut SelectStatement, terms: &[(Expr, Order, Option<NullOrdering>)]) {
+    for (expr, order, nulls) in terms {
+        match nulls {
+            Some(n) => query.order_by_expr_with_nulls(expr.clone(), order.clone(), *n),
+            None => query.order_by_expr(expr.clone(), order.clone()),
+        };
+    }
 }
 
 /// Number of rows of `select` per value of `parent`, for `totalCount` on nested lists.

@@ -155,6 +155,7 @@ pub async fn counts_by_customers(
 /// A customer's orders.
 const BY_CUSTOMER: ByParent<order::Entity, order::Model> = ByParent {
     column: order::Column::CustomerId,
+    parent_table: "users",
     of: |o| o.customer_id,
 };
 
