@@ -85,7 +85,7 @@ def main():
     parser.add_argument("--keep", help="a directory to keep each query's callgrind dump in (for callgrind_annotate)")
     args = parser.parse_args()
 
-    data = args.data or max(glob.glob(os.path.join(ROOT, "target/bench-data/*")), key=os.path.getmtime, default=None)
+    data = args.data or max((d for d in glob.glob(os.path.join(ROOT, "target/bench-data/*")) if not d.endswith(".run")), key=os.path.getmtime, default=None)
     if not data or not os.path.exists(args.binary):
         sys.exit("run `cargo bench -p tests --bench load` once first (it builds the server and the data)")
     work = tempfile.mkdtemp(prefix="shopgraph-callgrind-")

@@ -1,7 +1,8 @@
 //! The load benchmark: `cargo bench -p tests --bench load [-- options]`.
 //!
 //! Seeds the standard data once (`shopgraph seed`'s demo data, then the rows
-//! `tests::bench_data` generates; cached by seed and size under `target/bench-data`), starts the
+//! `tests::bench_data` generates; cached by seed and size under `target/bench-data`, and copied
+//! afresh for each scenario, so no scenario sees another's writes), starts the
 //! `shopgraph` binary built with the `dist` profile as a separate process for each scenario,
 //! drives it over HTTP with N concurrent keep-alive connections for a fixed time after a
 //! warm-up, and prints one table: requests/s, p50/p95/p99 latency, errors, SQL statements per
@@ -187,6 +188,20 @@ impl Drop for Server {
             .status();
         let _ = self.child.wait();
     }
+}
+
+/// A copy of the seeded SQLite data for one scenario to change, beside it.
+fn fresh_copy(seeded: &Path) -> PathBuf {
+    let copy = seeded.with_extension("run");
+    let _ = std::fs::remove_dir_all(&copy);
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(seeded).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+    }
+    copy
 }
 
 fn start(binary: &Path, data_dir: &Path, url: &Option<String>) -> Server {
@@ -845,10 +860,7 @@ async fn main() {
             std::fs::write(&seeded_marker, "").unwrap();
         }
     }
-    let sqlite = options
-        .database_url
-        .is_none()
-        .then(|| data_dir.join("shopgraph.db"));
+    let seeded = data_dir;
 
     println!(
         "\n{:<12} {:>6} {:>9} {:>8} {:>8} {:>8} {:>7} {:>8} {:>9}",
@@ -861,6 +873,15 @@ async fn main() {
             Some((kind, rate)) => (kind.to_owned(), rate.parse::<u32>().ok()),
             None => (scenario.clone(), None),
         };
+        // Every scenario starts from the standard data: W1's orders stay in its own copy.
+        let data_dir = match &options.database_url {
+            Some(_) => seeded.clone(),
+            None => fresh_copy(&seeded),
+        };
+        let sqlite = options
+            .database_url
+            .is_none()
+            .then(|| data_dir.join("shopgraph.db"));
         let server = start(&binary, &data_dir, &options.database_url);
         startups.push(server.startup);
         let url = Arc::new(format!("http://{}/graphql", server.address));
