@@ -1,6 +1,6 @@
 //! The ceiling: Q1, Q2 and Q3 served by hand, with no GraphQL and no ORM, over the same SQLite
 //! file. Each is the statements shopgraph runs for the query (same tables, filters, ordering,
-//! keyset and window-function paging), selecting only the columns the answer needs, decoded by
+//! keyset paging, a nested page walked per parent), selecting only the columns the answer needs, decoded by
 //! sqlx into tuples and written by serde_json from borrowed structs, behind a bare axum handler.
 //! The bench runs it as a separate process (`load --ceiling-server PATH`) so it is measured
 //! exactly like shopgraph.
@@ -133,21 +133,21 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
                 .await
                 .map_err(|e| e.to_string())?;
         let users = &users[..users.len().min(50)];
+        // Each user's page walks (author_id, created_at, id) and stops at its end, as
+        // shopgraph's nested pages do.
         let sql = format!(
-            "SELECT * FROM (SELECT id, author_id, title, ROW_NUMBER() OVER (PARTITION BY author_id \
-             ORDER BY created_at DESC, id DESC) AS row_in_parent FROM posts WHERE author_id IN ({})) \
-             WHERE row_in_parent <= ? ORDER BY row_in_parent",
+            "SELECT posts.id, posts.author_id, posts.title FROM users AS parent CROSS JOIN posts \
+             WHERE posts.id IN (SELECT posts.id FROM posts WHERE posts.author_id = parent.id \
+             ORDER BY posts.created_at DESC, posts.id DESC LIMIT ?) AND parent.id IN ({}) \
+             ORDER BY parent.id, posts.created_at DESC, posts.id DESC",
             placeholders(users.len())
         );
-        let mut query = sea_orm::sqlx::query_as::<_, (i64, i64, String, i64)>(AssertSqlSafe(sql));
+        let mut query =
+            sea_orm::sqlx::query_as::<_, (i64, i64, String)>(AssertSqlSafe(sql)).bind(11);
         for (id, _) in users {
             query = query.bind(id);
         }
-        let posts = query
-            .bind(11)
-            .fetch_all(&pool)
-            .await
-            .map_err(|e| e.to_string())?;
+        let posts = query.fetch_all(&pool).await.map_err(|e| e.to_string())?;
         let author_rows = names(
             &pool,
             "users",
@@ -161,7 +161,7 @@ async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::res
             .map(|((id, name), sid)| (*id, Named { id: sid, name }))
             .collect();
         let mut per_user: HashMap<i64, Vec<Q2Post<'_>>> = HashMap::new();
-        for (id, author, title, _) in &posts {
+        for (id, author, title) in &posts {
             let list = per_user.entry(*author).or_default();
             if list.len() < 10 {
                 list.push(Q2Post {
