@@ -2,14 +2,10 @@
 //! (`INSERT … ON CONFLICT (sku) DO UPDATE … RETURNING`), so an importer never reads, decides
 //! and writes while another writer races it.
 
-use super::{MAX_STOCK, NewProduct};
+use super::NewProduct;
 use crate::domain::access::Viewer;
 use crate::domain::idempotency::{self, Attempt};
-use crate::{
-    Error, Result,
-    domain::{clock, validate},
-    store::db,
-};
+use crate::{Error, Result, domain::clock, store::db};
 use entity::product;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
@@ -83,9 +79,6 @@ pub async fn upsert(
         }
         .checked()
         .map_err(|e| at(i, e))?;
-        if let Some(stock) = stock {
-            validate::within("stock", stock, 0, MAX_STOCK).map_err(|e| at(i, e))?;
-        }
         if !seen.insert(checked.sku.clone()) {
             return Err(at(
                 i,
