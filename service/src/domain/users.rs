@@ -47,7 +47,7 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Mode
 }
 
 /// User `id`, who must exist: `NOT_FOUND` otherwise.
-pub(crate) async fn existing(db: &impl ConnectionTrait, id: i32) -> Result<user::Model> {
+pub async fn existing(db: &impl ConnectionTrait, id: i32) -> Result<user::Model> {
     get(db, id)
         .await?
         .ok_or_else(|| Error::not_found("user", id))

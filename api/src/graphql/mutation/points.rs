@@ -23,15 +23,6 @@ fn optional_id(field: &str, id: Option<ID>) -> async_graphql::Result<Option<i32>
         .transpose()
 }
 
-/// User `id`, which an earlier run of this keyed request answered with.
-async fn existing(db: &DatabaseConnection, id: i32) -> async_graphql::Result<service::user::Model> {
-    users::get(db, id)
-        .await
-        .gql()?
-        .ok_or_else(|| service::Error::not_found("user", id))
-        .gql()
-}
-
 #[derive(Default)]
 pub struct PointsMutation;
 
@@ -57,8 +48,8 @@ impl PointsMutation {
         if let Some(outcome) = keyed::recovered(ctx) {
             let (from, to) = (outcome.id(0).gql()?, outcome.id(1).gql()?);
             return Ok(PointTransfer {
-                from: User::from(existing(db, from).await?),
-                to: User::from(existing(db, to).await?),
+                from: User::from(users::existing(db, from).await.gql()?),
+                to: User::from(users::existing(db, to).await.gql()?),
             });
         }
         let from = optional_id("fromUserId", from_user_id)?;
@@ -90,7 +81,9 @@ impl PointsMutation {
     ) -> async_graphql::Result<User> {
         let db = ctx.data::<DatabaseConnection>()?;
         if let Some(outcome) = keyed::recovered(ctx) {
-            return Ok(User::from(existing(db, outcome.id(0).gql()?).await?));
+            return Ok(User::from(
+                users::existing(db, outcome.id(0).gql()?).await.gql()?,
+            ));
         }
         let id = optional_id("userId", user_id)?;
         let attempt = keyed::attempt(ctx);
@@ -114,7 +107,9 @@ impl PointsMutation {
     ) -> async_graphql::Result<User> {
         let db = ctx.data::<DatabaseConnection>()?;
         if let Some(outcome) = keyed::recovered(ctx) {
-            return Ok(User::from(existing(db, outcome.id(0).gql()?).await?));
+            return Ok(User::from(
+                users::existing(db, outcome.id(0).gql()?).await.gql()?,
+            ));
         }
         // Read here, refused (if malformed) only once the caller may correct balances.
         let id = parse_id("userId", Kind::User, &user_id);
