@@ -16,9 +16,12 @@ use super::codes::code;
 use super::cost::{self, Budget, CostModel};
 use super::error_codes::{after_commit, code_errors, with_code};
 use super::plain::PlainSchema;
+use async_graphql::Positioned;
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
+use async_graphql::parser::types::{
+    ExecutableDocument, OperationDefinition, OperationType, Selection,
+};
 use async_graphql::{Data, Executor, ObjectType, Request, Response, ServerError, SubscriptionType};
 use hex::FromHex;
 use lru::LruCache;
@@ -343,14 +346,8 @@ fn one_keyed_field(
             code::IDEMPOTENCY_KEY_UNSUPPORTED,
         ))
     };
-    let mut operations = document
-        .operations
-        .iter()
-        .filter(|(op_name, _)| match name {
-            Some(wanted) => op_name.is_some_and(|n| n.as_str() == wanted),
-            None => true,
-        });
-    let (Some((_, operation)), None) = (operations.next(), operations.next()) else {
+    let mut operations = chosen(document, name);
+    let (Some(operation), None) = (operations.next(), operations.next()) else {
         // No single operation: execution reports that.
         return Ok(());
     };
@@ -384,14 +381,22 @@ fn selects(
     name: Option<&str>,
     kind: impl Fn(OperationType) -> bool,
 ) -> bool {
-    document.operations.iter().any(|(op_name, op)| {
-        let selected = match (name, op_name) {
-            (Some(wanted), Some(op_name)) => wanted == op_name.as_str(),
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
-        selected && kind(op.node.ty)
-    })
+    chosen(document, name).any(|op| kind(op.node.ty))
+}
+
+/// The operations `name` can mean: the one of that name, or without a name every one.
+fn chosen<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&'a str>,
+) -> impl Iterator<Item = &'a Positioned<OperationDefinition>> {
+    document
+        .operations
+        .iter()
+        .filter(move |(op_name, _)| match name {
+            Some(wanted) => op_name.is_some_and(|n| n.as_str() == wanted),
+            None => true,
+        })
+        .map(|(_, op)| op)
 }
 
 impl<Q, M, S> Executor for Gateway<Q, M, S>
