@@ -12,7 +12,7 @@
 
 use super::AppState;
 use crate::auth::throttle::ClientAddress;
-use crate::graphql::engine::batching::batch_channel;
+use crate::graphql::engine::batching::{BatchQueue, batch_channel};
 use crate::graphql::engine::error_codes::REQUEST_ERROR_CODES;
 use crate::graphql::engine::turn::Turn;
 use crate::graphql::error::{auth_error, code, outcome, request_error};
@@ -95,7 +95,7 @@ pub async fn post(
             );
         }
     };
-    let key = match headers.get(IDEMPOTENCY_KEY).map(HeaderValue::to_str) {
+    let key = match headers.get(&IDEMPOTENCY_KEY).map(HeaderValue::to_str) {
         None => None,
         Some(Ok(key)) => Some(KeyedBody { key, body: &body }),
         Some(Err(_)) => {
@@ -113,10 +113,11 @@ pub async fn post(
     }
 }
 
-/// The request header naming a write's attempt (the IETF's Idempotency-Key draft).
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The request header naming a write's attempt (the IETF's Idempotency-Key draft); a
+/// `HeaderName` so that looking it up does not parse it on every request.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// The response header that marks an answer given before.
-pub const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
+pub const IDEMPOTENCY_REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 
 /// A POST's `Idempotency-Key` and the body it came with.
 struct KeyedBody<'a> {
@@ -206,16 +207,13 @@ async fn execute(
     };
     // Written out rather than through `run`: as a call, its future was moved whole several
     // times per request (Q1 0.29 -> 0.34 M instructions, all of it memcpy).
-    let (spawner, batches) = batch_channel();
-    let loaders = Loaders::new(&state.db, &spawner, state.loader_delay);
-    let operation =
-        crate::server::metrics::operation_label(request.operation_name.as_deref(), &request.query);
     let started = std::time::Instant::now();
-    let turn = Arc::new(Turn::new(state.executions.clone()));
-    let mut request = request.data(loaders).data(viewer).data(turn.clone());
-    if let Some(address) = client_address(peer) {
-        request = request.data(address);
-    }
+    let Ready {
+        request,
+        batches,
+        turn,
+        operation,
+    } = ready(state, peer, request, viewer);
     let run = async {
         turn.take().await;
         let response = match method {
@@ -345,6 +343,41 @@ async fn run<F: Future<Output = async_graphql::Response>>(
     started: std::time::Instant,
     gateway: impl FnOnce(async_graphql::Request) -> F,
 ) -> Option<async_graphql::Response> {
+    let Ready {
+        request,
+        batches,
+        turn,
+        operation,
+    } = ready(state, peer, request, viewer);
+    let run = async {
+        turn.take().await;
+        let response = batches.drive(gateway(request)).await;
+        turn.finish();
+        response
+    };
+    let deadline = tokio::time::Instant::from_std(started) + state.request_timeout;
+    let response = tokio::time::timeout_at(deadline, run).await;
+    finished(&operation, started, response)
+}
+
+/// A request ready to run, and what runs it.
+struct Ready {
+    request: async_graphql::Request,
+    /// Its loaders' batches, driven beside it.
+    batches: BatchQueue,
+    /// Its turn among executing requests.
+    turn: Arc<Turn>,
+    /// Its name in the metrics.
+    operation: String,
+}
+
+/// `request` for `viewer` with its own loaders, turn and client address in its data.
+fn ready(
+    state: &AppState,
+    peer: Peer,
+    request: async_graphql::Request,
+    viewer: service::access::Viewer,
+) -> Ready {
     // Loaders are made per request so their caches never leak one request's rows into another,
     // and their batches run in this request's task (see `graphql::engine::batching`).
     let (spawner, batches) = batch_channel();
@@ -356,15 +389,12 @@ async fn run<F: Future<Output = async_graphql::Response>>(
     if let Some(address) = client_address(peer) {
         request = request.data(address);
     }
-    let run = async {
-        turn.take().await;
-        let response = batches.drive(gateway(request)).await;
-        turn.finish();
-        response
-    };
-    let deadline = tokio::time::Instant::from_std(started) + state.request_timeout;
-    let response = tokio::time::timeout_at(deadline, run).await;
-    finished(&operation, started, response)
+    Ready {
+        request,
+        batches,
+        turn,
+        operation,
+    }
 }
 
 /// Records a request's metrics; its response, or `None` if it ran out of time.
@@ -606,10 +636,9 @@ impl ResponseMedia {
     /// The answer given before to the same keyed request, marked as such.
     fn replay(self, body: Vec<u8>) -> Response {
         let mut response = self.bytes(StatusCode::OK, body);
-        response.headers_mut().insert(
-            HeaderName::from_static(IDEMPOTENCY_REPLAYED),
-            HeaderValue::from_static("true"),
-        );
+        response
+            .headers_mut()
+            .insert(IDEMPOTENCY_REPLAYED, HeaderValue::from_static("true"));
         response
     }
 

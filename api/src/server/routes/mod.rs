@@ -14,7 +14,7 @@ use crate::graphql::AppGateway;
 use crate::graphql::error::code;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 use service::DatabaseConnection;
 use service::access::Viewer;
@@ -182,12 +182,9 @@ pub fn router(
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
                 header::ACCEPT,
-                HeaderName::from_static(graphql::IDEMPOTENCY_KEY),
+                graphql::IDEMPOTENCY_KEY,
             ])
-            .expose_headers([
-                HeaderName::from_static(graphql::IDEMPOTENCY_REPLAYED),
-                header::RETRY_AFTER,
-            ])
+            .expose_headers([graphql::IDEMPOTENCY_REPLAYED, header::RETRY_AFTER])
             .max_age(Duration::from_secs(600)),
     )
 }
