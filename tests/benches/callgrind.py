@@ -11,6 +11,10 @@ binary with `--ceiling-server`, on a copy of the same data), and the ratio.
 
     python3 tests/benches/callgrind.py [--queries Q1,Q2,Q3] [--requests 40] [--binary PATH]
                                        [--data DIR] [--keep DIR] [--ceiling PATH | --no-ceiling]
+                                       [--database-url postgres://...]
+
+With `--database-url` both run on that PostgreSQL database (as the bench seeded it with the
+same option) and the counts are the servers' own: PostgreSQL's work is in its processes.
 
 Needs valgrind, and the bench run once before (for the binary and the data).
 """
@@ -120,11 +124,13 @@ def row_number(global_id):
 def shopgraph(args, work, names):
     copy = os.path.join(work, "shopgraph-data")
     shutil.copytree(args.data, copy)
+    database = {"DATABASE_URL": args.database_url} if args.database_url else {}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     out = os.path.join(work, "shopgraph.out")
     env = dict(os.environ, SHOPGRAPH_DATA_DIR=copy, SHOPGRAPH_JWT_SECRET=JWT_SECRET, SHOPGRAPH_LOG="warn")
     env.pop("DATABASE_URL", None)
+    env.update(database)
     server = under_callgrind(out, [args.binary, "serve", "--port", str(port), "--max-complexity", "1000000"], env)
     results = {}
     try:
@@ -155,7 +161,7 @@ def ceiling(args, work, names, users, starts):
     copy = os.path.join(work, "ceiling-data")
     shutil.copytree(args.data, copy)
     out = os.path.join(work, "ceiling.out")
-    server = under_callgrind(out, [args.ceiling, "--ceiling-server", os.path.join(copy, "shopgraph.db")],
+    server = under_callgrind(out, [args.ceiling, "--ceiling-server", args.database_url or os.path.join(copy, "shopgraph.db")],
                              stdout=subprocess.PIPE)
     results = {}
     try:
@@ -184,6 +190,7 @@ def main():
     parser.add_argument("--ceiling", help="the load bench's binary, which serves the ceiling (default: the newest built)")
     parser.add_argument("--no-ceiling", action="store_true", help="measure shopgraph only")
     parser.add_argument("--data", help="a cached bench data directory (default: the newest)")
+    parser.add_argument("--database-url", help="PostgreSQL, as the bench was run with (default: the cached SQLite data)")
     parser.add_argument("--keep", help="a directory to keep each query's callgrind dump in (for callgrind_annotate)")
     args = parser.parse_args()
 

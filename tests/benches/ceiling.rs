@@ -1,328 +1,658 @@
-//! The ceiling: Q1, Q2 and Q3 served by hand, with no GraphQL and no ORM, over the same SQLite
-//! file. Each is the statements shopgraph runs for the query (same tables, filters, ordering,
-//! keyset paging, a nested page walked per parent), selecting only the columns the answer needs, decoded by
-//! sqlx into tuples and written by serde_json from borrowed structs, behind a bare axum handler.
-//! The bench runs it as a separate process (`load --ceiling-server PATH`) so it is measured
-//! exactly like shopgraph.
+//! The ceiling: Q1, Q2 and Q3 served by hand, with no GraphQL and no ORM, over the same
+//! database as shopgraph: its SQLite file, or its PostgreSQL database. Each query runs the
+//! statements shopgraph runs for it (same tables, filters, ordering, keyset paging, and a
+//! nested page walked per parent: a correlated `LIMIT` subquery on SQLite, a `LATERAL` join on
+//! PostgreSQL), selecting only the columns the answer needs, from cached prepared statements;
+//! rows are read in place (borrowed text, no tuples of owned strings) and the answer is written
+//! straight into one response buffer, with no value tree and no serializer structs.
+//!
+//! SQLite is read through rusqlite on a connection of each runtime worker's own, so a statement
+//! runs on the thread that handles the request: no pool, no lock and no channel to a driver
+//! thread. PostgreSQL is read through sqlx's pool (the same driver as shopgraph; it has no
+//! synchronous path to skip).
+//!
+//! The bench runs it as a separate process (`load --ceiling-server PATH-OR-URL`) so it is
+//! measured exactly like shopgraph.
 
 // A failed step here is a failed test or benchmark run: panicking with its message is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
-use sea_orm::sqlx::AssertSqlSafe;
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::fmt::Write;
+use sea_orm::sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sea_orm::sqlx::{self, Row};
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
 
+/// A request's arguments: Q1's user, Q2's page start (a user id).
 #[derive(Deserialize)]
 struct Args {
     id: Option<i64>,
     after: Option<i64>,
 }
 
-type Answer = Result<Vec<u8>, String>;
+fn args(body: &Bytes) -> Args {
+    serde_json::from_slice(body).unwrap_or(Args {
+        id: None,
+        after: None,
+    })
+}
 
-fn respond(answer: Answer) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
-    use axum::response::IntoResponse;
-    match answer {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+/// Page sizes, as the load bench asks: 50 users or orders, 10 posts each; one more row than
+/// the page is read, as shopgraph does to know whether a next page exists.
+const PAGE: usize = 50;
+const POSTS: usize = 10;
+
+/// The response body, written in place.
+struct Out(Vec<u8>);
+
+impl Out {
+    fn new() -> Self {
+        Out(Vec::with_capacity(16 * 1024))
+    }
+
+    fn raw(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// A JSON string, escaped.
+    fn text(&mut self, s: &str) {
+        serde_json::to_writer(&mut self.0, s).expect("a string serializes");
+    }
+
+    fn int(&mut self, n: i64) {
+        self.raw(itoa::Buffer::new().format(n));
+    }
+
+    /// An id, as shopgraph's `ID`s are: a JSON string.
+    fn id(&mut self, n: i64) {
+        self.0.push(b'"');
+        self.int(n);
+        self.0.push(b'"');
+    }
+
+    fn tier(&mut self, tier: &str) {
+        self.raw(match tier {
+            "silver" => "\"SILVER\"",
+            "gold" => "\"GOLD\"",
+            "platinum" => "\"PLATINUM\"",
+            _ => "\"BRONZE\"",
+        });
+    }
+
+    fn done(self) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()
     }
 }
 
-/// `?, ?, ...` for `n` parameters.
-fn placeholders(n: usize) -> String {
-    let mut s = String::with_capacity(n * 3);
+fn failed(e: impl std::fmt::Display) -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
+}
+
+/// `?, ?, ...` (SQLite) for `n` parameters after the first `skip`.
+fn placeholders(n: usize, skip: usize) -> String {
+    let mut s = String::with_capacity(n * 5);
     for i in 0..n {
-        let _ = write!(s, "{}?", if i == 0 { "" } else { ", " });
+        let _ = write!(s, "{}?{}", if i == 0 { "" } else { ", " }, skip + i + 1);
     }
     s
 }
 
-#[derive(Serialize)]
-struct Data<T> {
-    data: T,
-}
+/// Text read from rows, kept in one buffer and named by range.
+#[derive(Default)]
+struct Arena(String);
 
-/// `{"data": …}` as the response body.
-fn body(data: impl Serialize) -> Answer {
-    serde_json::to_vec(&Data { data }).map_err(|e| e.to_string())
-}
-
-#[derive(Serialize)]
-struct Q1<'a> {
-    user: Option<Q1User<'a>>,
-}
-
-#[derive(Serialize)]
-struct Q1User<'a> {
-    id: String,
-    name: &'a str,
-    email: &'a str,
-    tier: &'a str,
-}
-
-async fn q1(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::response::Response {
-    let answer = async {
-        let row: Option<(i64, String, String, String)> =
-            sea_orm::sqlx::query_as("SELECT id, name, email, tier FROM users WHERE id = ?")
-                .bind(args.id.unwrap_or(0))
-                .fetch_optional(&pool)
-                .await
-                .map_err(|e| e.to_string())?;
-        let user = row.as_ref().map(|(id, name, email, tier)| Q1User {
-            id: id.to_string(),
-            name,
-            email,
-            tier: match tier.as_str() {
-                "silver" => "SILVER",
-                "gold" => "GOLD",
-                "platinum" => "PLATINUM",
-                _ => "BRONZE",
-            },
-        });
-        body(Q1 { user })
-    };
-    respond(answer.await)
-}
-
-#[derive(Serialize)]
-struct Q2<'a> {
-    users: Nodes<Q2User<'a>>,
-}
-
-#[derive(Serialize)]
-struct Nodes<T> {
-    nodes: Vec<T>,
-}
-
-#[derive(Serialize)]
-struct Q2User<'a> {
-    id: String,
-    name: &'a str,
-    posts: Nodes<Q2Post<'a>>,
-}
-
-#[derive(Serialize)]
-struct Q2Post<'a> {
-    id: String,
-    title: &'a str,
-    author: Named<'a>,
-}
-
-#[derive(Serialize, Clone, Copy)]
-struct Named<'a> {
-    #[serde(skip_serializing_if = "str::is_empty")]
-    id: &'a str,
-    name: &'a str,
-}
-
-async fn q2(State(pool): State<SqlitePool>, Json(args): Json<Args>) -> axum::response::Response {
-    let answer = async {
-        let users: Vec<(i64, String)> =
-            sea_orm::sqlx::query_as("SELECT id, name FROM users WHERE id > ? ORDER BY id LIMIT ?")
-                .bind(args.after.unwrap_or(0))
-                .bind(51)
-                .fetch_all(&pool)
-                .await
-                .map_err(|e| e.to_string())?;
-        let users = &users[..users.len().min(50)];
-        // Each user's page walks (author_id, created_at, id) and stops at its end, as
-        // shopgraph's nested pages do.
-        let sql = format!(
-            "SELECT posts.id, posts.author_id, posts.title FROM users AS parent CROSS JOIN posts \
-             WHERE posts.id IN (SELECT posts.id FROM posts WHERE posts.author_id = parent.id \
-             ORDER BY posts.created_at DESC, posts.id DESC LIMIT ?) AND parent.id IN ({}) \
-             ORDER BY parent.id, posts.created_at DESC, posts.id DESC",
-            placeholders(users.len())
-        );
-        let mut query =
-            sea_orm::sqlx::query_as::<_, (i64, i64, String)>(AssertSqlSafe(sql)).bind(11);
-        for (id, _) in users {
-            query = query.bind(id);
-        }
-        let posts = query.fetch_all(&pool).await.map_err(|e| e.to_string())?;
-        let author_rows = names(
-            &pool,
-            "users",
-            &distinct(posts.iter().map(|p| p.1).collect()),
-        )
-        .await?;
-        let author_ids: Vec<String> = author_rows.iter().map(|a| a.0.to_string()).collect();
-        let by_id: HashMap<i64, Named<'_>> = author_rows
-            .iter()
-            .zip(&author_ids)
-            .map(|((id, name), sid)| (*id, Named { id: sid, name }))
-            .collect();
-        let mut per_user: HashMap<i64, Vec<Q2Post<'_>>> = HashMap::new();
-        for (id, author, title) in &posts {
-            let list = per_user.entry(*author).or_default();
-            if list.len() < 10 {
-                list.push(Q2Post {
-                    id: id.to_string(),
-                    title,
-                    author: by_id[author],
-                });
-            }
-        }
-        let nodes = users
-            .iter()
-            .map(|(id, name)| Q2User {
-                id: id.to_string(),
-                name,
-                posts: Nodes {
-                    nodes: per_user.remove(id).unwrap_or_default(),
-                },
-            })
-            .collect();
-        body(Q2 {
-            users: Nodes { nodes },
-        })
-    };
-    respond(answer.await)
-}
-
-#[derive(Serialize)]
-struct Q3<'a> {
-    orders: Nodes<Q3Order<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Q3Order<'a> {
-    id: String,
-    total_cents: i64,
-    customer: Named<'a>,
-    items: Vec<Q3Item<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Q3Item<'a> {
-    quantity: i64,
-    unit_price_cents: i64,
-    product: Named<'a>,
-}
-
-async fn names(pool: &SqlitePool, table: &str, ids: &[i64]) -> Result<Vec<(i64, String)>, String> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+impl Arena {
+    fn keep(&mut self, s: &str) -> (u32, u32) {
+        let start = self.0.len() as u32;
+        self.0.push_str(s);
+        (start, self.0.len() as u32)
     }
-    let sql = format!(
-        "SELECT id, name FROM {table} WHERE id IN ({})",
-        placeholders(ids.len())
-    );
-    let mut query = sea_orm::sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
-    for id in ids {
-        query = query.bind(id);
+
+    fn get(&self, (start, end): (u32, u32)) -> &str {
+        &self.0[start as usize..end as usize]
     }
-    query.fetch_all(pool).await.map_err(|e| e.to_string())
 }
 
+/// Sorted, distinct ids.
 fn distinct(mut ids: Vec<i64>) -> Vec<i64> {
     ids.sort_unstable();
     ids.dedup();
     ids
 }
 
-async fn q3(State(pool): State<SqlitePool>) -> axum::response::Response {
-    let answer = async {
-        let orders: Vec<(i64, i64, i64)> = sea_orm::sqlx::query_as(
-            "SELECT id, customer_id, total_cents FROM orders WHERE status = ? ORDER BY id LIMIT ?",
-        )
-        .bind("paid")
-        .bind(51)
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| e.to_string())?;
-        let orders = &orders[..orders.len().min(50)];
-        let customers = names(
-            &pool,
-            "users",
-            &distinct(orders.iter().map(|o| o.1).collect()),
-        )
-        .await?;
-        let sql = format!(
-            "SELECT order_id, product_id, quantity, unit_price_cents FROM order_items \
-             WHERE order_id IN ({}) ORDER BY id",
-            placeholders(orders.len())
-        );
-        let mut query = sea_orm::sqlx::query_as::<_, (i64, i64, i64, i64)>(AssertSqlSafe(sql));
-        for order in orders {
-            query = query.bind(order.0);
-        }
-        let items = if orders.is_empty() {
-            Vec::new()
-        } else {
-            query.fetch_all(&pool).await.map_err(|e| e.to_string())?
-        };
-        let products = names(
-            &pool,
-            "products",
-            &distinct(items.iter().map(|i| i.1).collect()),
-        )
-        .await?;
-        let customer: HashMap<i64, &str> =
-            customers.iter().map(|(i, n)| (*i, n.as_str())).collect();
-        let product: HashMap<i64, &str> = products.iter().map(|(i, n)| (*i, n.as_str())).collect();
-        let mut per_order: HashMap<i64, Vec<Q3Item<'_>>> = HashMap::new();
-        for (order, product_id, quantity, unit_price_cents) in &items {
-            per_order.entry(*order).or_default().push(Q3Item {
-                quantity: *quantity,
-                unit_price_cents: *unit_price_cents,
-                product: Named {
-                    id: "",
-                    name: product[product_id],
-                },
-            });
-        }
-        let nodes = orders
-            .iter()
-            .map(|(id, customer_id, total_cents)| Q3Order {
-                id: id.to_string(),
-                total_cents: *total_cents,
-                customer: Named {
-                    id: "",
-                    name: customer[customer_id],
-                },
-                items: per_order.remove(id).unwrap_or_default(),
-            })
-            .collect();
-        body(Q3 {
-            orders: Nodes { nodes },
-        })
-    };
-    respond(answer.await)
+/// The name of `id` in `names`, sorted by id.
+fn name_of<'a>(names: &'a [(i64, (u32, u32))], arena: &'a Arena, id: i64) -> &'a str {
+    let i = names
+        .binary_search_by_key(&id, |n| n.0)
+        .expect("a row's parent is in the page");
+    arena.get(names[i].1)
 }
 
-/// Serves the ceiling on an ephemeral port over the SQLite file at `path` with a pool of
-/// `connections`, printing `listening on ADDRESS` once ready.
-pub async fn serve(path: &str, connections: u32) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        // As shopgraph's pool: the worker thread never waits for the reader.
-        .row_buffer_size(service::ops::database::ROW_BUFFER);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(connections)
-        // As shopgraph's pool: no ping before each statement.
-        .test_before_acquire(false)
-        .connect_with(options)
-        .await
-        .expect("ceiling opens the database");
-    let app = Router::new()
-        .route("/q1", post(q1))
-        .route("/q2", post(q2))
-        .route("/q3", post(q3))
-        .with_state(pool);
+mod lite {
+    //! The SQLite ceiling.
+    use super::*;
+    use rusqlite::{Connection, OpenFlags, params_from_iter};
+
+    pub(super) static PATH: OnceLock<String> = OnceLock::new();
+
+    thread_local! {
+        static DB: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` on this worker thread's connection, opened on first use.
+    fn with_db(f: impl FnOnce(&Connection) -> rusqlite::Result<Out>) -> Response {
+        DB.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let db = slot.get_or_insert_with(|| {
+                let db = Connection::open_with_flags(
+                    PATH.get().expect("the path is set"),
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .expect("the ceiling opens the database");
+                db.set_prepared_statement_cache_capacity(64);
+                db
+            });
+            match f(db) {
+                Ok(out) => out.done(),
+                Err(e) => failed(e),
+            }
+        })
+    }
+
+    /// `SELECT id, name FROM table WHERE id IN (...)` for a sorted id list (cached per size).
+    fn names(
+        db: &Connection,
+        table: &str,
+        ids: &[i64],
+        arena: &mut Arena,
+    ) -> rusqlite::Result<Vec<(i64, (u32, u32))>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, name FROM {table} WHERE id IN ({})",
+            placeholders(ids.len(), 0)
+        );
+        let mut statement = db.prepare_cached(&sql)?;
+        let mut rows = statement.query(params_from_iter(ids))?;
+        let mut out = Vec::with_capacity(ids.len());
+        while let Some(row) = rows.next()? {
+            out.push((row.get(0)?, arena.keep(row.get_ref(1)?.as_str()?)));
+        }
+        out.sort_unstable_by_key(|n| n.0);
+        Ok(out)
+    }
+
+    pub async fn q1(body: Bytes) -> Response {
+        let id = args(&body).id.unwrap_or(0);
+        with_db(|db| {
+            let mut statement =
+                db.prepare_cached("SELECT id, name, email, tier FROM users WHERE id = ?1")?;
+            let mut rows = statement.query([id])?;
+            let mut out = Out::new();
+            out.raw("{\"data\":{\"user\":");
+            match rows.next()? {
+                Some(row) => {
+                    out.raw("{\"id\":");
+                    out.id(row.get(0)?);
+                    out.raw(",\"name\":");
+                    out.text(row.get_ref(1)?.as_str()?);
+                    out.raw(",\"email\":");
+                    out.text(row.get_ref(2)?.as_str()?);
+                    out.raw(",\"tier\":");
+                    out.tier(row.get_ref(3)?.as_str()?);
+                    out.raw("}");
+                }
+                None => out.raw("null"),
+            }
+            out.raw("}}");
+            Ok(out)
+        })
+    }
+
+    pub async fn q2(body: Bytes) -> Response {
+        let after = args(&body).after.unwrap_or(0);
+        with_db(|db| {
+            let mut arena = Arena::default();
+            let mut users = Vec::with_capacity(PAGE + 1);
+            {
+                let mut statement = db.prepare_cached(
+                    "SELECT id, name FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )?;
+                let mut rows = statement.query([after, PAGE as i64 + 1])?;
+                while let Some(row) = rows.next()? {
+                    users.push((row.get::<_, i64>(0)?, arena.keep(row.get_ref(1)?.as_str()?)));
+                }
+            }
+            users.truncate(PAGE);
+            // Each user's page walks (author_id, created_at, id) and stops at its end.
+            let mut posts: Vec<(i64, i64, (u32, u32))> = Vec::with_capacity(users.len() * 11);
+            if !users.is_empty() {
+                let sql = format!(
+                    "SELECT posts.id, posts.author_id, posts.title FROM users AS parent \
+                     CROSS JOIN posts WHERE posts.id IN (SELECT posts.id FROM posts \
+                     WHERE posts.author_id = parent.id ORDER BY posts.created_at DESC, \
+                     posts.id DESC LIMIT ?1) AND parent.id IN ({}) \
+                     ORDER BY parent.id, posts.created_at DESC, posts.id DESC",
+                    placeholders(users.len(), 1)
+                );
+                let mut statement = db.prepare_cached(&sql)?;
+                let params = std::iter::once(POSTS as i64 + 1).chain(users.iter().map(|u| u.0));
+                let mut rows = statement.query(params_from_iter(params))?;
+                while let Some(row) = rows.next()? {
+                    posts.push((
+                        row.get(0)?,
+                        row.get(1)?,
+                        arena.keep(row.get_ref(2)?.as_str()?),
+                    ));
+                }
+            }
+            let authors = names(
+                db,
+                "users",
+                &distinct(posts.iter().map(|p| p.1).collect()),
+                &mut arena,
+            )?;
+            let mut out = Out::new();
+            out.raw("{\"data\":{\"users\":{\"nodes\":[");
+            // Posts come grouped by parent, in the users' order.
+            let mut next = 0;
+            for (n, (id, name)) in users.iter().enumerate() {
+                if n > 0 {
+                    out.raw(",");
+                }
+                out.raw("{\"id\":");
+                out.id(*id);
+                out.raw(",\"name\":");
+                out.text(arena.get(*name));
+                out.raw(",\"posts\":{\"nodes\":[");
+                let mut written = 0;
+                while next < posts.len() && posts[next].1 == *id {
+                    let (post, author, title) = posts[next];
+                    next += 1;
+                    if written == POSTS {
+                        continue;
+                    }
+                    if written > 0 {
+                        out.raw(",");
+                    }
+                    written += 1;
+                    out.raw("{\"id\":");
+                    out.id(post);
+                    out.raw(",\"title\":");
+                    out.text(arena.get(title));
+                    out.raw(",\"author\":{\"id\":");
+                    out.id(author);
+                    out.raw(",\"name\":");
+                    out.text(name_of(&authors, &arena, author));
+                    out.raw("}}");
+                }
+                out.raw("]}}");
+            }
+            out.raw("]}}}");
+            Ok(out)
+        })
+    }
+
+    pub async fn q3() -> Response {
+        with_db(|db| {
+            let mut arena = Arena::default();
+            let mut orders: Vec<(i64, i64, i64)> = Vec::with_capacity(PAGE + 1);
+            {
+                let mut statement = db.prepare_cached(
+                    "SELECT id, customer_id, total_cents FROM orders WHERE status = ?1 \
+                     ORDER BY id LIMIT ?2",
+                )?;
+                let mut rows = statement.query(rusqlite::params!["paid", PAGE as i64 + 1])?;
+                while let Some(row) = rows.next()? {
+                    orders.push((row.get(0)?, row.get(1)?, row.get(2)?));
+                }
+            }
+            orders.truncate(PAGE);
+            let customers = names(
+                db,
+                "users",
+                &distinct(orders.iter().map(|o| o.1).collect()),
+                &mut arena,
+            )?;
+            let mut items: Vec<(i64, i64, i64, i64)> = Vec::with_capacity(orders.len() * 4);
+            if !orders.is_empty() {
+                let sql = format!(
+                    "SELECT order_id, product_id, quantity, unit_price_cents FROM order_items \
+                     WHERE order_id IN ({}) ORDER BY id",
+                    placeholders(orders.len(), 0)
+                );
+                let mut statement = db.prepare_cached(&sql)?;
+                let mut rows = statement.query(params_from_iter(orders.iter().map(|o| o.0)))?;
+                while let Some(row) = rows.next()? {
+                    items.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?));
+                }
+            }
+            let products = names(
+                db,
+                "products",
+                &distinct(items.iter().map(|i| i.1).collect()),
+                &mut arena,
+            )?;
+            // Stable: each order's items stay in id order.
+            items.sort_by_key(|i| i.0);
+            Ok(write_q3(
+                &orders,
+                &items,
+                |id| name_of(&customers, &arena, id),
+                |id| name_of(&products, &arena, id),
+            ))
+        })
+    }
+}
+
+/// Q3's answer from its rows: orders by id, items grouped by order in id order.
+fn write_q3<'a>(
+    orders: &[(i64, i64, i64)],
+    items: &[(i64, i64, i64, i64)],
+    customer: impl Fn(i64) -> &'a str,
+    product: impl Fn(i64) -> &'a str,
+) -> Out {
+    let mut out = Out::new();
+    out.raw("{\"data\":{\"orders\":{\"nodes\":[");
+    for (n, (id, customer_id, total_cents)) in orders.iter().enumerate() {
+        if n > 0 {
+            out.raw(",");
+        }
+        out.raw("{\"id\":");
+        out.id(*id);
+        out.raw(",\"totalCents\":");
+        out.int(*total_cents);
+        out.raw(",\"customer\":{\"name\":");
+        out.text(customer(*customer_id));
+        out.raw("},\"items\":[");
+        let start = items.partition_point(|i| i.0 < *id);
+        for (k, (_, product_id, quantity, unit_price_cents)) in
+            items[start..].iter().take_while(|i| i.0 == *id).enumerate()
+        {
+            if k > 0 {
+                out.raw(",");
+            }
+            out.raw("{\"quantity\":");
+            out.int(*quantity);
+            out.raw(",\"unitPriceCents\":");
+            out.int(*unit_price_cents);
+            out.raw(",\"product\":{\"name\":");
+            out.text(product(*product_id));
+            out.raw("}}");
+        }
+        out.raw("]}");
+    }
+    out.raw("]}}}");
+    out
+}
+
+mod pg {
+    //! The PostgreSQL ceiling: lists of ids go as one array parameter, so each statement is
+    //! prepared once.
+    use super::*;
+
+    async fn names(
+        pool: &PgPool,
+        table: &str,
+        ids: &[i32],
+        arena: &mut Arena,
+    ) -> sqlx::Result<Vec<(i64, (u32, u32))>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = match table {
+            "users" => "SELECT id, name FROM users WHERE id = ANY($1)",
+            _ => "SELECT id, name FROM products WHERE id = ANY($1)",
+        };
+        let rows = sqlx::query(sql).bind(ids).fetch_all(pool).await?;
+        let mut out: Vec<(i64, (u32, u32))> = rows
+            .iter()
+            .map(|r| (i64::from(id(r, 0)), arena.keep(text(r, 1))))
+            .collect();
+        out.sort_unstable_by_key(|n| n.0);
+        Ok(out)
+    }
+
+    fn id(row: &PgRow, i: usize) -> i32 {
+        row.try_get_unchecked(i).expect("an int4 column")
+    }
+
+    fn text(row: &PgRow, i: usize) -> &str {
+        row.try_get_unchecked(i).expect("a text column")
+    }
+
+    fn distinct32(ids: impl Iterator<Item = i32>) -> Vec<i32> {
+        let mut ids: Vec<i32> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn respond(answer: sqlx::Result<Out>) -> Response {
+        match answer {
+            Ok(out) => out.done(),
+            Err(e) => failed(e),
+        }
+    }
+
+    pub async fn q1(State(pool): State<PgPool>, body: Bytes) -> Response {
+        let user = i32::try_from(args(&body).id.unwrap_or(0)).unwrap_or(0);
+        respond(
+            async {
+                let row = sqlx::query("SELECT id, name, email, tier FROM users WHERE id = $1")
+                    .bind(user)
+                    .fetch_optional(&pool)
+                    .await?;
+                let mut out = Out::new();
+                out.raw("{\"data\":{\"user\":");
+                match row {
+                    Some(row) => {
+                        out.raw("{\"id\":");
+                        out.id(id(&row, 0).into());
+                        out.raw(",\"name\":");
+                        out.text(text(&row, 1));
+                        out.raw(",\"email\":");
+                        out.text(text(&row, 2));
+                        out.raw(",\"tier\":");
+                        out.tier(text(&row, 3));
+                        out.raw("}");
+                    }
+                    None => out.raw("null"),
+                }
+                out.raw("}}");
+                Ok(out)
+            }
+            .await,
+        )
+    }
+
+    pub async fn q2(State(pool): State<PgPool>, body: Bytes) -> Response {
+        let after = i32::try_from(args(&body).after.unwrap_or(0)).unwrap_or(0);
+        respond(
+            async {
+                let mut users =
+                    sqlx::query("SELECT id, name FROM users WHERE id > $1 ORDER BY id LIMIT $2")
+                        .bind(after)
+                        .bind(PAGE as i64 + 1)
+                        .fetch_all(&pool)
+                        .await?;
+                users.truncate(PAGE);
+                let ids: Vec<i32> = users.iter().map(|u| id(u, 0)).collect();
+                // Each user's page is an index walk on (author_id, created_at, id) that stops at
+                // its end.
+                let posts = if ids.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query(
+                        "SELECT p.id, p.author_id, p.title FROM users AS parent \
+                         INNER JOIN LATERAL (SELECT posts.id, posts.author_id, posts.title, \
+                         posts.created_at FROM posts WHERE posts.author_id = parent.id \
+                         ORDER BY posts.created_at DESC, posts.id DESC LIMIT $1) AS p ON TRUE \
+                         WHERE parent.id = ANY($2) \
+                         ORDER BY parent.id, p.created_at DESC, p.id DESC",
+                    )
+                    .bind(POSTS as i64 + 1)
+                    .bind(&ids[..])
+                    .fetch_all(&pool)
+                    .await?
+                };
+                let mut arena = Arena::default();
+                let authors = names(
+                    &pool,
+                    "users",
+                    &distinct32(posts.iter().map(|p| id(p, 1))),
+                    &mut arena,
+                )
+                .await?;
+                let mut out = Out::new();
+                out.raw("{\"data\":{\"users\":{\"nodes\":[");
+                let mut next = 0;
+                for (n, user) in users.iter().enumerate() {
+                    let user_id = id(user, 0);
+                    if n > 0 {
+                        out.raw(",");
+                    }
+                    out.raw("{\"id\":");
+                    out.id(user_id.into());
+                    out.raw(",\"name\":");
+                    out.text(text(user, 1));
+                    out.raw(",\"posts\":{\"nodes\":[");
+                    let mut written = 0;
+                    while next < posts.len() && id(&posts[next], 1) == user_id {
+                        let post = &posts[next];
+                        next += 1;
+                        if written == POSTS {
+                            continue;
+                        }
+                        if written > 0 {
+                            out.raw(",");
+                        }
+                        written += 1;
+                        let author = id(post, 1);
+                        out.raw("{\"id\":");
+                        out.id(id(post, 0).into());
+                        out.raw(",\"title\":");
+                        out.text(text(post, 2));
+                        out.raw(",\"author\":{\"id\":");
+                        out.id(author.into());
+                        out.raw(",\"name\":");
+                        out.text(name_of(&authors, &arena, author.into()));
+                        out.raw("}}");
+                    }
+                    out.raw("]}}");
+                }
+                out.raw("]}}}");
+                Ok(out)
+            }
+            .await,
+        )
+    }
+
+    pub async fn q3(State(pool): State<PgPool>) -> Response {
+        respond(
+            async {
+                let rows = sqlx::query(
+                    "SELECT id, customer_id, total_cents FROM orders WHERE status = $1 \
+                     ORDER BY id LIMIT $2",
+                )
+                .bind("paid")
+                .bind(PAGE as i64 + 1)
+                .fetch_all(&pool)
+                .await?;
+                let orders: Vec<(i64, i64, i64)> = rows
+                    .iter()
+                    .take(PAGE)
+                    .map(|r| {
+                        (
+                            id(r, 0).into(),
+                            id(r, 1).into(),
+                            r.try_get_unchecked::<i64, _>(2).expect("an int8 column"),
+                        )
+                    })
+                    .collect();
+                let mut arena = Arena::default();
+                let customers = names(
+                    &pool,
+                    "users",
+                    &distinct32(rows.iter().take(PAGE).map(|r| id(r, 1))),
+                    &mut arena,
+                )
+                .await?;
+                let order_ids: Vec<i32> = rows.iter().take(PAGE).map(|r| id(r, 0)).collect();
+                let mut items: Vec<(i64, i64, i64, i64)> = if order_ids.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query(
+                        "SELECT order_id, product_id, quantity, unit_price_cents \
+                         FROM order_items WHERE order_id = ANY($1) ORDER BY id",
+                    )
+                    .bind(&order_ids[..])
+                    .fetch_all(&pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        (
+                            id(r, 0).into(),
+                            id(r, 1).into(),
+                            id(r, 2).into(),
+                            r.try_get_unchecked::<i64, _>(3).expect("an int8 column"),
+                        )
+                    })
+                    .collect()
+                };
+                let products = names(
+                    &pool,
+                    "products",
+                    &distinct32(items.iter().map(|i| i.1 as i32)),
+                    &mut arena,
+                )
+                .await?;
+                items.sort_by_key(|i| i.0);
+                Ok(write_q3(
+                    &orders,
+                    &items,
+                    |id| name_of(&customers, &arena, id),
+                    |id| name_of(&products, &arena, id),
+                ))
+            }
+            .await,
+        )
+    }
+}
+
+/// Serves the ceiling on an ephemeral port over `target` (a SQLite file's path, or a
+/// `postgres://` URL, where it keeps a pool of `connections`), printing `listening on ADDRESS`
+/// once ready.
+pub async fn serve(target: &str, connections: u32) {
+    let app = if target.starts_with("postgres") {
+        let pool = PgPoolOptions::new()
+            .max_connections(connections)
+            .min_connections(connections)
+            // As shopgraph's pool: no ping before each statement.
+            .test_before_acquire(false)
+            .connect(target)
+            .await
+            .expect("the ceiling connects to PostgreSQL");
+        Router::new()
+            .route("/q1", post(pg::q1))
+            .route("/q2", post(pg::q2))
+            .route("/q3", post(pg::q3))
+            .with_state(pool)
+    } else {
+        lite::PATH.set(target.to_owned()).expect("set once");
+        Router::new()
+            .route("/q1", post(lite::q1))
+            .route("/q2", post(lite::q2))
+            .route("/q3", post(lite::q3))
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     println!("listening on {}", listener.local_addr().unwrap());
     axum::serve(listener, app).await.unwrap();

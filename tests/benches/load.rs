@@ -9,9 +9,10 @@
 //! request, and the server's peak RSS. Start-up time to ready (on the migrated database) is
 //! printed too.
 //!
-//! Beside Q1, Q2 and Q3 (on SQLite) it runs the same three queries against a ceiling: the
-//! same statements by hand behind a bare axum handler (`ceiling.rs`), and prints shopgraph's
-//! throughput as a share of it. The two take turns in five slices of the run each, so a change
+//! Beside Q1, Q2 and Q3 it runs the same three queries against a ceiling on the same database
+//! (SQLite, or PostgreSQL with `--database-url`): the same statements by hand behind a bare axum
+//! handler, with no ORM and no value tree (`ceiling.rs`), and prints shopgraph's throughput as
+//! a share of it. The two take turns in five slices of the run each, so a change
 //! in the machine's speed during the run weighs on both alike. A scenario written `Q2@200` sends a fixed 200 requests/s
 //! instead of saturating the server, and measures latency from when each request was due, so
 //! a stalled server cannot hide its queue (no coordinated omission). Q2 and Q3 also report
@@ -611,11 +612,11 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-/// The ceiling server as a child process.
-fn start_ceiling(sqlite: &Path) -> Server {
+/// The ceiling server as a child process, over a SQLite file's path or a PostgreSQL URL.
+fn start_ceiling(database: &str) -> Server {
     let started = Instant::now();
     let mut child = Command::new(std::env::current_exe().expect("own path"))
-        .args(["--ceiling-server", sqlite.to_str().expect("utf-8 path")])
+        .args(["--ceiling-server", database])
         .stdout(Stdio::piped())
         .spawn()
         .expect("ceiling starts");
@@ -852,9 +853,9 @@ async fn big_documents(server: &Server, url: &str, token: &str) {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--ceiling-server") {
-        // The same pool size as shopgraph's SQLite default: one per core plus one.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-        ceiling::serve(&args[i + 1], cores + 1).await;
+        // PostgreSQL gets shopgraph's default pool size there (SQLite's ceiling has a
+        // connection per runtime worker instead).
+        ceiling::serve(&args[i + 1], 8).await;
         return;
     }
     let options = options();
@@ -890,10 +891,14 @@ async fn main() {
             Some(_) => seeded.clone(),
             None => fresh_copy(&seeded),
         };
-        let sqlite = options
-            .database_url
-            .is_none()
-            .then(|| data_dir.join("shopgraph.db"));
+        let database = match &options.database_url {
+            Some(url) => url.clone(),
+            None => data_dir
+                .join("shopgraph.db")
+                .to_str()
+                .expect("utf-8 path")
+                .to_owned(),
+        };
         let server = start(&binary, &data_dir, &options.database_url);
         startups.push(server.startup);
         let url = Arc::new(format!("http://{}/graphql", server.address));
@@ -926,12 +931,12 @@ async fn main() {
             }
             _ => {}
         }
-        // The same requests against the hand-written ceiling (SQLite only), run in turns with
-        // shopgraph's in short slices, so that a change in the machine's speed (it shares its
-        // host) falls on both sides of the ratio alike.
-        let ceiling = match (&sqlite, rate, kind.as_str()) {
-            (Some(path), None, "Q1" | "Q2" | "Q3") => {
-                let server = start_ceiling(path);
+        // The same requests against the hand-written ceiling on the same database, run in
+        // turns with shopgraph's in short slices, so that a change in the machine's speed (it
+        // shares its host) falls on both sides of the ratio alike.
+        let ceiling = match (rate, kind.as_str()) {
+            (None, "Q1" | "Q2" | "Q3") => {
+                let server = start_ceiling(&database);
                 let target = Target::Ceiling {
                     base: Arc::new(format!("http://{}", server.address)),
                 };
