@@ -33,7 +33,18 @@ pub fn name(kind: Kind) -> &'static str {
 
 /// The global id of row `id` of `kind`. Clients treat it as opaque.
 pub fn global_id(kind: Kind, id: i32) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", name(kind))))
+    // The text is put together on the stack, so the id costs one allocation (its own) rather
+    // than three: a list of 50 users' posts and authors makes 1,050 of them per request.
+    let mut text = [0u8; 32];
+    let name = name(kind).as_bytes();
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(id).as_bytes();
+    let colon = name.len();
+    let end = colon + 1 + digits.len();
+    text[..colon].copy_from_slice(name);
+    text[colon] = b':';
+    text[colon + 1..end].copy_from_slice(digits);
+    ID(URL_SAFE_NO_PAD.encode(&text[..end]))
 }
 
 /// The kind and row a global id names; `None` for anything that is not one, including a
@@ -51,4 +62,22 @@ pub fn decode(id: &str) -> Option<(Kind, i32)> {
         .ok()
         .filter(|n| *n > 0 && n.to_string() == row)?;
     Some((kind, row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_its_type_and_row_in_unpadded_url_safe_base64() {
+        for kind in KINDS {
+            for row in [i32::MIN, -1, 0, 1, 42, 1_000_000, i32::MAX] {
+                let text = format!("{}:{row}", name(kind));
+                assert_eq!(global_id(kind, row).0, URL_SAFE_NO_PAD.encode(text));
+                if row > 0 {
+                    assert_eq!(decode(&global_id(kind, row)), Some((kind, row)));
+                }
+            }
+        }
+    }
 }
