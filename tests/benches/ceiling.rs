@@ -196,24 +196,15 @@ mod lite {
             let mut statement =
                 db.prepare_cached("SELECT id, name, email, tier FROM users WHERE id = ?1")?;
             let mut rows = statement.query([id])?;
-            let mut out = Out::new();
-            out.raw("{\"data\":{\"user\":");
-            match rows.next()? {
-                Some(row) => {
-                    out.raw("{\"id\":");
-                    out.id(row.get(0)?);
-                    out.raw(",\"name\":");
-                    out.text(row.get_ref(1)?.as_str()?);
-                    out.raw(",\"email\":");
-                    out.text(row.get_ref(2)?.as_str()?);
-                    out.raw(",\"tier\":");
-                    out.tier(row.get_ref(3)?.as_str()?);
-                    out.raw("}");
-                }
-                None => out.raw("null"),
-            }
-            out.raw("}}");
-            Ok(out)
+            Ok(match rows.next()? {
+                Some(row) => write_q1(Some((
+                    row.get(0)?,
+                    row.get_ref(1)?.as_str()?,
+                    row.get_ref(2)?.as_str()?,
+                    row.get_ref(3)?.as_str()?,
+                ))),
+                None => write_q1(None),
+            })
         })
     }
 
@@ -260,44 +251,12 @@ mod lite {
                 &distinct(posts.iter().map(|p| p.1).collect()),
                 &mut arena,
             )?;
-            let mut out = Out::new();
-            out.raw("{\"data\":{\"users\":{\"nodes\":[");
-            // Posts come grouped by parent, in the users' order.
-            let mut next = 0;
-            for (n, (id, name)) in users.iter().enumerate() {
-                if n > 0 {
-                    out.raw(",");
-                }
-                out.raw("{\"id\":");
-                out.id(*id);
-                out.raw(",\"name\":");
-                out.text(arena.get(*name));
-                out.raw(",\"posts\":{\"nodes\":[");
-                let mut written = 0;
-                while next < posts.len() && posts[next].1 == *id {
-                    let (post, author, title) = posts[next];
-                    next += 1;
-                    if written == POSTS {
-                        continue;
-                    }
-                    if written > 0 {
-                        out.raw(",");
-                    }
-                    written += 1;
-                    out.raw("{\"id\":");
-                    out.id(post);
-                    out.raw(",\"title\":");
-                    out.text(arena.get(title));
-                    out.raw(",\"author\":{\"id\":");
-                    out.id(author);
-                    out.raw(",\"name\":");
-                    out.text(name_of(&authors, &arena, author));
-                    out.raw("}}");
-                }
-                out.raw("]}}");
-            }
-            out.raw("]}}}");
-            Ok(out)
+            Ok(write_q2(
+                users.iter().map(|(id, name)| (*id, arena.get(*name))),
+                &posts,
+                |(id, author, title)| (*id, *author, arena.get(*title)),
+                |id| name_of(&authors, &arena, id),
+            ))
         })
     }
 
@@ -351,6 +310,73 @@ mod lite {
             ))
         })
     }
+}
+
+/// Q1's answer from its row: the user's id, name, email and tier.
+fn write_q1(user: Option<(i64, &str, &str, &str)>) -> Out {
+    let mut out = Out::new();
+    out.raw("{\"data\":{\"user\":");
+    match user {
+        Some((id, name, email, tier)) => {
+            out.raw("{\"id\":");
+            out.id(id);
+            out.raw(",\"name\":");
+            out.text(name);
+            out.raw(",\"email\":");
+            out.text(email);
+            out.raw(",\"tier\":");
+            out.tier(tier);
+            out.raw("}");
+        }
+        None => out.raw("null"),
+    }
+    out.raw("}}");
+    out
+}
+
+/// Q2's answer from its rows: the users in order, and their posts (each read as its id,
+/// author and title by `post`) grouped by author in the users' order, at most [`POSTS`] each.
+fn write_q2<'a, P>(
+    users: impl Iterator<Item = (i64, &'a str)>,
+    posts: &'a [P],
+    post: impl Fn(&'a P) -> (i64, i64, &'a str),
+    author: impl Fn(i64) -> &'a str,
+) -> Out {
+    let mut out = Out::new();
+    out.raw("{\"data\":{\"users\":{\"nodes\":[");
+    let mut posts = posts.iter().map(post).peekable();
+    for (n, (id, name)) in users.enumerate() {
+        if n > 0 {
+            out.raw(",");
+        }
+        out.raw("{\"id\":");
+        out.id(id);
+        out.raw(",\"name\":");
+        out.text(name);
+        out.raw(",\"posts\":{\"nodes\":[");
+        let mut written = 0;
+        while let Some((post, author_id, title)) = posts.next_if(|p| p.1 == id) {
+            if written == POSTS {
+                continue;
+            }
+            if written > 0 {
+                out.raw(",");
+            }
+            written += 1;
+            out.raw("{\"id\":");
+            out.id(post);
+            out.raw(",\"title\":");
+            out.text(title);
+            out.raw(",\"author\":{\"id\":");
+            out.id(author_id);
+            out.raw(",\"name\":");
+            out.text(author(author_id));
+            out.raw("}}");
+        }
+        out.raw("]}}");
+    }
+    out.raw("]}}}");
+    out
 }
 
 /// Q3's answer from its rows: orders by id, items grouped by order in id order.
@@ -451,24 +477,9 @@ mod pg {
                     .bind(user)
                     .fetch_optional(&pool)
                     .await?;
-                let mut out = Out::new();
-                out.raw("{\"data\":{\"user\":");
-                match row {
-                    Some(row) => {
-                        out.raw("{\"id\":");
-                        out.id(id(&row, 0).into());
-                        out.raw(",\"name\":");
-                        out.text(text(&row, 1));
-                        out.raw(",\"email\":");
-                        out.text(text(&row, 2));
-                        out.raw(",\"tier\":");
-                        out.tier(text(&row, 3));
-                        out.raw("}");
-                    }
-                    None => out.raw("null"),
-                }
-                out.raw("}}");
-                Ok(out)
+                Ok(write_q1(row.as_ref().map(|row| {
+                    (id(row, 0).into(), text(row, 1), text(row, 2), text(row, 3))
+                })))
             }
             .await,
         )
@@ -512,45 +523,12 @@ mod pg {
                     &mut arena,
                 )
                 .await?;
-                let mut out = Out::new();
-                out.raw("{\"data\":{\"users\":{\"nodes\":[");
-                let mut next = 0;
-                for (n, user) in users.iter().enumerate() {
-                    let user_id = id(user, 0);
-                    if n > 0 {
-                        out.raw(",");
-                    }
-                    out.raw("{\"id\":");
-                    out.id(user_id.into());
-                    out.raw(",\"name\":");
-                    out.text(text(user, 1));
-                    out.raw(",\"posts\":{\"nodes\":[");
-                    let mut written = 0;
-                    while next < posts.len() && id(&posts[next], 1) == user_id {
-                        let post = &posts[next];
-                        next += 1;
-                        if written == POSTS {
-                            continue;
-                        }
-                        if written > 0 {
-                            out.raw(",");
-                        }
-                        written += 1;
-                        let author = id(post, 1);
-                        out.raw("{\"id\":");
-                        out.id(id(post, 0).into());
-                        out.raw(",\"title\":");
-                        out.text(text(post, 2));
-                        out.raw(",\"author\":{\"id\":");
-                        out.id(author.into());
-                        out.raw(",\"name\":");
-                        out.text(name_of(&authors, &arena, author.into()));
-                        out.raw("}}");
-                    }
-                    out.raw("]}}");
-                }
-                out.raw("]}}}");
-                Ok(out)
+                Ok(write_q2(
+                    users.iter().map(|u| (id(u, 0).into(), text(u, 1))),
+                    &posts,
+                    |p| (id(p, 0).into(), id(p, 1).into(), text(p, 2)),
+                    |author| name_of(&authors, &arena, author),
+                ))
             }
             .await,
         )
