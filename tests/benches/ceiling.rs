@@ -537,7 +537,7 @@ mod pg {
     pub async fn q3(State(pool): State<PgPool>) -> Response {
         respond(
             async {
-                let rows = sqlx::query(
+                let mut rows = sqlx::query(
                     "SELECT id, customer_id, total_cents FROM orders WHERE status = $1 \
                      ORDER BY id LIMIT $2",
                 )
@@ -545,9 +545,9 @@ mod pg {
                 .bind(PAGE as i64 + 1)
                 .fetch_all(&pool)
                 .await?;
+                rows.truncate(PAGE);
                 let orders: Vec<(i64, i64, i64)> = rows
                     .iter()
-                    .take(PAGE)
                     .map(|r| {
                         (
                             id(r, 0).into(),
@@ -560,11 +560,11 @@ mod pg {
                 let customers = names(
                     &pool,
                     "users",
-                    &distinct32(rows.iter().take(PAGE).map(|r| id(r, 1))),
+                    &distinct32(rows.iter().map(|r| id(r, 1))),
                     &mut arena,
                 )
                 .await?;
-                let order_ids: Vec<i32> = rows.iter().take(PAGE).map(|r| id(r, 0)).collect();
+                let order_ids: Vec<i32> = rows.iter().map(|r| id(r, 0)).collect();
                 let mut items: Vec<(i64, i64, i64, i64)> = if order_ids.is_empty() {
                     Vec::new()
                 } else {
