@@ -124,13 +124,13 @@ def row_number(global_id):
 def shopgraph(args, work, names):
     copy = os.path.join(work, "shopgraph-data")
     shutil.copytree(args.data, copy)
-    database = {"DATABASE_URL": args.database_url} if args.database_url else {}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     out = os.path.join(work, "shopgraph.out")
     env = dict(os.environ, SHOPGRAPH_DATA_DIR=copy, SHOPGRAPH_JWT_SECRET=JWT_SECRET, SHOPGRAPH_LOG="warn")
     env.pop("DATABASE_URL", None)
-    env.update(database)
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
     server = under_callgrind(out, [args.binary, "serve", "--port", str(port), "--max-complexity", "1000000"], env)
     results = {}
     try:
