@@ -15,6 +15,7 @@
 use super::codes::code;
 use super::cost::{self, Budget, CostModel};
 use super::error_codes::{after_commit, code_errors, with_code};
+use super::json::{self, Flat};
 use super::plain::PlainSchema;
 use async_graphql::Positioned;
 use async_graphql::futures_util::StreamExt;
@@ -71,6 +72,8 @@ struct Documents {
 struct Kept {
     document: ExecutableDocument,
     bytes: usize,
+    /// Whether its objects may be written as they are resolved ([`json::is_flat`]).
+    flat: bool,
 }
 
 /// Bytes a parsed document takes, from its text: 8 to 29 times the text's length, measured on
@@ -127,20 +130,28 @@ where
         }
     }
 
+    /// Executes a request that came by POST. Like the other HTTP methods here, its response's
+    /// data may hold flat objects: it is written with [`json::write_value`].
+    pub async fn execute_post(&self, request: Request) -> Response {
+        self.run(request, Allowed::Any, true).await
+    }
+
     /// Executes a query that came by GET: anything but a query is refused with
     /// `METHOD_NOT_ALLOWED`, before it runs.
     pub async fn execute_query(&self, request: Request) -> Response {
-        self.run(request, Allowed::QueriesOnly).await
+        self.run(request, Allowed::QueriesOnly, true).await
     }
 
     /// Executes a request that carries an idempotency key: a mutation must select exactly one
     /// root field, and one of `fields` (those that record the key with their write), or it is
     /// refused with `IDEMPOTENCY_KEY_UNSUPPORTED` before it runs.
     pub async fn execute_keyed(&self, request: Request, fields: &[&str]) -> Response {
-        self.run(request, Allowed::Keyed(fields)).await
+        self.run(request, Allowed::Keyed(fields), true).await
     }
 
-    async fn run(&self, mut request: Request, allowed: Allowed<'_>) -> Response {
+    /// Runs `request`; with `flat`, a flat document's objects are written as they are
+    /// resolved (see [`json`]).
+    async fn run(&self, mut request: Request, allowed: Allowed<'_>, flat: bool) -> Response {
         let Prepared {
             cost,
             mutation,
@@ -149,6 +160,9 @@ where
             Ok(prepared) => prepared,
             Err(error) => return Response::from_errors(vec![error]),
         };
+        if flat && kept.flat {
+            request = request.data(Flat);
+        }
         let response = self.schema.execute(request).await;
         let mut response = finished(response, mutation, &kept.document);
         response
@@ -256,6 +270,7 @@ where
         let document = async_graphql::parser::parse_query(query)
             .map_err(|e| with_code(short(ServerError::from(e)), code::GRAPHQL_PARSE_FAILED))?;
         let kept = Arc::new(Kept {
+            flat: json::is_flat(&document),
             document,
             bytes: parsed_bytes(query),
         });
@@ -406,7 +421,7 @@ where
     S: SubscriptionType + 'static,
 {
     async fn execute(&self, request: Request) -> Response {
-        self.run(request, Allowed::Any).await
+        self.run(request, Allowed::Any, false).await
     }
 
     fn execute_stream(

@@ -54,6 +54,12 @@
 //!     `gateway::tests::a_persisted_hash_serves_only_the_text_it_digests`,
 //!     `tests/tests/http.rs` (`persisted_queries_and_cors`) and `tests/tests/hostile.rs`
 //!     (`mutations_never_run_over_get`).
+//! 12. **Flat objects reach only a writer that knows them**: [`json::Flat`] is put in a
+//!     request only by the gateway's HTTP methods, for a document no object of which can be
+//!     merged ([`json::is_flat`]); the server writes those responses with
+//!     [`json::write_value`], and the schema answers no binary value, the form a flat object
+//!     travels in. Held by `tests/tests/differential.rs` (flat documents, sent by POST),
+//!     `json::tests` and `graphql::tests::the_schema_answers_no_binary_value`.
 
 pub mod batching;
 pub mod codes;
@@ -61,6 +67,7 @@ pub mod cost;
 pub mod direct;
 pub mod error_codes;
 pub mod gateway;
+pub mod json;
 pub mod plain;
 pub mod reference;
 #[cfg(test)]

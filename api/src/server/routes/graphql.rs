@@ -14,11 +14,12 @@ use super::AppState;
 use crate::auth::throttle::ClientAddress;
 use crate::graphql::engine::batching::{BatchQueue, batch_channel};
 use crate::graphql::engine::error_codes::REQUEST_ERROR_CODES;
+use crate::graphql::engine::json;
 use crate::graphql::engine::turn::Turn;
 use crate::graphql::error::{auth_error, code, outcome, request_error};
 use crate::graphql::keyed::{ANONYMOUS_KEYED_FIELDS, KEYED_FIELDS, Keyed};
 use crate::graphql::loaders::Loaders;
-use async_graphql::{ErrorExtensionValues, Executor, ServerError};
+use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -218,7 +219,7 @@ async fn execute(
         turn.take().await;
         let response = match method {
             Method::Get => batches.drive(state.gateway.execute_query(request)).await,
-            Method::Post => batches.drive(state.gateway.execute(request)).await,
+            Method::Post => batches.drive(state.gateway.execute_post(request)).await,
         };
         turn.finish();
         response
@@ -711,25 +712,38 @@ impl ResponseMedia {
 /// The JSON body of `response`. A response of request errors only (errors without a path and
 /// no data: nothing was executed) has no `data` entry, as the GraphQL spec's "Response" section
 /// and GraphQL-over-HTTP ask; any other keeps `data`, `null` included.
+/// The gateway's data may hold flat objects, so it is written by `json::write_value`; the
+/// rest by serde_json, as a serde struct of these fields would be.
 fn body(response: &async_graphql::Response) -> Vec<u8> {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        data: Option<&'a async_graphql::Value>,
-        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-        extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
-        #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        errors: &'a [ServerError],
-    }
     let executed = response.data != async_graphql::Value::Null
         || response.errors.is_empty()
         || response.errors.iter().any(|e| !e.path.is_empty());
-    serde_json::to_vec(&Body {
-        data: executed.then_some(&response.data),
-        extensions: &response.extensions,
-        errors: &response.errors,
-    })
-    .unwrap_or_else(unserializable)
+    let mut out = Vec::with_capacity(256);
+    out.push(b'{');
+    if executed {
+        out.extend_from_slice(br#""data":"#);
+        json::write_value(&mut out, &response.data);
+    }
+    let mut rest = Ok(());
+    if !response.extensions.is_empty() {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#""extensions":"#);
+        rest = rest.and_then(|()| serde_json::to_writer(&mut out, &response.extensions));
+    }
+    if !response.errors.is_empty() {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#""errors":"#);
+        rest = rest.and_then(|()| serde_json::to_writer(&mut out, &response.errors));
+    }
+    out.push(b'}');
+    match rest {
+        Ok(()) => out,
+        Err(err) => unserializable(err),
+    }
 }
 
 /// What is sent if a response cannot be written as JSON (no value of ours can fail to).

@@ -1,0 +1,145 @@
+//! Writing a response's data as JSON, flat objects included.
+//!
+//! On the HTTP path, a document with no fragment, no directive on a field and no response key
+//! selected twice in one selection set is *flat* ([`is_flat`]): no object of its result is
+//! ever merged with another. Its [`super::direct::Direct`] objects are then written as JSON
+//! the moment their fields are resolved, and travel up as that JSON ([`flat`]) instead of as a
+//! map of values that is hashed into, walked once more to be written, and dropped.
+//!
+//! [`write_value`] writes every other value exactly as async-graphql's `Serialize` writes it
+//! through serde_json (the same serde_json calls for strings and numbers), and a flat object
+//! as the JSON it holds. A flat object is carried as a [`Value::Binary`]: shopgraph's schema
+//! answers no binary value (`graphql::tests::the_schema_answers_no_binary_value`), so in a response's
+//! data a `Binary` is always a flat object. Held byte for byte to the stock executor by
+//! `tests/tests/differential.rs`.
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Positioned, Value};
+use std::collections::HashSet;
+
+/// Put in a request's data, it has [`super::direct::Direct`] objects written as they are
+/// resolved ([`flat`]); the response's data must then be written by [`write_value`].
+pub struct Flat;
+
+/// A flat object: its JSON, `{` to `}`.
+pub fn flat(json: Vec<u8>) -> Value {
+    Value::Binary(json.into())
+}
+
+/// Whether no object of `document`'s results can be merged with another: no fragment, no
+/// directive on a field, and no response key twice in one selection set.
+pub fn is_flat(document: &ExecutableDocument) -> bool {
+    document.fragments.is_empty()
+        && document
+            .operations
+            .iter()
+            .all(|(_, operation)| flat_set(&operation.node.selection_set))
+}
+
+fn flat_set(set: &Positioned<SelectionSet>) -> bool {
+    let mut keys = HashSet::with_capacity(set.node.items.len());
+    set.node
+        .items
+        .iter()
+        .all(|selection| match &selection.node {
+            Selection::Field(field) => {
+                field.node.directives.is_empty()
+                    && keys.insert(field.node.response_key().node.as_str())
+                    && flat_set(&field.node.selection_set)
+            }
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
+        })
+}
+
+/// Appends `value` as JSON: as serde_json writes async-graphql's values, flat objects as the
+/// JSON they hold.
+pub fn write_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Number(number) => write_serde(out, number),
+        Value::String(text) => write_str(out, text),
+        Value::Boolean(true) => out.extend_from_slice(b"true"),
+        Value::Boolean(false) => out.extend_from_slice(b"false"),
+        Value::Binary(json) => out.extend_from_slice(json),
+        Value::Enum(name) => write_str(out, name),
+        Value::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(entries) => {
+            out.push(b'{');
+            for (i, (key, value)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, key);
+                out.push(b':');
+                write_value(out, value);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json escapes it.
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
+    write_serde(out, text);
+}
+
+fn write_serde<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Strings and numbers cannot fail to serialize, and a `Vec` cannot fail to be written to.
+    let _ = serde_json::to_writer(out, value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_flat, write_value};
+    use async_graphql::Value;
+    use serde_json::json;
+
+    #[test]
+    fn values_are_written_as_serde_json_writes_them() {
+        let value = Value::from_json(json!({
+            "id": "VXNlcjox",
+            "quoted \"\\ \n\u{1}é": [1, -2, 3.5, 1e300, null, true, false, {}, []],
+            "nested": { "b": { "a": "x" }, "a": 9_007_199_254_740_993_u64 },
+        }))
+        .unwrap();
+        let mut out = Vec::new();
+        write_value(&mut out, &value);
+        assert_eq!(out, serde_json::to_vec(&value).unwrap());
+        let mut out = Vec::new();
+        write_value(&mut out, &Value::Enum(async_graphql::Name::new("PAID")));
+        assert_eq!(out, br#""PAID""#);
+    }
+
+    #[test]
+    fn a_flat_object_is_written_as_it_was_made() {
+        let list = Value::List(vec![super::flat(br#"{"a":1}"#.to_vec()), Value::Null]);
+        let mut out = Vec::new();
+        write_value(&mut out, &list);
+        assert_eq!(out, br#"[{"a":1},null]"#);
+    }
+
+    #[test]
+    fn documents_whose_objects_could_merge_are_not_flat() {
+        let flat = |query: &str| is_flat(&async_graphql::parser::parse_query(query).unwrap());
+        assert!(flat(
+            "{ users { nodes { id name posts { nodes { id } } } } }"
+        ));
+        assert!(flat("{ a: user(id: 1) { id } b: user(id: 2) { id } }"));
+        assert!(flat("query A { a { id } } query B { a { id } }"));
+        assert!(!flat("{ user(id: 1) { id } user(id: 1) { name } }"));
+        assert!(!flat("{ users { nodes { id id } } }"));
+        assert!(!flat("{ user(id: 1) { id name: email name } }"));
+        assert!(!flat("{ user(id: 1) { ... on User { id } } }"));
+        assert!(!flat("{ user(id: 1) { ...F } } fragment F on User { id }"));
+        assert!(!flat("{ user(id: 1) { id @include(if: true) } }"));
+    }
+}
