@@ -11,7 +11,7 @@
 //! [`Direct`] puts an object type on that path without changing the schema: it has its
 //! object's name and type information, so the exported SDL is the same.
 
-use super::json::{Flat, flat, write_str, write_value};
+use super::json::{Flat, flat, write_value, written_len};
 use super::reference::Stock;
 use async_graphql::futures_util::future::try_join_all;
 use async_graphql::indexmap::IndexMap;
@@ -115,14 +115,20 @@ async fn resolve_flat<T: ContainerType + ?Sized>(
         Ok((field, value.unwrap_or_default()))
     });
     let values = try_join_all(fields).await?;
-    let mut out = Vec::with_capacity(16 * values.len() + 2);
+    let len = values
+        .iter()
+        .map(|(field, value)| field.node.response_key().node.len() + 4 + written_len(value));
+    // Each field with its comma, the last one's comma standing for the second brace.
+    let mut out = Vec::with_capacity(len.sum::<usize>().max(1) + 1);
     out.push(b'{');
     for (i, (field, value)) in values.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(&mut out, field.node.response_key().node.as_str());
-        out.push(b':');
+        // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
+        out.push(b'"');
+        out.extend_from_slice(field.node.response_key().node.as_bytes());
+        out.extend_from_slice(b"\":");
         write_value(&mut out, value);
     }
     out.push(b'}');

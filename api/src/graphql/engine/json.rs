@@ -7,8 +7,8 @@
 //! map of values that is hashed into, walked once more to be written, and dropped.
 //!
 //! [`write_value`] writes every other value exactly as async-graphql's `Serialize` writes it
-//! through serde_json (the same serde_json calls for strings and numbers), and a flat object
-//! as the JSON it holds. A flat object is carried as a [`Value::Binary`]: shopgraph's schema
+//! through serde_json (numbers through serde_json itself, strings escaped as it escapes
+//! them), and a flat object as the JSON it holds. A flat object is carried as a [`Value::Binary`]: shopgraph's schema
 //! answers no binary value (`graphql::tests::the_schema_answers_no_binary_value`), so in a response's
 //! data a `Binary` is always a flat object. Held byte for byte to the stock executor by
 //! `tests/tests/differential.rs`.
@@ -87,13 +87,75 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-/// Appends `text` as a JSON string, escaped as serde_json escapes it.
-pub fn write_str(out: &mut Vec<u8>, text: &str) {
-    write_serde(out, text);
+/// About how many bytes [`write_value`] writes for `value`: exact for flat objects, and for
+/// strings that need no escaping; a buffer made this large rarely grows.
+pub fn written_len(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Number(_) => 24,
+        Value::String(text) => text.len() + 2,
+        Value::Boolean(_) => 5,
+        Value::Binary(json) => json.len(),
+        Value::Enum(name) => name.len() + 2,
+        // Each item and its comma, the last one's comma standing for the brackets' second.
+        Value::List(items) => {
+            items
+                .iter()
+                .map(|item| written_len(item) + 1)
+                .sum::<usize>()
+                .max(1)
+                + 1
+        }
+        Value::Object(entries) => {
+            entries
+                .iter()
+                .map(|(key, value)| key.len() + 4 + written_len(value))
+                .sum::<usize>()
+                .max(1)
+                + 1
+        }
+    }
+}
+
+/// Appends `text` as a JSON string, escaped exactly as serde_json escapes it (`"`, `\\`, and
+/// the control characters below U+0020, five of them by their short forms). Hand-written
+/// because serde_json writes each unescaped run through `io::Write`, growing the buffer as it
+/// goes; see docs/PERFORMANCE.md for what this saves.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            _ => {
+                let hex = [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]];
+                out.extend_from_slice(b"\\u00");
+                out.extend_from_slice(&hex);
+                continue;
+            }
+        };
+        out.extend_from_slice(&[b'\\', short]);
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 fn write_serde<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    // Strings and numbers cannot fail to serialize, and a `Vec` cannot fail to be written to.
+    // A number cannot fail to serialize, and a `Vec` cannot fail to be written to.
     let _ = serde_json::to_writer(out, value);
 }
 
@@ -117,6 +179,38 @@ mod tests {
         let mut out = Vec::new();
         write_value(&mut out, &Value::Enum(async_graphql::Name::new("PAID")));
         assert_eq!(out, br#""PAID""#);
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every: String = (0..0x80u8).map(char::from).collect();
+        every.push_str("é€😀\u{7f}\u{80}\u{2028}");
+        for text in [
+            every.as_str(),
+            "",
+            "plain",
+            "\"",
+            "a\\b",
+            "end\n",
+            "\u{1f}x",
+        ] {
+            let mut out = Vec::new();
+            super::write_str(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_written_length_is_exact_for_flat_objects_and_plain_strings() {
+        let value = Value::List(vec![
+            super::flat(br#"{"a":1}"#.to_vec()),
+            Value::String("Ada".into()),
+            Value::Null,
+            Value::Boolean(false),
+        ]);
+        let mut out = Vec::new();
+        write_value(&mut out, &value);
+        assert_eq!(super::written_len(&value), out.len());
     }
 
     #[test]
