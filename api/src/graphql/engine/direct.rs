@@ -20,7 +20,7 @@ use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_container;
 use async_graphql::{
-    ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
+    ContainerType, Context, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
 };
 use std::borrow::Cow;
 
@@ -50,6 +50,48 @@ impl<T: ContainerType> OutputType for Direct<T> {
         _field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         resolve_fields(ctx, &self.0).await
+    }
+}
+
+/// `T`'s fields, flattened into another object (`#[graphql(flatten)]`), each resolved in a
+/// box of its own.
+///
+/// All the fields of an object are resolved by one future type, as large as its largest
+/// field's, and [`resolve_fields`] moves each field's future once. A group of large fields
+/// (a user's lists, with their arguments held across the page's lookup) made every `User`
+/// field 2.6 KB, `id` and `name` included; flattened through `Boxed`, they cost a box each
+/// and the object's other fields stay small.
+pub struct Boxed<T>(pub T);
+
+impl<T: OutputType> OutputType for Boxed<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        Box::pin(self.0.resolve(ctx, field)).await
+    }
+}
+
+impl<T: ContainerType> ContainerType for Boxed<T> {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        Box::pin(self.0.resolve_field(ctx)).await
     }
 }
 
