@@ -94,7 +94,10 @@ macro_rules! partial_row {
             ) -> Result<Self, sea_orm::DbErr> {
                 use sea_orm::IdenStatic;
                 Ok(Self {
-                    $($always: row.try_get("", $entity::Column::$always_column.as_str())?,)*
+                    $($always: $crate::store::projection::Read::read(
+                        row,
+                        $entity::Column::$always_column.as_str(),
+                    )?,)*
                     $($field: $crate::store::projection::get(row, columns, $column::$variant)?,)*
                 })
             }
@@ -104,6 +107,7 @@ macro_rules! partial_row {
 
 mod post;
 mod product;
+mod text_time;
 mod user;
 
 pub use post::{PostColumn, PostRow};
@@ -112,7 +116,7 @@ pub use user::{UserColumn, UserRow};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryResult,
-    QuerySelect, QueryTrait, Select, TryGetable,
+    QuerySelect, QueryTrait, Select,
 };
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -232,14 +236,51 @@ pub(crate) async fn rows_by_ids<R: PartialRow>(
     rows.iter().map(|row| R::decode(row, columns)).collect()
 }
 
+/// How a partial row reads a column's value: through the ORM, timestamps on SQLite excepted
+/// (see [`text_time`]).
+pub(crate) trait Read: Sized {
+    fn read(row: &QueryResult, column: &str) -> Result<Self, DbErr>;
+}
+
+macro_rules! read_through_the_orm {
+    ($($ty:ty),*) => {$(
+        impl Read for $ty {
+            fn read(row: &QueryResult, column: &str) -> Result<Self, DbErr> {
+                row.try_get("", column)
+            }
+        }
+    )*};
+}
+
+read_through_the_orm!(
+    i32,
+    i64,
+    String,
+    entity::PostStatus,
+    entity::UserStatus,
+    entity::Tier
+);
+
+impl Read for chrono::DateTime<chrono::Utc> {
+    fn read(row: &QueryResult, column: &str) -> Result<Self, DbErr> {
+        text_time::read(row, column)
+    }
+}
+
+impl Read for Option<chrono::DateTime<chrono::Utc>> {
+    fn read(row: &QueryResult, column: &str) -> Result<Self, DbErr> {
+        text_time::read_nullable(row, column)
+    }
+}
+
 /// `column` of `row` if it is one of `columns` (so was selected), else `None`.
-fn get<C: Stored, T: TryGetable>(
+fn get<C: Stored, T: Read>(
     row: &QueryResult,
     columns: Columns<C>,
     column: C,
 ) -> Result<Option<T>, DbErr> {
     if columns.has(column) {
-        row.try_get("", column.stored().as_str()).map(Some)
+        T::read(row, column.stored().as_str()).map(Some)
     } else {
         Ok(None)
     }
