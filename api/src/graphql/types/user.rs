@@ -271,18 +271,22 @@ impl User {
         list: ListArgs<PostFilter, PostSortInput>,
     ) -> async_graphql::Result<Conn<Post>> {
         let loaders = ctx.data::<Loaders>()?;
-        let filter = PostFilter::into_service(list.filter)?;
-        let sort = PostSortInput::or(list.order_by, Sort::by(PostSort::CreatedAt, true))?;
-        let columns = Post::columns(&ctx.look_ahead());
-        let shape = PageShape {
-            // Public rows: which drafts show is the request's caller's business, whoever
-            // this user is.
-            reader: viewer(ctx),
-            filter: Shared::new(filter),
-            sort,
-            page: list.page,
-            columns,
-        };
+        let shape = loaders
+            .post_shapes
+            .get_or_make(ctx.item, || -> async_graphql::Result<_> {
+                let filter = PostFilter::into_service(list.filter)?;
+                let sort = PostSortInput::or(list.order_by, Sort::by(PostSort::CreatedAt, true))?;
+                let columns = Post::columns(&ctx.look_ahead());
+                Ok(Shared::new(PageShape {
+                    // Public rows: which drafts show is the request's caller's business, whoever
+                    // this user is.
+                    reader: viewer(ctx),
+                    filter: Shared::new(filter),
+                    sort,
+                    page: list.page,
+                    columns,
+                }))
+            })?;
         let by_author = &loaders.posts_by_author;
         Box::pin(child_connection(
             by_author,
@@ -306,13 +310,13 @@ impl User {
             let loaders = ctx.data::<Loaders>()?;
             let filter = OrderFilter::into_service(list.filter)?;
             let sort = OrderSortInput::or(list.order_by, Sort::by(OrderSort::CreatedAt, true))?;
-            let shape = PageShape {
+            let shape = Shared::new(PageShape {
                 reader: self.reader(ctx),
                 filter: Shared::new(filter),
                 sort,
                 page: list.page,
                 columns: (),
-            };
+            });
             let by_customer = &loaders.orders_by_customer;
             Box::pin(async move {
                 let mut conn = child_connection(
@@ -341,13 +345,13 @@ impl User {
             self.allowed(ctx)?;
             let loaders = ctx.data::<Loaders>()?;
             let filter = PointTransactionFilter::into_service(list.filter)?;
-            let shape = PageShape {
+            let shape = Shared::new(PageShape {
                 reader: self.reader(ctx),
                 filter: Shared::new(filter),
                 sort: PointTransactionSortInput::or(list.order_by, NEWEST_FIRST)?,
                 page: list.page,
                 columns: (),
-            };
+            });
             let by_user = &loaders.points_by_user;
             Box::pin(child_connection(
                 by_user,
@@ -377,7 +381,7 @@ impl User {
 async fn child_connection<K, F, C, L, M, N>(
     loader: &Uncached<L>,
     parent: i32,
-    shape: PageShape<F, Sort<K>, C>,
+    shape: Shared<PageShape<F, Sort<K>, C>>,
     count: fn(ChildCountKey<F>) -> CountOf,
     cursor: fn(&Sort<K>, &M) -> Cursor,
     node: impl Fn(M) -> N,
@@ -391,10 +395,7 @@ where
     N: ContainerType,
 {
     let (filter, sort, reader) = (shape.filter.clone(), shape.sort, shape.reader);
-    let key = ChildPageKey {
-        parent,
-        shape: Shared::new(shape),
-    };
+    let key = ChildPageKey { parent, shape };
     let page = match loader.load_one(key).await.gql()? {
         // The only holder once its batch is done, so this moves the rows out.
         Some(page) => Arc::unwrap_or_clone(page),
