@@ -311,7 +311,13 @@ async fn gql_keyed(
     Ok(body)
 }
 
-async fn sql_statements(client: &reqwest::Client, address: &str) -> f64 {
+async fn sql_statements(address: &str) -> f64 {
+    // A connection of its own: a pooled one may have sat idle through a whole scenario, past
+    // the server's 10 s keep-alive, and be closed just as this request goes out on it.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let text = client
         .get(format!("http://{address}/metrics"))
         .send()
@@ -646,14 +652,14 @@ async fn statements_at(
 ) -> f64 {
     let url = format!("http://{}/graphql", server.address);
     let rounds = 20;
-    let before = sql_statements(client, &server.address).await;
+    let before = sql_statements(&server.address).await;
     for n in 0..rounds {
         let variables = json!({ "first": first, "after": ids.cursors[n * 97 % ids.cursors.len()] });
         gql(client, &url, token, query, variables)
             .await
             .expect("query runs");
     }
-    let after = sql_statements(client, &server.address).await;
+    let after = sql_statements(&server.address).await;
     (after - before) / rounds as f64
 }
 
@@ -952,7 +958,7 @@ async fn main() {
             drive(target, ids.clone(), &kind, options.connections, warmup).await;
             reset_peak_rss(ceiling.child.id());
         }
-        let before = sql_statements(&client, &server.address).await;
+        let before = sql_statements(&server.address).await;
         let mut outcome = Outcome::default();
         let mut theirs = Outcome::default();
         for _ in 0..rounds {
@@ -976,7 +982,7 @@ async fn main() {
                 theirs = theirs.merge(turn);
             }
         }
-        let after = sql_statements(&client, &server.address).await;
+        let after = sql_statements(&server.address).await;
         let rss = peak_rss_kib(server.child.id());
         let statements = (after - before) / outcome.requests.max(1) as f64;
         if rate.is_none() && (kind == "Q2" || kind == "Q3") {
