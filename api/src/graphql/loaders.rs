@@ -206,15 +206,23 @@ impl<T> Hash for Shared<T> {
 /// caller, so it is keyed by the field's node in the document, which outlives the request's
 /// loaders. Making it again for each parent, its filter hashed each time, was 3 % of the nested
 /// posts page's instructions.
-pub struct FieldShapes<T>(std::sync::Mutex<HashMap<usize, T>>);
-
-impl<T> Default for FieldShapes<T> {
-    fn default() -> Self {
-        Self(std::sync::Mutex::default())
-    }
-}
+///
+/// Only loaders that serve one document keep shapes ([`Self::per_request`]): a WebSocket
+/// connection's serve many, one after another, and a later document's field may take a freed
+/// one's address.
+pub struct FieldShapes<T>(Option<std::sync::Mutex<HashMap<usize, T>>>);
 
 impl<T: Clone> FieldShapes<T> {
+    /// Shapes kept for the fields of the one document these loaders serve.
+    pub fn per_request() -> Self {
+        Self(Some(std::sync::Mutex::default()))
+    }
+
+    /// No shape kept: each is made where it is needed.
+    pub fn unkept() -> Self {
+        Self(None)
+    }
+
     /// The shape of `field`, made by `make` the first time it is asked for (a refusal is not
     /// kept: each parent meets it again, as it would have).
     pub fn get_or_make<E>(
@@ -222,18 +230,18 @@ impl<T: Clone> FieldShapes<T> {
         field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
         make: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
+        let Some(kept) = &self.0 else {
+            return make();
+        };
+        // A map of shapes is whole after any panic.
+        let lock = || kept.lock().unwrap_or_else(|e| e.into_inner());
         let key = std::ptr::from_ref(field) as usize;
-        if let Some(shape) = self.lock().get(&key) {
+        if let Some(shape) = lock().get(&key) {
             return Ok(shape.clone());
         }
         let shape = make()?;
-        self.lock().insert(key, shape.clone());
+        lock().insert(key, shape.clone());
         Ok(shape)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<usize, T>> {
-        // A map of shapes is whole after any panic.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -431,7 +439,7 @@ pub struct Loaders {
     pub roles_by_user: Scoped<RolesByUser>,
     pub spent_by_customer: Scoped<SpentByCustomer>,
     pub posts_by_author: Uncached<PostsByAuthor>,
-    /// The shape of each user's `posts` field in the document.
+    /// The shape of each user's `posts` field in the document (see [`FieldShapes`]).
     pub post_shapes: FieldShapes<Shared<PostShape>>,
     pub post_count_by_author: Scoped<PostCountByAuthor>,
     pub orders_by_customer: Uncached<OrdersByCustomer>,
@@ -452,7 +460,7 @@ impl Loaders {
             roles_by_user: make_loader(RolesByUser(db.clone()), spawner, delay),
             spent_by_customer: make_loader(SpentByCustomer(db.clone()), spawner, delay),
             posts_by_author: make_loader_with(PostsByAuthor(db.clone()), spawner, delay, NoCache),
-            post_shapes: FieldShapes::default(),
+            post_shapes: FieldShapes::per_request(),
             post_count_by_author: make_loader(PostCountByAuthor(db.clone()), spawner, delay),
             orders_by_customer: make_loader_with(
                 OrdersByCustomer(db.clone()),
@@ -472,7 +480,8 @@ impl Loaders {
     /// batches run on the runtime after the usual short delay, and nothing is cached between
     /// events (a connection can live for hours).
     pub fn for_connection(db: &DatabaseConnection) -> Self {
-        let loaders = Self::new(db, &BatchSpawner::Runtime, Duration::from_millis(1));
+        let mut loaders = Self::new(db, &BatchSpawner::Runtime, Duration::from_millis(1));
+        loaders.post_shapes = FieldShapes::unkept();
         loaders.user_by_id.enable_all_cache(false);
         loaders.product_by_id.enable_all_cache(false);
         loaders.order_by_id.enable_all_cache(false);
@@ -509,7 +518,7 @@ fn make_loader_with<T: Send + Sync + 'static, C: CacheFactory>(
 
 #[cfg(test)]
 mod tests {
-    use super::Shared;
+    use super::{FieldShapes, Shared};
     use std::hash::{BuildHasher, RandomState};
 
     #[test]
@@ -522,5 +531,43 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(state.hash_one(&a), state.hash_one(&b));
         assert_ne!(a, Shared::new(("draft", 10)));
+    }
+
+    #[test]
+    fn shapes_are_kept_per_field_and_only_for_one_document() {
+        use async_graphql::parser::types::Selection;
+        let document = async_graphql::parser::parse_query(
+            "{ a: posts(first: 1) { id } b: posts(first: 2) { id } }",
+        )
+        .unwrap();
+        let (_, operation) = document.operations.iter().next().unwrap();
+        let fields: Vec<_> = operation
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(field) => field,
+                _ => unreachable!("the document has fields only"),
+            })
+            .collect();
+        let made = std::cell::Cell::new(0);
+        let make = || {
+            made.set(made.get() + 1);
+            Ok::<_, ()>(made.get())
+        };
+        let kept = FieldShapes::per_request();
+        assert_eq!(kept.get_or_make(fields[0], make), Ok(1));
+        assert_eq!(kept.get_or_make(fields[0], make), Ok(1));
+        assert_eq!(kept.get_or_make(fields[1], make), Ok(2));
+        assert_eq!(kept.get_or_make(fields[1], make), Ok(2));
+        let unkept = FieldShapes::unkept();
+        assert_eq!(unkept.get_or_make(fields[0], make), Ok(3));
+        assert_eq!(unkept.get_or_make(fields[0], make), Ok(4));
+        // A refusal is not kept.
+        let kept = FieldShapes::<i32>::per_request();
+        assert_eq!(kept.get_or_make(fields[0], || Err(())), Err(()));
+        assert_eq!(kept.get_or_make(fields[0], make), Ok(5));
     }
 }
