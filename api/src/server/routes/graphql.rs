@@ -712,6 +712,7 @@ impl ResponseMedia {
 /// The JSON body of `response`. A response of request errors only (errors without a path and
 /// no data: nothing was executed) has no `data` entry, as the GraphQL spec's "Response" section
 /// and GraphQL-over-HTTP ask; any other keeps `data`, `null` included.
+///
 /// The gateway's data may hold flat objects, so it is written by `json::write_value`; the
 /// rest by serde_json, as a serde struct of these fields would be.
 fn body(response: &async_graphql::Response) -> Vec<u8> {
