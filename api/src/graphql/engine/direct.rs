@@ -24,25 +24,33 @@ use async_graphql::{
 };
 use std::borrow::Cow;
 
+/// The `OutputType` methods of a wrapper `W<T>(T)` that is `T` in the schema: its name and
+/// type information, so the exported SDL is the same.
+macro_rules! same_type_as_inner {
+    () => {
+        fn type_name() -> Cow<'static, str> {
+            T::type_name()
+        }
+
+        fn qualified_type_name() -> String {
+            T::qualified_type_name()
+        }
+
+        fn introspection_type_name(&self) -> Cow<'static, str> {
+            self.0.introspection_type_name()
+        }
+
+        fn create_type_info(registry: &mut Registry) -> String {
+            T::create_type_info(registry)
+        }
+    };
+}
+
 /// `T` as an output, its fields resolved by [`resolve_fields`].
 pub struct Direct<T>(pub T);
 
 impl<T: ContainerType> OutputType for Direct<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
+    same_type_as_inner!();
 
     async fn resolve(
         &self,
@@ -64,21 +72,7 @@ impl<T: ContainerType> OutputType for Direct<T> {
 pub struct Boxed<T>(pub T);
 
 impl<T: OutputType> OutputType for Boxed<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
+    same_type_as_inner!();
 
     async fn resolve(
         &self,
