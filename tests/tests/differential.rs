@@ -53,6 +53,12 @@ const CORPUS: &[&str] = &[
     "{ a: node(id: \"x\") { id } b: node(id: \"UHJvZHVjdDox\") { id } }",
     "{ nodes(ids: [\"T3JkZXI6MQ\", \"UHJvZHVjdDox\", \"VXNlcjo5OTk5OTk\"]) { id ... on Order { status } ... on Product { name } } }",
     "{ user(id: \"UHJvZHVjdDox\") { id } products(first: 1) { nodes { id databaseId } } }",
+    // Every field an object writes itself in a flat document, under aliases too.
+    "{ products(first: 3) { nodes { id databaseId sku slug name category priceCents stock } } }",
+    "{ posts(first: 6) { nodes { id databaseId title content authorId author { id databaseId name } } } }",
+    "{ users(first: 3) { nodes { key: id n: name posts(first: 2) { nodes { t: title databaseId } } } } }",
+    "{ orders(first: 3) { nodes { id databaseId totalCents pointsEarned pointsUnreversed customerId items { id databaseId quantity unitPriceCents productId product { id databaseId name } } } } }",
+    "{ me { id pointTransactions(first: 3) { nodes { id databaseId points } } } }",
 ];
 
 async fn responses_match_the_stock_executor(app: TestApp) {
@@ -61,6 +67,8 @@ async fn responses_match_the_stock_executor(app: TestApp) {
     app.create_post(&a_id, "Ada's first", true).await;
     app.create_post(&a_id, "Ada's draft", false).await;
     app.create_post(&b_id, "Bob's note", true).await;
+    app.create_post(&b_id, "A \"quoted\" \\ title, ünïcode", true)
+        .await;
     let hat = app.create_product("hat", "clothing", 1_500, 10).await;
     let mug = app.create_product("mug", "kitchen", 900, 10).await;
     app.create_order(&a_id, &[(hat, 1), (mug, 2)]).await;

@@ -1,7 +1,7 @@
 //! Relay connections: building them from service pages, with a `totalCount` that is only
 //! counted when a client asks for it.
 
-use super::engine::direct::Direct;
+use super::engine::direct::{Direct, WrittenFields};
 use super::error::GqlResult;
 use super::loaders::{ChildCountKey, Loaders};
 use super::viewer::viewer;
@@ -93,7 +93,7 @@ pub type Conn<N> = Connection<EdgeCursor, Direct<N>, ListTotal>;
 
 /// Turns a service page into a connection; `cursor` gives each row's cursor and `node` wraps
 /// the row in its GraphQL type.
-pub fn connection<M, N: ContainerType>(
+pub fn connection<M, N: ContainerType + WrittenFields>(
     page: Page<M>,
     count: CountOf,
     cursor: impl Fn(&M) -> Cursor,

@@ -10,6 +10,7 @@
 
 use crate::graphql::args::page_args;
 use crate::graphql::connection::{Conn, CountOf, connection};
+use crate::graphql::engine::direct::WrittenFields;
 use crate::graphql::filters::{FilterInput, SortInput};
 use async_graphql::ContainerType;
 use service::list::{ModelOf, Page, PageArgs, Sort, SortKey};
@@ -78,7 +79,7 @@ impl<F, K: SortKey> Read<F, K> {
 
     /// `page`, the rows the service found for these arguments, as the list's connection: each
     /// row through `node`, the total counted (if asked for) with the filter inside `count`.
-    pub fn connection<N: ContainerType>(
+    pub fn connection<N: ContainerType + WrittenFields>(
         self,
         page: Page<ModelOf<K>>,
         count: impl FnOnce(Box<F>) -> CountOf,

@@ -122,7 +122,7 @@ pub fn written_len(value: &Value) -> usize {
 /// because serde_json checks each byte against a table and writes each unescaped run through
 /// `io::Write`; this finds the runs eight bytes at a time ([`plain_len`]). See
 /// docs/PERFORMANCE.md for what it saves.
-fn write_str(out: &mut Vec<u8>, text: &str) {
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
@@ -181,6 +181,11 @@ fn plain_len(bytes: &[u8]) -> usize {
             .unwrap_or(bytes.len() - plain)
 }
 
+/// Appends `n` as a JSON number, as serde_json writes an integer.
+pub fn write_int(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
 fn write_serde<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     // A number cannot fail to serialize, and a `Vec` cannot fail to be written to.
     let _ = serde_json::to_writer(out, value);
@@ -206,6 +211,15 @@ mod tests {
         let mut out = Vec::new();
         write_value(&mut out, &Value::Enum(async_graphql::Name::new("PAID")));
         assert_eq!(out, br#""PAID""#);
+    }
+
+    #[test]
+    fn integers_are_written_as_serde_json_writes_them() {
+        for n in [i64::MIN, -9_007_199_254_740_991, -1, 0, 7, 1_500, i64::MAX] {
+            let mut out = Vec::new();
+            super::write_int(&mut out, n);
+            assert_eq!(out, serde_json::to_vec(&n).expect("serializes"));
+        }
     }
 
     #[test]

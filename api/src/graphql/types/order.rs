@@ -6,8 +6,9 @@ use super::{Product, User};
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
 use crate::graphql::connection::Conn;
-use crate::graphql::engine::direct::Direct;
+use crate::graphql::engine::direct::{Direct, WrittenFields};
 use crate::graphql::error::GqlResult;
+use crate::graphql::global_id;
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::futures_util::future::try_join;
 use async_graphql::{Context, ID, Lookahead, Object};
@@ -163,6 +164,21 @@ impl Order {
     }
 }
 
+impl WrittenFields for Order {
+    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+        let row = &self.0;
+        match name {
+            "id" => global_id::write(out, Kind::Order, row.id),
+            "databaseId" => super::write_i32(out, Some(row.id)),
+            "totalCents" => super::write_amount(out, Some(row.total_cents)),
+            "pointsEarned" => super::write_amount(out, Some(row.points_earned)),
+            "pointsUnreversed" => super::write_amount(out, Some(row.points_unreversed)),
+            "customerId" => global_id::write(out, Kind::User, row.customer_id),
+            _ => false,
+        }
+    }
+}
+
 /// A customer's order: its lines with prices frozen when it was placed, its total and the
 /// loyalty points it earned. Visible to its customer and admins.
 #[Object]
@@ -245,6 +261,20 @@ pub struct OrderItem(pub service::order_item::Model, Option<Arc<ProductRow>>);
 impl From<service::order_item::Model> for OrderItem {
     fn from(model: service::order_item::Model) -> Self {
         Self(model, None)
+    }
+}
+
+impl WrittenFields for OrderItem {
+    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+        let row = &self.0;
+        match name {
+            "id" => global_id::write(out, Kind::OrderItem, row.id),
+            "databaseId" => super::write_i32(out, Some(row.id)),
+            "quantity" => super::write_i32(out, Some(row.quantity)),
+            "unitPriceCents" => super::write_amount(out, Some(row.unit_price_cents)),
+            "productId" => global_id::write(out, Kind::Product, row.product_id),
+            _ => false,
+        }
     }
 }
 

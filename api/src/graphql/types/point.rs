@@ -4,7 +4,9 @@ use super::SafeInt;
 use super::enums::PointKind;
 use super::{Order, User};
 use crate::graphql::args::{Kind, global_id};
+use crate::graphql::engine::direct::WrittenFields;
 use crate::graphql::error::GqlResult;
+use crate::graphql::global_id;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
@@ -13,6 +15,18 @@ use std::sync::Arc;
 
 /// One movement of loyalty points.
 pub struct PointTransaction(pub service::point_transaction::Model);
+
+impl WrittenFields for PointTransaction {
+    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+        let row = &self.0;
+        match name {
+            "id" => global_id::write(out, Kind::PointTransaction, row.id),
+            "databaseId" => super::write_i32(out, Some(row.id)),
+            "points" => super::write_amount(out, Some(row.points)),
+            _ => false,
+        }
+    }
+}
 
 /// One entry of a user's loyalty ledger: what moved points, how many and when. The balance
 /// is always the sum of the entries.

@@ -4,7 +4,8 @@ use super::User;
 use super::enums::PostStatus;
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns::{self, read};
-use crate::graphql::engine::direct::Direct;
+use crate::graphql::engine::direct::{Direct, WrittenFields};
+use crate::graphql::global_id;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::rows::{Columns, PostColumn as C, PostRow, UserRow};
@@ -43,6 +44,19 @@ impl Post {
     /// `edges.node`, fragments included.
     pub fn columns(list: &Lookahead<'_>) -> Columns<C> {
         columns::nodes(list).map_or(Columns::none(), |node| columns::selected(&node, &SOURCES))
+    }
+}
+
+impl WrittenFields for Post {
+    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+        match name {
+            "id" => global_id::write(out, Kind::Post, self.0.id),
+            "databaseId" => super::write_i32(out, Some(self.0.id)),
+            "title" => super::write_text(out, Some(&self.0.title)),
+            "content" => super::write_text(out, self.0.content.as_deref()),
+            "authorId" => global_id::write(out, Kind::User, self.0.author_id),
+            _ => false,
+        }
     }
 }
 

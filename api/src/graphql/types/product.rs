@@ -2,7 +2,9 @@
 use super::SafeInt;
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns::{self, read};
+use crate::graphql::engine::direct::WrittenFields;
 use crate::graphql::error::{GqlResult, internal};
+use crate::graphql::global_id;
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
@@ -60,6 +62,23 @@ impl Product {
             .gql()?
             .ok_or_else(internal)?;
         Ok(Self(product))
+    }
+}
+
+impl WrittenFields for Product {
+    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+        let row = &self.0;
+        match name {
+            "id" => global_id::write(out, Kind::Product, row.id),
+            "databaseId" => super::write_i32(out, Some(row.id)),
+            "sku" => super::write_text(out, row.sku.as_deref()),
+            "slug" => super::write_text(out, row.slug.as_deref()),
+            "name" => super::write_text(out, row.name.as_deref()),
+            "category" => super::write_text(out, row.category.as_deref()),
+            "priceCents" => super::write_amount(out, row.price_cents),
+            "stock" => super::write_i32(out, row.stock),
+            _ => false,
+        }
     }
 }
 

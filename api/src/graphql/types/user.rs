@@ -6,12 +6,13 @@ use super::{Order, PointTransaction, Post, Role};
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns::{self, read};
 use crate::graphql::connection::{Conn, CountOf, connection};
-use crate::graphql::engine::direct::Boxed;
+use crate::graphql::engine::direct::{Boxed, WrittenFields};
 use crate::graphql::error::{GqlResult, internal, null_on_error};
 use crate::graphql::filters::{
     FilterInput, OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput,
     PostFilter, PostSortInput, SortInput,
 };
+use crate::graphql::global_id;
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::loaders::{
     ById, ChildCountKey, ChildPageKey, Loaders, PageShape, ReadBy, Shared, Uncached,
@@ -166,6 +167,18 @@ impl User {
     fn private<T>(&self, ctx: &Context<'_>, value: Option<T>) -> Option<T> {
         let read = self.allowed(ctx).and_then(|()| read(value));
         null_on_error(ctx, read.map(Some))
+    }
+}
+
+/// Public fields only: a private one needs the request's caller.
+impl WrittenFields for User {
+    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+        match name {
+            "id" => global_id::write(out, Kind::User, self.0.id),
+            "databaseId" => super::write_i32(out, Some(self.0.id)),
+            "name" => super::write_text(out, self.0.name.as_deref()),
+            _ => false,
+        }
     }
 }
 
@@ -392,7 +405,7 @@ where
     C: Clone + Hash + Eq + Send + Sync + 'static,
     L: Loader<ChildPageKey<F, Sort<K>, C>, Value = Arc<Page<M>>, Error = Arc<service::Error>>,
     M: Clone,
-    N: ContainerType,
+    N: ContainerType + WrittenFields,
 {
     let (filter, sort, reader) = (shape.filter.clone(), shape.sort, shape.reader);
     let key = ChildPageKey { parent, shape };
