@@ -59,6 +59,9 @@ const CORPUS: &[&str] = &[
     "{ users(first: 3) { nodes { key: id n: name posts(first: 2) { nodes { t: title databaseId } } } } }",
     "{ orders(first: 3) { nodes { id databaseId totalCents pointsEarned pointsUnreversed customerId items { id databaseId quantity unitPriceCents productId product { id databaseId name } } } } }",
     "{ me { id pointTransactions(first: 3) { nodes { id databaseId points } } } }",
+    // Objects at hand written whole, or resolved when one of their fields cannot be written.
+    "{ users(first: 3) { nodes { posts(first: 2) { nodes { a: author { __typename n: name id databaseId } author { id email } } } } } }",
+    "{ orders(first: 3) { nodes { customer { id name } items { __typename product { name sku priceCents } } } } }",
 ];
 
 async fn responses_match_the_stock_executor(app: TestApp) {

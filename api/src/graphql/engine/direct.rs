@@ -18,7 +18,7 @@ use super::reference::Stock;
 use async_graphql::futures_util::future::try_join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
-use async_graphql::parser::types::{Field, Selection};
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::resolve_container;
 use async_graphql::{
@@ -55,15 +55,79 @@ pub struct Direct<T>(pub T);
 /// resolver: no context, no future and no `Value` for each. The benchmark's page of 50 users'
 /// posts has about 2,100 such fields among its 2,650.
 pub trait WrittenFields {
-    /// Appends the JSON value of field `name` (selected without arguments) and returns true,
-    /// or returns false with `out` untouched, and the field's resolver answers it. Only a field
-    /// whose resolver takes no context and cannot fail belongs here (an id, a column that was
-    /// read), and it must write exactly what its resolver answers: held byte for byte to the
-    /// stock executor by `tests/tests/differential.rs`.
-    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
-        let _ = (name, out);
+    /// Appends the JSON value of `field` (selected without arguments) and returns true, or
+    /// returns false with `out` untouched, and the field's resolver answers it. Only a field
+    /// whose resolver needs no context for this object and cannot fail belongs here (an id, a
+    /// column that was read, an object at hand written by [`write_object`]), and it must write
+    /// exactly what its resolver answers: held byte for byte to the stock executor by
+    /// `tests/tests/differential.rs`.
+    fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
+        let _ = (field, out);
         false
     }
+}
+
+/// Appends `object`'s JSON for `selection` (a flat document's, under a field of `object`'s
+/// parent) when the object writes every field of it itself, and returns true; otherwise
+/// returns false with `out` untouched, and the parent's field is resolved. For an object a
+/// parent holds at hand (a post's author under a user's posts).
+pub fn write_object<T: OutputType + WrittenFields>(
+    object: &T,
+    selection: &SelectionSet,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    out.push(b'{');
+    for (i, selection) in selection.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let written = plain(selection).is_some_and(|field| {
+            write_key(out, field);
+            let field = &field.node;
+            if field.name.node == "__typename" {
+                write_str(out, &object.introspection_type_name());
+                true
+            } else {
+                field.arguments.is_empty() && object.write_field(field, out)
+            }
+        });
+        if !written {
+            out.truncate(start);
+            return false;
+        }
+    }
+    out.push(b'}');
+    true
+}
+
+/// [`write_object`] for each of `objects`, as a JSON list.
+pub fn write_list<T: OutputType + WrittenFields>(
+    objects: &[T],
+    selection: &SelectionSet,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    out.push(b'[');
+    for (i, object) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if !write_object(object, selection, out) {
+            out.truncate(start);
+            return false;
+        }
+    }
+    out.push(b']');
+    true
+}
+
+/// Appends a field's response key and its colon. A response key is a GraphQL name
+/// (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
+fn write_key(out: &mut Vec<u8>, field: &Positioned<Field>) {
+    out.push(b'"');
+    out.extend_from_slice(field.node.response_key().node.as_bytes());
+    out.extend_from_slice(b"\":");
 }
 
 impl<T: ContainerType + WrittenFields> OutputType for Direct<T> {
@@ -169,14 +233,10 @@ async fn resolve_flat<T: ContainerType + WrittenFields + ?Sized>(
         if i > 0 {
             out.push(b',');
         }
-        // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
-        out.push(b'"');
-        out.extend_from_slice(field.node.response_key().node.as_bytes());
-        out.extend_from_slice(b"\":");
-        let name = field.node.name.node.as_str();
-        if name == "__typename" {
+        write_key(&mut out, field);
+        if field.node.name.node == "__typename" {
             write_str(&mut out, &root.introspection_type_name());
-        } else if !(field.node.arguments.is_empty() && root.write_field(name, &mut out)) {
+        } else if !(field.node.arguments.is_empty() && root.write_field(&field.node, &mut out)) {
             holes.push((out.len(), field));
         }
     }

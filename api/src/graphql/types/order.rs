@@ -6,11 +6,12 @@ use super::{Product, User};
 use crate::graphql::args::{Kind, global_id};
 use crate::graphql::columns;
 use crate::graphql::connection::Conn;
-use crate::graphql::engine::direct::{Direct, WrittenFields};
+use crate::graphql::engine::direct::{Direct, WrittenFields, write_list, write_object};
 use crate::graphql::error::GqlResult;
 use crate::graphql::global_id;
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::futures_util::future::try_join;
+use async_graphql::parser::types::Field;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::rows::{ProductRow, UserRow};
@@ -165,15 +166,25 @@ impl Order {
 }
 
 impl WrittenFields for Order {
-    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+    fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
-        match name {
+        match field.name.node.as_str() {
             "id" => global_id::write(out, Kind::Order, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "totalCents" => super::write_amount(out, Some(row.total_cents)),
             "pointsEarned" => super::write_amount(out, Some(row.points_earned)),
             "pointsUnreversed" => super::write_amount(out, Some(row.points_unreversed)),
             "customerId" => global_id::write(out, Kind::User, row.customer_id),
+            // At hand, as `customer` and `items` answer them.
+            "customer" => self.1.customer.as_ref().is_some_and(|customer| {
+                write_object(
+                    &User::from(customer.clone()),
+                    &field.selection_set.node,
+                    out,
+                )
+            }),
+            "items" => (self.1.items.as_deref())
+                .is_some_and(|items| write_list(items, &field.selection_set.node, out)),
             _ => false,
         }
     }
@@ -265,14 +276,22 @@ impl From<service::order_item::Model> for OrderItem {
 }
 
 impl WrittenFields for OrderItem {
-    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+    fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
-        match name {
+        match field.name.node.as_str() {
             "id" => global_id::write(out, Kind::OrderItem, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "quantity" => super::write_i32(out, Some(row.quantity)),
             "unitPriceCents" => super::write_amount(out, Some(row.unit_price_cents)),
             "productId" => global_id::write(out, Kind::Product, row.product_id),
+            // At hand, as `product` answers it.
+            "product" => self.1.as_ref().is_some_and(|product| {
+                write_object(
+                    &Product::from(product.clone()),
+                    &field.selection_set.node,
+                    out,
+                )
+            }),
             _ => false,
         }
     }

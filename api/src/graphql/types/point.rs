@@ -9,6 +9,7 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::global_id;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::viewer::viewer;
+use async_graphql::parser::types::Field;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -17,9 +18,9 @@ use std::sync::Arc;
 pub struct PointTransaction(pub service::point_transaction::Model);
 
 impl WrittenFields for PointTransaction {
-    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+    fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
-        match name {
+        match field.name.node.as_str() {
             "id" => global_id::write(out, Kind::PointTransaction, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "points" => super::write_amount(out, Some(row.points)),

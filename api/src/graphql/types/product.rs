@@ -6,6 +6,7 @@ use crate::graphql::engine::direct::WrittenFields;
 use crate::graphql::error::{GqlResult, internal};
 use crate::graphql::global_id;
 use crate::graphql::loaders::{ById, Loaders};
+use async_graphql::parser::types::Field;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::rows::{Columns, ProductColumn as C, ProductRow};
@@ -66,9 +67,9 @@ impl Product {
 }
 
 impl WrittenFields for Product {
-    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
+    fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
-        match name {
+        match field.name.node.as_str() {
             "id" => global_id::write(out, Kind::Product, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "sku" => super::write_text(out, row.sku.as_deref()),

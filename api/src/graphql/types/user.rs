@@ -20,6 +20,7 @@ use crate::graphql::loaders::{
 use crate::graphql::viewer::viewer;
 use async_graphql::ContainerType;
 use async_graphql::dataloader::Loader;
+use async_graphql::parser::types::Field;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use service::access::Viewer;
@@ -172,8 +173,8 @@ impl User {
 
 /// Public fields only: a private one needs the request's caller.
 impl WrittenFields for User {
-    fn write_field(&self, name: &str, out: &mut Vec<u8>) -> bool {
-        match name {
+    fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
+        match field.name.node.as_str() {
             "id" => global_id::write(out, Kind::User, self.0.id),
             "databaseId" => super::write_i32(out, Some(self.0.id)),
             "name" => super::write_text(out, self.0.name.as_deref()),
