@@ -120,7 +120,7 @@ pub fn written_len(value: &Value) -> usize {
 /// Appends `text` as a JSON string, escaped exactly as serde_json escapes it (`"`, `\\`, and
 /// the control characters below U+0020, five of them by their short forms). Hand-written
 /// because serde_json checks each byte against a table and writes each unescaped run through
-/// `io::Write`; this finds the runs eight bytes at a time ([`plain_len`]). See
+/// `io::Write`; this finds the runs eight bytes at a time (`plain_len`). See
 /// docs/PERFORMANCE.md for what it saves.
 pub fn write_str(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -61,9 +61,10 @@
 //!     travels in. Held by `tests/tests/differential.rs` (flat documents, sent by POST),
 //!     `json::tests` and `graphql::tests::the_schema_answers_no_binary_value`.
 //! 13. **A field an object writes itself writes what its resolver answers**
-//!     ([`direct::WrittenFields`]: only fields whose resolver takes no context and cannot
-//!     fail, selected without arguments, in flat documents). Held by
-//!     `tests/tests/differential.rs`, whose corpus selects every such field in flat documents.
+//!     ([`direct::WrittenFields`]: only fields whose resolver needs no context for that object
+//!     and cannot fail, an object at hand included, selected without arguments, in flat
+//!     documents). Held by `tests/tests/differential.rs`, whose corpus selects every such
+//!     field in flat documents.
 
 pub mod batching;
 pub mod codes;
