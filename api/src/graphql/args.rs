@@ -1,7 +1,7 @@
 //! Argument shapes shared by many fields: global ids and Relay paging.
 
 use super::error::bad_input;
-pub use super::global_id::{Kind, global_id, name};
+pub use super::global_id::{Kind, global_id, name, write as write_global_id};
 use async_graphql::{Enum, ID};
 use service::list::PageArgs;
 

@@ -3,12 +3,11 @@
 use super::SafeInt;
 use super::enums::OrderStatus;
 use super::{Product, User};
-use crate::graphql::args::{Kind, global_id};
+use crate::graphql::args::{Kind, global_id, write_global_id};
 use crate::graphql::columns;
 use crate::graphql::connection::Conn;
 use crate::graphql::engine::direct::{Direct, WrittenFields, write_list, write_object};
 use crate::graphql::error::GqlResult;
-use crate::graphql::global_id;
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::futures_util::future::try_join;
 use async_graphql::parser::types::Field;
@@ -169,12 +168,12 @@ impl WrittenFields for Order {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
         match field.name.node.as_str() {
-            "id" => global_id::write(out, Kind::Order, row.id),
+            "id" => write_global_id(out, Kind::Order, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "totalCents" => super::write_amount(out, Some(row.total_cents)),
             "pointsEarned" => super::write_amount(out, Some(row.points_earned)),
             "pointsUnreversed" => super::write_amount(out, Some(row.points_unreversed)),
-            "customerId" => global_id::write(out, Kind::User, row.customer_id),
+            "customerId" => write_global_id(out, Kind::User, row.customer_id),
             // At hand, as `customer` and `items` answer them.
             "customer" => self.1.customer.as_ref().is_some_and(|customer| {
                 write_object(
@@ -279,11 +278,11 @@ impl WrittenFields for OrderItem {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
         match field.name.node.as_str() {
-            "id" => global_id::write(out, Kind::OrderItem, row.id),
+            "id" => write_global_id(out, Kind::OrderItem, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "quantity" => super::write_i32(out, Some(row.quantity)),
             "unitPriceCents" => super::write_amount(out, Some(row.unit_price_cents)),
-            "productId" => global_id::write(out, Kind::Product, row.product_id),
+            "productId" => write_global_id(out, Kind::Product, row.product_id),
             // At hand, as `product` answers it.
             "product" => self.1.as_ref().is_some_and(|product| {
                 write_object(

@@ -3,10 +3,9 @@
 use super::SafeInt;
 use super::enums::PointKind;
 use super::{Order, User};
-use crate::graphql::args::{Kind, global_id};
+use crate::graphql::args::{Kind, global_id, write_global_id};
 use crate::graphql::engine::direct::WrittenFields;
 use crate::graphql::error::GqlResult;
-use crate::graphql::global_id;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::viewer::viewer;
 use async_graphql::parser::types::Field;
@@ -21,7 +20,7 @@ impl WrittenFields for PointTransaction {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
         match field.name.node.as_str() {
-            "id" => global_id::write(out, Kind::PointTransaction, row.id),
+            "id" => write_global_id(out, Kind::PointTransaction, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "points" => super::write_amount(out, Some(row.points)),
             _ => false,

@@ -2,10 +2,9 @@
 
 use super::User;
 use super::enums::PostStatus;
-use crate::graphql::args::{Kind, global_id};
+use crate::graphql::args::{Kind, global_id, write_global_id};
 use crate::graphql::columns::{self, read};
 use crate::graphql::engine::direct::{Direct, WrittenFields, write_object};
-use crate::graphql::global_id;
 use async_graphql::parser::types::Field;
 use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
@@ -51,11 +50,11 @@ impl Post {
 impl WrittenFields for Post {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         match field.name.node.as_str() {
-            "id" => global_id::write(out, Kind::Post, self.0.id),
+            "id" => write_global_id(out, Kind::Post, self.0.id),
             "databaseId" => super::write_i32(out, Some(self.0.id)),
             "title" => super::write_text(out, Some(&self.0.title)),
             "content" => super::write_text(out, self.0.content.as_deref()),
-            "authorId" => global_id::write(out, Kind::User, self.0.author_id),
+            "authorId" => write_global_id(out, Kind::User, self.0.author_id),
             // The author at hand with every column answers any selection (see `author`).
             "author" => self.1.as_ref().is_some_and(|author| {
                 author.columns().is_all()

@@ -1,10 +1,9 @@
 //! `Product`.
 use super::SafeInt;
-use crate::graphql::args::{Kind, global_id};
+use crate::graphql::args::{Kind, global_id, write_global_id};
 use crate::graphql::columns::{self, read};
 use crate::graphql::engine::direct::WrittenFields;
 use crate::graphql::error::{GqlResult, internal};
-use crate::graphql::global_id;
 use crate::graphql::loaders::{ById, Loaders};
 use async_graphql::parser::types::Field;
 use async_graphql::{Context, ID, Lookahead, Object};
@@ -70,7 +69,7 @@ impl WrittenFields for Product {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let row = &self.0;
         match field.name.node.as_str() {
-            "id" => global_id::write(out, Kind::Product, row.id),
+            "id" => write_global_id(out, Kind::Product, row.id),
             "databaseId" => super::write_i32(out, Some(row.id)),
             "sku" => super::write_text(out, row.sku.as_deref()),
             "slug" => super::write_text(out, row.slug.as_deref()),

@@ -3,7 +3,7 @@
 use super::SafeInt;
 use super::enums::{Tier, UserStatus};
 use super::{Order, PointTransaction, Post, Role};
-use crate::graphql::args::{Kind, global_id};
+use crate::graphql::args::{Kind, global_id, write_global_id};
 use crate::graphql::columns::{self, read};
 use crate::graphql::connection::{Conn, CountOf, connection};
 use crate::graphql::engine::direct::{Boxed, WrittenFields};
@@ -12,7 +12,6 @@ use crate::graphql::filters::{
     FilterInput, OrderFilter, OrderSortInput, PointTransactionFilter, PointTransactionSortInput,
     PostFilter, PostSortInput, SortInput,
 };
-use crate::graphql::global_id;
 use crate::graphql::lists::{ListArgs, list_fields};
 use crate::graphql::loaders::{
     ById, ChildCountKey, ChildPageKey, Loaders, PageShape, ReadBy, Shared, Uncached,
@@ -175,7 +174,7 @@ impl User {
 impl WrittenFields for User {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         match field.name.node.as_str() {
-            "id" => global_id::write(out, Kind::User, self.0.id),
+            "id" => write_global_id(out, Kind::User, self.0.id),
             "databaseId" => super::write_i32(out, Some(self.0.id)),
             "name" => super::write_text(out, self.0.name.as_deref()),
             _ => false,
