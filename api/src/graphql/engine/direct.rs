@@ -51,6 +51,18 @@ macro_rules! same_type_as_inner {
 /// `T` as an output, its fields resolved by [`resolve_fields`].
 pub struct Direct<T>(pub T);
 
+impl<T: ContainerType + WrittenFields> OutputType for Direct<T> {
+    same_type_as_inner!();
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_fields(ctx, &self.0).await
+    }
+}
+
 /// The fields an object answers in a flat document by writing their JSON itself, without a
 /// resolver: no context, no future and no `Value` for each. The benchmark's page of 50 users'
 /// posts has about 2,100 such fields among its 2,650.
@@ -64,81 +76,6 @@ pub trait WrittenFields {
     fn write_field(&self, field: &Field, out: &mut Vec<u8>) -> bool {
         let _ = (field, out);
         false
-    }
-}
-
-/// Appends `object`'s JSON for `selection` (a flat document's, under a field of `object`'s
-/// parent) when the object writes every field of it itself, and returns true; otherwise
-/// returns false with `out` untouched, and the parent's field is resolved. For an object a
-/// parent holds at hand (a post's author under a user's posts).
-pub fn write_object<T: OutputType + WrittenFields>(
-    object: &T,
-    selection: &SelectionSet,
-    out: &mut Vec<u8>,
-) -> bool {
-    let start = out.len();
-    out.push(b'{');
-    for (i, selection) in selection.items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        let written = plain(selection).is_some_and(|field| {
-            write_key(out, field);
-            let field = &field.node;
-            if field.name.node == "__typename" {
-                write_str(out, &object.introspection_type_name());
-                true
-            } else {
-                field.arguments.is_empty() && object.write_field(field, out)
-            }
-        });
-        if !written {
-            out.truncate(start);
-            return false;
-        }
-    }
-    out.push(b'}');
-    true
-}
-
-/// [`write_object`] for each of `objects`, as a JSON list.
-pub fn write_list<T: OutputType + WrittenFields>(
-    objects: &[T],
-    selection: &SelectionSet,
-    out: &mut Vec<u8>,
-) -> bool {
-    let start = out.len();
-    out.push(b'[');
-    for (i, object) in objects.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if !write_object(object, selection, out) {
-            out.truncate(start);
-            return false;
-        }
-    }
-    out.push(b']');
-    true
-}
-
-/// Appends a field's response key and its colon. A response key is a GraphQL name
-/// (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
-fn write_key(out: &mut Vec<u8>, field: &Positioned<Field>) {
-    out.push(b'"');
-    out.extend_from_slice(field.node.response_key().node.as_bytes());
-    out.extend_from_slice(b"\":");
-}
-
-impl<T: ContainerType + WrittenFields> OutputType for Direct<T> {
-    same_type_as_inner!();
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        _field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        resolve_fields(ctx, &self.0).await
     }
 }
 
@@ -234,9 +171,7 @@ async fn resolve_flat<T: ContainerType + WrittenFields + ?Sized>(
             out.push(b',');
         }
         write_key(&mut out, field);
-        if field.node.name.node == "__typename" {
-            write_str(&mut out, &root.introspection_type_name());
-        } else if !(field.node.arguments.is_empty() && root.write_field(&field.node, &mut out)) {
+        if !write_written(root, &field.node, &mut out) {
             holes.push((out.len(), field));
         }
     }
@@ -260,6 +195,78 @@ async fn resolve_flat<T: ContainerType + WrittenFields + ?Sized>(
     }
     whole.extend_from_slice(&out[from..]);
     Ok(flat(whole))
+}
+
+/// Appends `object`'s JSON for `selection` (a flat document's, under a field of `object`'s
+/// parent) when the object writes every field of it itself, and returns true; otherwise
+/// returns false with `out` untouched, and the parent's field is resolved. For an object a
+/// parent holds at hand (a post's author under a user's posts).
+pub fn write_object<T: OutputType + WrittenFields>(
+    object: &T,
+    selection: &SelectionSet,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    out.push(b'{');
+    for (i, selection) in selection.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let written = plain(selection).is_some_and(|field| {
+            write_key(out, field);
+            write_written(object, &field.node, out)
+        });
+        if !written {
+            out.truncate(start);
+            return false;
+        }
+    }
+    out.push(b'}');
+    true
+}
+
+/// [`write_object`] for each of `objects`, as a JSON list.
+pub fn write_list<T: OutputType + WrittenFields>(
+    objects: &[T],
+    selection: &SelectionSet,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    out.push(b'[');
+    for (i, object) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if !write_object(object, selection, out) {
+            out.truncate(start);
+            return false;
+        }
+    }
+    out.push(b']');
+    true
+}
+
+/// Appends a field's response key and its colon. A response key is a GraphQL name
+/// (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
+fn write_key(out: &mut Vec<u8>, field: &Positioned<Field>) {
+    out.push(b'"');
+    out.extend_from_slice(field.node.response_key().node.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// Appends the value of `field` when `object` writes it itself (`__typename`, or a field
+/// selected without arguments that [`WrittenFields`] writes); false, with `out` untouched,
+/// when it must be resolved.
+fn write_written<T: OutputType + WrittenFields + ?Sized>(
+    object: &T,
+    field: &Field,
+    out: &mut Vec<u8>,
+) -> bool {
+    if field.name.node == "__typename" {
+        write_str(out, &object.introspection_type_name());
+        return true;
+    }
+    field.arguments.is_empty() && object.write_field(field, out)
 }
 
 /// A selection that is a field without custom directives.
