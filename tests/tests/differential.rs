@@ -62,6 +62,11 @@ const CORPUS: &[&str] = &[
     // Objects at hand written whole, or resolved when one of their fields cannot be written.
     "{ users(first: 3) { nodes { posts(first: 2) { nodes { a: author { __typename n: name id databaseId } author { id email } } } } } }",
     "{ orders(first: 3) { nodes { customer { id name } items { __typename product { name sku priceCents } } } } }",
+    // Connections written whole, or field by field when their nodes cannot be.
+    "{ posts(first: 3) { __typename e: edges { __typename c: cursor node { __typename id } } p: pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } } }",
+    "{ posts(first: 0) { nodes { id } edges { cursor } pageInfo { startCursor endCursor hasNextPage } totalCount } }",
+    "{ users(first: 3) { totalCount pageInfo { endCursor } edges { cursor node { name posts(first: 1) { edges { node { title } } pageInfo { hasNextPage } } } } } }",
+    "{ users(first: 2) { nodes { id n: posts(first: 2) { nodes { author { posts(first: 1) { nodes { id } pageInfo { startCursor } } } } } } } }",
 ];
 
 async fn responses_match_the_stock_executor(app: TestApp) {

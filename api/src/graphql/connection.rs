@@ -1,6 +1,7 @@
 //! Relay connections: building them from service pages, with a `totalCount` that is only
 //! counted when a client asks for it.
 
+use super::engine::connection::DirectConnection;
 use super::engine::direct::{Direct, WrittenFields};
 use super::error::GqlResult;
 use super::loaders::{ChildCountKey, Loaders};
@@ -88,8 +89,8 @@ impl CursorType for EdgeCursor {
 }
 
 /// A connection whose cursors are opaque strings, its nodes resolved directly (see
-/// [`Direct`]).
-pub type Conn<N> = Connection<EdgeCursor, Direct<N>, ListTotal>;
+/// [`Direct`]) and written directly in flat documents (see [`DirectConnection`]).
+pub type Conn<N> = DirectConnection<EdgeCursor, N, ListTotal>;
 
 /// Turns a service page into a connection; `cursor` gives each row's cursor and `node` wraps
 /// the row in its GraphQL type.
@@ -106,5 +107,5 @@ pub fn connection<M, N: ContainerType + WrittenFields>(
         .into_iter()
         .map(|m| Edge::new(EdgeCursor(cursor(&m)), Direct(node(m))))
         .collect();
-    conn
+    DirectConnection(conn)
 }

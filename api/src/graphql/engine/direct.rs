@@ -25,17 +25,18 @@ use async_graphql::{
     ContainerType, Context, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
 };
 use std::borrow::Cow;
+use std::future::Future;
 
-/// The `OutputType` methods of a wrapper `W<T>(T)` that is `T` in the schema: its name and
-/// type information, so the exported SDL is the same.
+/// The `OutputType` methods of a wrapper `W(inner)` that is its inner type in the schema: its
+/// name and type information, so the exported SDL is the same.
 macro_rules! same_type_as_inner {
-    () => {
+    ($inner:ty) => {
         fn type_name() -> Cow<'static, str> {
-            T::type_name()
+            <$inner as OutputType>::type_name()
         }
 
         fn qualified_type_name() -> String {
-            T::qualified_type_name()
+            <$inner as OutputType>::qualified_type_name()
         }
 
         fn introspection_type_name(&self) -> Cow<'static, str> {
@@ -43,16 +44,17 @@ macro_rules! same_type_as_inner {
         }
 
         fn create_type_info(registry: &mut Registry) -> String {
-            T::create_type_info(registry)
+            <$inner as OutputType>::create_type_info(registry)
         }
     };
 }
+pub(super) use same_type_as_inner;
 
 /// `T` as an output, its fields resolved by [`resolve_fields`].
 pub struct Direct<T>(pub T);
 
 impl<T: ContainerType + WrittenFields> OutputType for Direct<T> {
-    same_type_as_inner!();
+    same_type_as_inner!(T);
 
     async fn resolve(
         &self,
@@ -90,7 +92,7 @@ pub trait WrittenFields {
 pub struct Boxed<T>(pub T);
 
 impl<T: OutputType> OutputType for Boxed<T> {
-    same_type_as_inner!();
+    same_type_as_inner!(T);
 
     async fn resolve(
         &self,
@@ -119,13 +121,15 @@ pub async fn resolve_fields<T: ContainerType + WrittenFields + ?Sized>(
     ctx: &ContextSelectionSet<'_>,
     root: &T,
 ) -> ServerResult<Value> {
-    let items = &ctx.item.node.items;
-    let plain_fields: Option<Vec<_>> = items.iter().map(plain).collect();
-    let Some(plain_fields) = plain_fields else {
+    let Some(plain_fields) = plain_fields(ctx) else {
         return resolve_container(ctx, root).await;
     };
     if ctx.data_opt::<Flat>().is_some() {
-        return resolve_flat(ctx, root, &plain_fields).await;
+        return resolve_flat(root, &plain_fields, |field| async move {
+            let value = root.resolve_field(&ctx.with_field(field)).await?;
+            Ok(value.unwrap_or_default())
+        })
+        .await;
     }
     if ctx.data_opt::<Stock>().is_some() {
         return resolve_container(ctx, root).await;
@@ -153,15 +157,27 @@ pub async fn resolve_fields<T: ContainerType + WrittenFields + ?Sized>(
     Ok(Value::Object(object))
 }
 
+/// The selection set of `ctx` when each of its selections is a field without directives.
+pub(super) fn plain_fields<'a>(
+    ctx: &ContextSelectionSet<'a>,
+) -> Option<Vec<&'a Positioned<Field>>> {
+    ctx.item.node.items.iter().map(plain).collect()
+}
+
 /// [`resolve_fields`] in a flat document ([`super::json::is_flat`]: every selection a field
 /// without directives, no response key twice): the fields `root` writes itself
-/// ([`WrittenFields`]) are written at once, the others resolved side by side and written into
-/// their places once all of them are.
-async fn resolve_flat<T: ContainerType + WrittenFields + ?Sized>(
-    ctx: &ContextSelectionSet<'_>,
+/// ([`WrittenFields`]) are written at once, the others resolved side by side by `resolve`
+/// and written into their places once all of them are.
+pub(super) async fn resolve_flat<'a, T, R, F>(
     root: &T,
-    fields: &[&Positioned<Field>],
-) -> ServerResult<Value> {
+    fields: &[&'a Positioned<Field>],
+    resolve: R,
+) -> ServerResult<Value>
+where
+    T: OutputType + WrittenFields + ?Sized,
+    R: Fn(&'a Positioned<Field>) -> F,
+    F: Future<Output = ServerResult<Value>>,
+{
     let mut out = Vec::with_capacity(32 * fields.len() + 2);
     // Where each resolved field's value goes in `out`, after its key.
     let mut holes = Vec::new();
@@ -179,10 +195,7 @@ async fn resolve_flat<T: ContainerType + WrittenFields + ?Sized>(
     if holes.is_empty() {
         return Ok(flat(out));
     }
-    let resolved = holes.iter().map(|&(_, field)| async move {
-        let value = root.resolve_field(&ctx.with_field(field)).await?;
-        ServerResult::Ok(value.unwrap_or_default())
-    });
+    let resolved = holes.iter().map(|&(_, field)| resolve(field));
     // The first error ends the object, as in `resolve_fields`; a written field has none.
     let values = try_join_all(resolved).await?;
     let len = out.len() + values.iter().map(written_len).sum::<usize>();
@@ -201,39 +214,25 @@ async fn resolve_flat<T: ContainerType + WrittenFields + ?Sized>(
 /// parent) when the object writes every field of it itself, and returns true; otherwise
 /// returns false with `out` untouched, and the parent's field is resolved. For an object a
 /// parent holds at hand (a post's author under a user's posts).
-pub fn write_object<T: OutputType + WrittenFields>(
+pub fn write_object<T: OutputType + WrittenFields + ?Sized>(
     object: &T,
     selection: &SelectionSet,
     out: &mut Vec<u8>,
 ) -> bool {
-    let start = out.len();
-    out.push(b'{');
-    for (i, selection) in selection.items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        let written = plain(selection).is_some_and(|field| {
-            write_key(out, field);
-            write_written(object, &field.node, out)
-        });
-        if !written {
-            out.truncate(start);
-            return false;
-        }
-    }
-    out.push(b'}');
-    true
+    write_fields(selection, out, |field, out| {
+        write_written(object, field, out)
+    })
 }
 
 /// [`write_object`] for each of `objects`, as a JSON list.
-pub fn write_list<T: OutputType + WrittenFields>(
-    objects: &[T],
+pub fn write_list<'a, T: OutputType + WrittenFields + 'a>(
+    objects: impl IntoIterator<Item = &'a T>,
     selection: &SelectionSet,
     out: &mut Vec<u8>,
 ) -> bool {
     let start = out.len();
     out.push(b'[');
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in objects.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -243,6 +242,33 @@ pub fn write_list<T: OutputType + WrittenFields>(
         }
     }
     out.push(b']');
+    true
+}
+
+/// Appends an object's JSON for `selection`, each field's value by `write`, and returns
+/// true; false, with `out` untouched, when a selection is not a field without directives or
+/// `write` returns false for one (having left `out` as it found it).
+pub(super) fn write_fields(
+    selection: &SelectionSet,
+    out: &mut Vec<u8>,
+    mut write: impl FnMut(&Field, &mut Vec<u8>) -> bool,
+) -> bool {
+    let start = out.len();
+    out.push(b'{');
+    for (i, selection) in selection.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let written = plain(selection).is_some_and(|field| {
+            write_key(out, field);
+            write(&field.node, out)
+        });
+        if !written {
+            out.truncate(start);
+            return false;
+        }
+    }
+    out.push(b'}');
     true
 }
 

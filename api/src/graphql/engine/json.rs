@@ -21,7 +21,8 @@ use std::collections::HashSet;
 /// resolved ([`flat`]); the response's data must then be written by [`write_value`].
 pub struct Flat;
 
-/// A flat object: its JSON, `{` to `}`.
+/// A flat object: its JSON, `{` to `}`; or a list of them, `[` to `]` (a connection's
+/// `nodes`, see [`super::connection`]).
 pub fn flat(json: Vec<u8>) -> Value {
     Value::Binary(json.into())
 }

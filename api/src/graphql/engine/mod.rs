@@ -1,7 +1,7 @@
 //! The execution layer: how a request reaches the schema and how the schema runs it. It knows
 //! nothing of shopgraph's schema: the schema side hands it a [`plain::PlainBuilder`], the cost
 //! model's sizes and each request's data, and uses its codes ([`codes`]), its object path
-//! ([`direct::Direct`]), its batch spawner ([`batching::BatchSpawner`]) and its turn
+//! ([`direct::Direct`]) and connections ([`connection::DirectConnection`]), its batch spawner ([`batching::BatchSpawner`]) and its turn
 //! ([`turn::Turn`]).
 //!
 //! The fast paths replace parts of async-graphql's own machinery, and rely on these
@@ -63,11 +63,13 @@
 //! 13. **A field an object writes itself writes what its resolver answers**
 //!     ([`direct::WrittenFields`]: only fields whose resolver needs no context for that object
 //!     and cannot fail, an object at hand included, selected without arguments, in flat
-//!     documents). Held by `tests/tests/differential.rs`, whose corpus selects every such
-//!     field in flat documents.
+//!     documents; a connection's `nodes`, `edges` and `pageInfo` among them,
+//!     [`connection::DirectConnection`]). Held by `tests/tests/differential.rs`, whose corpus
+//!     selects every such field in flat documents.
 
 pub mod batching;
 pub mod codes;
+pub mod connection;
 pub mod cost;
 pub mod direct;
 pub mod error_codes;

@@ -59,7 +59,7 @@ impl Order {
         list: &Lookahead<'_>,
         conn: &mut Conn<Order>,
     ) -> async_graphql::Result<()> {
-        if conn.edges.is_empty() {
+        if conn.0.edges.is_empty() {
             return Ok(());
         }
         let Some(node) = columns::nodes(list) else {
@@ -75,7 +75,7 @@ impl Order {
         }
 
         let loaders = ctx.data::<Loaders>()?;
-        let orders = || conn.edges.iter().map(|edge| &edge.node.0.0);
+        let orders = || conn.0.edges.iter().map(|edge| &edge.node.0.0);
         let customers = async {
             match customer {
                 Some(columns) => loaders
@@ -116,7 +116,7 @@ impl Order {
             _ => None,
         };
 
-        for edge in &mut conn.edges {
+        for edge in &mut conn.0.edges {
             let order = &mut edge.node.0;
             if let (Some(customers), Some(columns)) = (&customers, customer) {
                 let key = ById {
