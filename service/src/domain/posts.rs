@@ -119,7 +119,7 @@ pub async fn pages_by_authors(
         columns
     };
     let children = (author_ids, filter.seen_by(viewer));
-    let decode = |row: &_| Ok(decode_row(row, columns, sort)?);
+    let decode = |row: &_| Ok(decode_row(row, fetched, columns, sort)?);
     BY_AUTHOR
         .pages(
             db,
@@ -131,24 +131,28 @@ pub async fn pages_by_authors(
         .await
 }
 
-/// A post read with `columns` (and the publication time when `sort` orders by it), with its
-/// cursor in `sort`.
+/// A post read with `fetched` (`columns`, and the publication time when `sort` orders by
+/// it), keeping `columns`, with its cursor in `sort`.
 fn decode_row(
     result: &QueryResult,
+    fetched: Columns<PostColumn>,
     columns: Columns<PostColumn>,
     sort: Sort<PostSort>,
 ) -> Result<Positioned<PostRow>, DbErr> {
-    let row = PostRow::decode(result, columns)?;
+    let mut row = PostRow::decode(result, fetched)?;
+    let published_at = match columns.has(PostColumn::PublishedAt) {
+        true => row.published_at,
+        // Read for the cursor only.
+        false => row.published_at.take(),
+    };
     let cursor = sort.cursor_of(
         |key| {
             Ok::<_, DbErr>(match key {
                 PostSort::Id => SortValue::Int(row.id.into()),
                 PostSort::CreatedAt => SortValue::Time(Some(row.created_at)),
-                PostSort::PublishedAt => SortValue::Time(match row.published_at {
-                    Some(at) => at,
-                    // Selected for the cursor only.
-                    None => result.try_get("", "published_at")?,
-                }),
+                PostSort::PublishedAt => SortValue::Time(
+                    published_at.ok_or_else(|| DbErr::Custom("published_at not read".into()))?,
+                ),
             })
         },
         row.id,

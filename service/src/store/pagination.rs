@@ -661,9 +661,15 @@ async fn fetch_pages_by_parent<K: SortKey, R>(
             .and_where(parent_id().is_in(parent_ids.iter().copied()))
             .order_by_expr(parent_id(), Order::Asc);
         order_by(&mut pages, &terms);
+        let page_len = usize::try_from(window.limit + 1).unwrap_or(0);
         for row in db.query_all(&pages).await? {
             let model = decode(&row)?;
-            grouped.entry((by.of)(&model)).or_default().push(model);
+            let rows = grouped.entry((by.of)(&model)).or_default();
+            if rows.is_empty() {
+                // A parent with rows has a page of them, most often a full one.
+                rows.reserve_exact(page_len);
+            }
+            rows.push(model);
         }
     }
     Ok(grouped

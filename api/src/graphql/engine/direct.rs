@@ -231,14 +231,22 @@ pub fn write_list<'a, T: OutputType + WrittenFields + 'a>(
     out: &mut Vec<u8>,
 ) -> bool {
     let start = out.len();
+    let mut objects = objects.into_iter();
     out.push(b'[');
-    for (i, object) in objects.into_iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    while let Some(object) = objects.next() {
+        if !first {
             out.push(b',');
         }
         if !write_object(object, selection, out) {
             out.truncate(start);
             return false;
+        }
+        if first {
+            // Room for the others at the first one's size: the buffer grew about five
+            // times for each page of ten posts.
+            out.reserve((out.len() - start) * objects.size_hint().0 + 1);
+            first = false;
         }
     }
     out.push(b']');

@@ -719,7 +719,8 @@ fn body(response: &async_graphql::Response) -> Vec<u8> {
     let executed = response.data != async_graphql::Value::Null
         || response.errors.is_empty()
         || response.errors.iter().any(|e| !e.path.is_empty());
-    let mut out = Vec::with_capacity(256);
+    // The data's size is known to within its numbers and escapes: the buffer rarely grows.
+    let mut out = Vec::with_capacity(json::written_len(&response.data) + 256);
     out.push(b'{');
     if executed {
         out.extend_from_slice(br#""data":"#);

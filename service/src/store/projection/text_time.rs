@@ -10,11 +10,11 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::sqlx::Row;
 use sea_orm::{DbErr, QueryResult};
 
-/// `column` of `row` as a UTC timestamp: from SQLite's text when it has the form the
-/// database writes, else by the driver; `None` when the form is not that one (or the row is
-/// not SQLite's), for the caller to read it the general way.
-pub(crate) fn utc(row: &QueryResult, column: &str) -> Option<DateTime<Utc>> {
-    let text: &str = row.try_as_sqlite_row()?.try_get(column).ok()?;
+/// The value at `position` of `row` as a UTC timestamp: from SQLite's text when it has the
+/// form the database writes; `None` when the form is not that one (or the row is not
+/// SQLite's), for the caller to read it the general way.
+pub(crate) fn utc(row: &QueryResult, position: usize) -> Option<DateTime<Utc>> {
+    let text: &str = row.try_as_sqlite_row()?.try_get(position).ok()?;
     parse(text)
 }
 
@@ -61,22 +61,22 @@ fn parse(text: &str) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
-/// Reads `column` as the general decoder would when [`utc`] cannot.
-pub(crate) fn read(row: &QueryResult, column: &str) -> Result<DateTime<Utc>, DbErr> {
-    match utc(row, column) {
+/// Reads the value at `position` as the general decoder would when [`utc`] cannot.
+pub(crate) fn read(row: &QueryResult, position: usize) -> Result<DateTime<Utc>, DbErr> {
+    match utc(row, position) {
         Some(at) => Ok(at),
-        None => row.try_get("", column),
+        None => row.try_get_by_index(position),
     }
 }
 
 /// [`read`] for a nullable column.
 pub(crate) fn read_nullable(
     row: &QueryResult,
-    column: &str,
+    position: usize,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
-    match utc(row, column) {
+    match utc(row, position) {
         Some(at) => Ok(Some(at)),
-        None => row.try_get("", column),
+        None => row.try_get_by_index(position),
     }
 }
 
