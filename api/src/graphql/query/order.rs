@@ -5,7 +5,7 @@ use crate::graphql::connection::{Conn, CountOf};
 use crate::graphql::error::{GqlResult, null_on_error};
 use crate::graphql::filters::{OrderFilter, OrderSortInput};
 use crate::graphql::lists::{ListArgs, list_fields};
-use crate::graphql::types::Order;
+use crate::graphql::types::{Lookups, Order};
 use crate::graphql::viewer::viewer;
 use async_graphql::{Context, ID, Object};
 use service::list::Sort;
@@ -67,7 +67,7 @@ impl OrderQuery {
             .await
             .gql()?;
         let mut conn = list.connection(page, CountOf::Orders, Order::from)?;
-        Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
+        Order::prefetch(ctx, &ctx.look_ahead(), &mut conn, Lookups::Service).await?;
         Ok(conn)
     }
 }

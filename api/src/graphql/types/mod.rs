@@ -11,7 +11,7 @@ pub mod safe_int;
 pub mod user;
 
 pub use node::Node;
-pub use order::{Order, OrderItem};
+pub use order::{Lookups, Order, OrderItem};
 pub use point::PointTransaction;
 pub use post::Post;
 pub use product::Product;

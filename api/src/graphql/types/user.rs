@@ -2,7 +2,7 @@
 
 use super::SafeInt;
 use super::enums::{Tier, UserStatus};
-use super::{Order, PointTransaction, Post, Role};
+use super::{Lookups, Order, PointTransaction, Post, Role};
 use crate::graphql::args::{Kind, global_id, write_global_id};
 use crate::graphql::columns::{self, read};
 use crate::graphql::connection::{Conn, CountOf, connection};
@@ -341,7 +341,7 @@ impl User {
                     Order::from,
                 )
                 .await?;
-                Order::prefetch(ctx, &ctx.look_ahead(), &mut conn).await?;
+                Order::prefetch(ctx, &ctx.look_ahead(), &mut conn, Lookups::Loaders).await?;
                 Ok(Some(conn))
             })
             .await
