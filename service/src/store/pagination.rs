@@ -662,20 +662,42 @@ async fn fetch_pages_by_parent<K: SortKey, R>(
             .order_by_expr(parent_id(), Order::Asc);
         order_by(&mut pages, &terms);
         let page_len = usize::try_from(window.limit + 1).unwrap_or(0);
+        // The rows come parent by parent, so a parent's run is collected before its page is
+        // looked up: one hash per parent instead of one per row.
+        let mut run: Option<(i32, Vec<R>)> = None;
         for row in db.query_all(&pages).await? {
             let model = decode(&row)?;
-            let rows = grouped.entry((by.of)(&model)).or_default();
-            if rows.is_empty() {
-                // A parent with rows has a page of them, most often a full one.
-                rows.reserve_exact(page_len);
+            let parent = (by.of)(&model);
+            match &mut run {
+                Some((of, rows)) if *of == parent => rows.push(model),
+                _ => {
+                    // A parent with rows has a page of them, most often a full one.
+                    let mut rows = Vec::with_capacity(page_len);
+                    rows.push(model);
+                    if let Some((of, done)) = run.replace((parent, rows)) {
+                        add_run(&mut grouped, of, done);
+                    }
+                }
             }
-            rows.push(model);
+        }
+        if let Some((of, done)) = run {
+            add_run(&mut grouped, of, done);
         }
     }
     Ok(grouped
         .into_iter()
         .map(|(id, rows)| (id, finish(rows, &window)))
         .collect())
+}
+
+/// Adds a run of `parent`'s rows to its page: moved in whole when it is the first.
+fn add_run<R>(grouped: &mut HashMap<i32, Vec<R>>, parent: i32, run: Vec<R>) {
+    let rows = grouped.entry(parent).or_default();
+    if rows.is_empty() {
+        *rows = run;
+    } else {
+        rows.extend(run);
+    }
 }
 
 /// `ORDER BY` `terms`, as [`order_terms`] makes them.
