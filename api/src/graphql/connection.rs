@@ -92,20 +92,22 @@ impl CursorType for EdgeCursor {
 /// [`Direct`]) and written directly in flat documents (see [`DirectConnection`]).
 pub type Conn<N> = DirectConnection<EdgeCursor, N, ListTotal>;
 
-/// Turns a service page into a connection; `cursor` gives each row's cursor and `node` wraps
-/// the row in its GraphQL type.
+/// Turns a service page into a connection; `edge` gives each row's cursor and wraps the row
+/// in its GraphQL type.
 pub fn connection<M, N: ContainerType + WrittenFields>(
     page: Page<M>,
     count: CountOf,
-    cursor: impl Fn(&M) -> Cursor,
-    node: impl Fn(M) -> N,
+    edge: impl Fn(M) -> (Cursor, N),
 ) -> Conn<N> {
     let mut conn =
         Connection::with_additional_fields(page.has_prev, page.has_next, ListTotal(count));
     conn.edges = page
         .items
         .into_iter()
-        .map(|m| Edge::new(EdgeCursor(cursor(&m)), Direct(node(m))))
+        .map(|m| {
+            let (cursor, node) = edge(m);
+            Edge::new(EdgeCursor(cursor), Direct(node))
+        })
         .collect();
     DirectConnection(conn)
 }

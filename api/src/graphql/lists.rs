@@ -86,12 +86,9 @@ impl<F, K: SortKey> Read<F, K> {
         node: impl Fn(ModelOf<K>) -> N,
     ) -> async_graphql::Result<Conn<N>> {
         let (filter, sort) = (self.filter?, self.sort?);
-        Ok(connection(
-            page,
-            count(Box::new(filter)),
-            |m| sort.cursor(m),
-            node,
-        ))
+        Ok(connection(page, count(Box::new(filter)), |m| {
+            (sort.cursor(&m), node(m))
+        }))
     }
 }
 

@@ -306,9 +306,8 @@ impl User {
             self.0.id,
             shape,
             CountOf::PostsOfAuthor,
-            // Made as the row was read: the row keeps only the selected columns.
-            |_, post| post.cursor.clone(),
-            |post| Post::by(post.row, &self.0),
+            // The cursor made as the row was read: the row keeps only the selected columns.
+            |_, post| (post.cursor, Post::by(post.row, &self.0)),
         ))
         .await
     }
@@ -337,8 +336,7 @@ impl User {
                     self.0.id,
                     shape,
                     CountOf::OrdersOfCustomer,
-                    Sort::cursor,
-                    Order::from,
+                    |sort, order| (sort.cursor(&order), Order::from(order)),
                 )
                 .await?;
                 Order::prefetch(ctx, &ctx.look_ahead(), &mut conn, Lookups::Loaders).await?;
@@ -371,8 +369,7 @@ impl User {
                 self.0.id,
                 shape,
                 CountOf::PointsOfUser,
-                Sort::cursor,
-                PointTransaction,
+                |sort, entry| (sort.cursor(&entry), PointTransaction(entry)),
             ))
             .await
             .map(Some)
@@ -388,16 +385,15 @@ impl User {
 /// field's, and this one made it 3.7 KB for each of them (the group itself is boxed into
 /// `User`, see `graphql::engine::direct::Boxed`).
 ///
-/// `cursor` makes a row's cursor in the list's order: [`Sort::cursor`] for whole models, the
-/// one made as it was read for rows read with some columns
-/// ([`service::list::Positioned`]).
+/// `edge` makes a row's cursor in the list's order ([`Sort::cursor`] for whole models, the
+/// one made as it was read for rows read with some columns, [`service::list::Positioned`])
+/// and wraps the row in its GraphQL type.
 async fn child_connection<K, F, C, L, M, N>(
     loader: &Uncached<L>,
     parent: i32,
     shape: Shared<PageShape<F, Sort<K>, C>>,
     count: fn(ChildCountKey<F>) -> CountOf,
-    cursor: fn(&Sort<K>, &M) -> Cursor,
-    node: impl Fn(M) -> N,
+    edge: impl Fn(&Sort<K>, M) -> (Cursor, N),
 ) -> async_graphql::Result<Conn<N>>
 where
     K: SortKey,
@@ -423,5 +419,5 @@ where
         filter,
         reader,
     });
-    Ok(connection(page, count, |m| cursor(&sort, m), node))
+    Ok(connection(page, count, |m| edge(&sort, m)))
 }
