@@ -1,8 +1,8 @@
 //! The execution layer: how a request reaches the schema and how the schema runs it. It knows
 //! nothing of shopgraph's schema: the schema side hands it a [`plain::PlainBuilder`], the cost
 //! model's sizes and each request's data, and uses its codes ([`codes`]), its object path
-//! ([`direct::Direct`]) and connections ([`connection::DirectConnection`]), its batch spawner ([`batching::BatchSpawner`]) and its turn
-//! ([`turn::Turn`]).
+//! ([`direct::Direct`]) and connections ([`connection::DirectConnection`]), its batch
+//! spawner ([`batching::BatchSpawner`]) and its turn ([`turn::Turn`]).
 //!
 //! The fast paths replace parts of async-graphql's own machinery, and rely on these
 //! invariants, each held by the type system or by the test named:
