@@ -170,7 +170,7 @@ pub enum Lookups {
     Loaders,
     /// By each loader's own `load`, at once: for a root list, whose keys are all at hand.
     /// The same statements; through the loaders' batches, hashing every key into their sets,
-    /// maps and cache and copying every value out of them cost Q3 0.6 M instructions per
+    /// maps and cache and copying every value out of them cost Q3 0.5 M instructions per
     /// request.
     Service,
 }
