@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// What the pools of one database share in this process.
@@ -19,6 +19,26 @@ pub(crate) struct Shared {
     /// One SQLite writer at a time (SQLite allows no more anyway); unused elsewhere.
     pub(crate) lane: Arc<tokio::sync::Semaphore>,
     pub(crate) health: Health,
+    /// Statements run on this database by any of this process's pools.
+    pub(crate) statements: Arc<AtomicU64>,
+    /// The SQLite connection every write transaction runs on, while a pool holds it (see
+    /// `connect`).
+    writer: Mutex<Weak<DatabaseConnection>>,
+}
+
+impl Shared {
+    /// The writer, if a pool still holds one.
+    pub(crate) fn writer(&self) -> Option<Arc<DatabaseConnection>> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .upgrade()
+    }
+
+    /// Makes `writer` the one write transactions run on.
+    pub(crate) fn set_writer(&self, writer: &Arc<DatabaseConnection>) {
+        *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(writer);
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -54,6 +74,8 @@ pub(crate) fn shared(db: &DatabaseConnection) -> Arc<Shared> {
             Arc::new(Shared {
                 lane: Arc::new(tokio::sync::Semaphore::new(1)),
                 health: Health::default(),
+                statements: Arc::default(),
+                writer: Mutex::default(),
             })
         })
         .clone()
