@@ -93,9 +93,9 @@ pub const ROW_BUFFER: usize = 10_240;
 /// connection of their own, with larger caches (`WRITER`), shared by every
 /// pool of this process on the same file and kept open while one of them is. SQLite empties
 /// a connection's page cache whenever another connection has committed since its last
-/// transaction: with writes spread over the pool, each began by reading its pages again.
-/// W1, alternating 8 s runs: 2,625 and 2,692 orders/s against 2,962 and 3,082 on one
-/// connection with a 16 MiB cache.
+/// transaction: with writes spread over the pool, each began by reading its pages again
+/// (W1, three alternating 8 s runs: 2,678, 2,718 and 2,679 orders/s against 3,121, 3,082
+/// and 2,929 with the writer).
 pub async fn connect(config: &DbConfig) -> Result<Connected> {
     let sqlite = is_sqlite(&config.url);
     let late = guard::Late::default();
@@ -111,7 +111,6 @@ pub async fn connect(config: &DbConfig) -> Result<Connected> {
             Some(writer) => writer,
             None => {
                 let mut options = pool_options(config, 1, WRITER);
-                options.min_connections(config.min_connections.min(1));
                 install_guards(
                     &mut options,
                     &late,
