@@ -150,8 +150,8 @@ where
             match field.name.node.as_str() {
                 "__typename" => write_str(out, "PageInfo"),
                 _ if !field.arguments.is_empty() => return false,
-                "hasPreviousPage" => write_bool(out, self.0.has_previous_page),
-                "hasNextPage" => write_bool(out, self.0.has_next_page),
+                "hasPreviousPage" => write_value(out, &Value::Boolean(self.0.has_previous_page)),
+                "hasNextPage" => write_value(out, &Value::Boolean(self.0.has_next_page)),
                 "startCursor" => cursor(edges.first(), out),
                 "endCursor" => cursor(edges.last(), out),
                 _ => return false,
@@ -176,8 +176,4 @@ where
             _ => false,
         }
     }
-}
-
-fn write_bool(out: &mut Vec<u8>, value: bool) {
-    out.extend_from_slice(if value { b"true" } else { b"false" });
 }

@@ -75,17 +75,7 @@ mod tests {
     ) -> (crate::store::db::DbConfig, sea_orm::DatabaseConnection) {
         use crate::store::db::{DbConfig, connect};
         use sea_orm::ConnectionTrait;
-        use std::time::Duration;
-        let config = DbConfig {
-            url: format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
-            max_connections: 1,
-            min_connections: 1,
-            connect_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(60),
-            slow_statement: Duration::from_secs(5),
-            sqlite_max_bytes: None,
-        };
+        let config = DbConfig::test_sqlite(dir, 1);
         let db = connect(&config).await.unwrap().db;
         db.execute_unprepared("CREATE TABLE t(id INTEGER PRIMARY KEY)")
             .await

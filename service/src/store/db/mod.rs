@@ -54,6 +54,23 @@ pub struct DbConfig {
     pub sqlite_max_bytes: Option<u64>,
 }
 
+#[cfg(test)]
+impl DbConfig {
+    /// A new SQLite file in `dir`, with pools of at most `max_connections`, for unit tests.
+    pub(crate) fn test_sqlite(dir: &tempfile::TempDir, max_connections: u32) -> Self {
+        Self {
+            url: format!("sqlite://{}/test.db?mode=rwc", dir.path().display()),
+            max_connections,
+            min_connections: 1,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
+            slow_statement: Duration::from_secs(5),
+            sqlite_max_bytes: None,
+        }
+    }
+}
+
 /// Counts every SQL statement this process runs on the database, through any of its pools;
 /// the N+1 tests and the benchmark read it.
 #[derive(Clone, Debug, Default)]
@@ -779,16 +796,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_writes_share_one_connection_of_their_own() {
         let dir = tempfile::tempdir().unwrap();
-        let config = DbConfig {
-            url: format!("sqlite://{}/w.db?mode=rwc", dir.path().display()),
-            max_connections: 3,
-            min_connections: 0,
-            connect_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(60),
-            slow_statement: Duration::from_secs(5),
-            sqlite_max_bytes: None,
-        };
+        let config = DbConfig::test_sqlite(&dir, 3);
         let first = connect(&config).await.unwrap();
         let second = connect(&config).await.unwrap();
         let writer = shared(&first.db).writer().expect("a writer");
